@@ -1,0 +1,28 @@
+//! `AWS::KMS::*` resource properties.
+
+use super::policy::PolicyDocument;
+use super::value::Value;
+use serde::Serialize;
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-key.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Key {
+    pub description: String,
+    pub enable_key_rotation: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_period_in_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_window_in_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<bool>,
+    pub key_policy: PolicyDocument,
+}
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-alias.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Alias {
+    pub alias_name: Value<String>,
+    pub target_key_id: Value<String>,
+}

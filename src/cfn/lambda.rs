@@ -1,0 +1,33 @@
+//! `AWS::Lambda::Function` and `AWS::Logs::LogGroup` resource properties.
+
+use super::value::Value;
+use serde::Serialize;
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Function {
+    pub function_name: String,
+    pub description: String,
+    pub runtime: String,
+    pub handler: String,
+    pub role: Value<String>,
+    pub timeout: u32,
+    pub memory_size: u32,
+    pub code: Code,
+}
+
+/// Inline source (`ZipFile`), at most 4,096 characters.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Code {
+    pub zip_file: String,
+}
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogGroup {
+    pub log_group_name: Value<String>,
+    pub retention_in_days: u32,
+}

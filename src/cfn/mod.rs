@@ -1,0 +1,21 @@
+//! A generic, typed CloudFormation model. It knows CloudFormation, IAM and
+//! the resource types smlog uses, and nothing about Session Manager.
+
+pub mod custom;
+pub mod iam;
+pub mod intrinsic;
+pub mod kms;
+pub mod lambda;
+pub mod policy;
+pub mod resources;
+pub mod s3;
+pub mod ssm;
+pub mod stackset;
+pub mod template;
+pub mod value;
+
+pub use intrinsic::{Expr, Intrinsic, Pseudo};
+pub use policy::{Effect, PolicyDocument, Principal, Statement};
+pub use resources::Properties;
+pub use template::{Output, Parameter, Resource, Template};
+pub use value::Value;

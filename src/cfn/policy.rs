@@ -1,0 +1,123 @@
+//! IAM policy documents: statements, principals and condition blocks, as used
+//! by identity policies, bucket policies and key policies alike.
+
+use super::intrinsic::Expr;
+use super::value::Value;
+use indexmap::IndexMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    version: &'static str,
+    pub statement: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    pub fn new(statements: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: POLICY_VERSION,
+            statement: statements,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// Who a resource-policy statement applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Principal {
+    /// Every principal (`AWS: "*"`), normally narrowed by a condition.
+    Anyone,
+    Aws(Vec<Value<String>>),
+    Service(Vec<String>),
+}
+
+impl Serialize for Principal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            Principal::Anyone => map.serialize_entry("AWS", "*")?,
+            Principal::Aws(arns) => map.serialize_entry("AWS", arns)?,
+            Principal::Service(services) => map.serialize_entry("Service", services)?,
+        }
+        map.end()
+    }
+}
+
+/// A condition block: operator → condition key → value(s), in insertion order.
+pub type Conditions = IndexMap<String, IndexMap<String, Expr>>;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    pub sid: String,
+    pub effect: Effect,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    pub action: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<Value<String>>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub condition: Conditions,
+}
+
+impl Statement {
+    fn new(sid: &str, effect: Effect) -> Self {
+        Statement {
+            sid: sid.to_owned(),
+            effect,
+            principal: None,
+            action: Vec::new(),
+            resource: Vec::new(),
+            condition: IndexMap::new(),
+        }
+    }
+
+    pub fn allow(sid: &str) -> Self {
+        Self::new(sid, Effect::Allow)
+    }
+
+    pub fn deny(sid: &str) -> Self {
+        Self::new(sid, Effect::Deny)
+    }
+
+    pub fn principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    pub fn actions(mut self, actions: &[&str]) -> Self {
+        self.action = actions.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    pub fn resources(mut self, resources: impl IntoIterator<Item = Value<String>>) -> Self {
+        self.resource = resources.into_iter().collect();
+        self
+    }
+
+    pub fn resource(self, resource: impl Into<Value<String>>) -> Self {
+        self.resources([resource.into()])
+    }
+
+    pub fn condition(mut self, operator: &str, key: &str, value: impl Into<Expr>) -> Self {
+        self.condition
+            .entry(operator.to_owned())
+            .or_default()
+            .insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The value a condition key is tested against under an operator, if any.
+    pub fn condition_value(&self, operator: &str, key: &str) -> Option<&Expr> {
+        self.condition.get(operator).and_then(|keys| keys.get(key))
+    }
+}

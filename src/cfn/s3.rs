@@ -1,0 +1,122 @@
+//! `AWS::S3::*` resource properties.
+
+use super::policy::PolicyDocument;
+use super::value::Value;
+use serde::Serialize;
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html>
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Bucket {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_name: Option<Value<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_encryption: Option<BucketEncryption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ownership_controls: Option<OwnershipControls>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versioning_configuration: Option<VersioningConfiguration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BucketEncryption {
+    pub server_side_encryption_configuration: Vec<ServerSideEncryptionRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServerSideEncryptionRule {
+    pub server_side_encryption_by_default: ServerSideEncryptionByDefault,
+    pub bucket_key_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerSideEncryptionByDefault {
+    #[serde(rename = "SSEAlgorithm")]
+    pub sse_algorithm: String,
+    #[serde(rename = "KMSMasterKeyID", skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<Value<String>>,
+}
+
+impl BucketEncryption {
+    /// SSE-KMS with the given key and S3 Bucket Keys on.
+    pub fn kms(key_arn: Value<String>) -> Self {
+        BucketEncryption {
+            server_side_encryption_configuration: vec![ServerSideEncryptionRule {
+                server_side_encryption_by_default: ServerSideEncryptionByDefault {
+                    sse_algorithm: "aws:kms".to_owned(),
+                    kms_master_key_id: Some(key_arn),
+                },
+                bucket_key_enabled: true,
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublicAccessBlockConfiguration {
+    pub block_public_acls: bool,
+    pub block_public_policy: bool,
+    pub ignore_public_acls: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlockConfiguration {
+    pub fn all_blocked() -> Self {
+        PublicAccessBlockConfiguration {
+            block_public_acls: true,
+            block_public_policy: true,
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnershipControls {
+    pub rules: Vec<OwnershipControlsRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnershipControlsRule {
+    pub object_ownership: String,
+}
+
+impl OwnershipControls {
+    /// ACLs disabled; the bucket owner owns every object.
+    pub fn bucket_owner_enforced() -> Self {
+        OwnershipControls {
+            rules: vec![OwnershipControlsRule {
+                object_ownership: "BucketOwnerEnforced".to_owned(),
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersioningConfiguration {
+    pub status: String,
+}
+
+impl VersioningConfiguration {
+    pub fn enabled() -> Self {
+        VersioningConfiguration {
+            status: "Enabled".to_owned(),
+        }
+    }
+}
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucketpolicy.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BucketPolicy {
+    pub bucket: Value<String>,
+    pub policy_document: PolicyDocument,
+}

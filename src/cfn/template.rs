@@ -1,0 +1,273 @@
+//! The template skeleton: sections in CloudFormation's conventional order,
+//! parameters, outputs and the resource envelope.
+
+use super::intrinsic::Intrinsic;
+use super::resources::Properties;
+use super::value::Value;
+use indexmap::IndexMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeSet;
+
+pub const FORMAT_VERSION: &str = "2010-09-09";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Template {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    format_version: &'static str,
+    pub description: String,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub metadata: IndexMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub parameters: IndexMap<String, Parameter>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub conditions: IndexMap<String, Intrinsic>,
+    pub resources: IndexMap<String, Resource>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, Output>,
+}
+
+impl Template {
+    pub fn new(description: impl Into<String>) -> Self {
+        Template {
+            format_version: FORMAT_VERSION,
+            description: description.into(),
+            metadata: IndexMap::new(),
+            parameters: IndexMap::new(),
+            conditions: IndexMap::new(),
+            resources: IndexMap::new(),
+            outputs: IndexMap::new(),
+        }
+    }
+
+    // Logical ids are chosen by our own code, so a repeated one is a bug, not bad input.
+    fn insert_unique<T>(section: &mut IndexMap<String, T>, kind: &str, id: &str, item: T) {
+        let previous = section.insert(id.to_owned(), item);
+        assert!(previous.is_none(), "{kind} {id} defined twice");
+    }
+
+    pub fn parameter(&mut self, id: &str, parameter: Parameter) {
+        Self::insert_unique(&mut self.parameters, "parameter", id, parameter);
+    }
+
+    pub fn condition(&mut self, id: &str, condition: Intrinsic) {
+        Self::insert_unique(&mut self.conditions, "condition", id, condition);
+    }
+
+    pub fn resource(&mut self, id: &str, resource: impl Into<Resource>) {
+        Self::insert_unique(&mut self.resources, "resource", id, resource.into());
+    }
+
+    pub fn output(&mut self, id: &str, output: Output) {
+        Self::insert_unique(&mut self.outputs, "output", id, output);
+    }
+
+    /// The resources of one property type, with their logical ids.
+    pub fn resources_of<'a, T: 'a>(
+        &'a self,
+        pick: impl Fn(&'a Properties) -> Option<&'a T> + 'a,
+    ) -> impl Iterator<Item = (&'a str, &'a T)> + 'a {
+        self.resources
+            .iter()
+            .filter_map(move |(id, resource)| pick(&resource.properties).map(|p| (id.as_str(), p)))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ParameterType {
+    String,
+    Number,
+    CommaDelimitedList,
+}
+
+/// A template parameter; unset constraints are omitted.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Parameter {
+    #[serde(rename = "Type")]
+    pub kind: ParameterType,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_pattern: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_description: Option<String>,
+}
+
+impl Parameter {
+    pub fn new(kind: ParameterType, description: impl Into<String>) -> Self {
+        Parameter {
+            kind,
+            description: description.into(),
+            default: None,
+            allowed_pattern: None,
+            allowed_values: Vec::new(),
+            min_length: None,
+            max_length: None,
+            constraint_description: None,
+        }
+    }
+
+    pub fn string(description: impl Into<String>) -> Self {
+        Self::new(ParameterType::String, description)
+    }
+
+    pub fn list(description: impl Into<String>) -> Self {
+        Self::new(ParameterType::CommaDelimitedList, description)
+    }
+
+    pub fn default_value(mut self, default: impl Into<String>) -> Self {
+        self.default = Some(default.into());
+        self
+    }
+
+    pub fn default_opt(mut self, default: Option<String>) -> Self {
+        self.default = default;
+        self
+    }
+
+    pub fn pattern(mut self, pattern: &str, constraint: &str) -> Self {
+        self.allowed_pattern = Some(pattern.to_owned());
+        self.constraint_description = Some(constraint.to_owned());
+        self
+    }
+
+    pub fn allowed(mut self, values: &[&str]) -> Self {
+        self.allowed_values = values.iter().map(|v| (*v).to_owned()).collect();
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Output {
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub value: Value<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<Export>,
+}
+
+impl Output {
+    pub fn new(description: impl Into<String>, value: impl Into<Value<String>>) -> Self {
+        Output {
+            description: description.into(),
+            condition: None,
+            value: value.into(),
+            export: None,
+        }
+    }
+
+    /// Exports the output as `<stack name>-<suffix>`.
+    pub fn exported_as(mut self, suffix: &str) -> Self {
+        self.export = Some(Export {
+            name: Value::sub(format!("${{AWS::StackName}}-{suffix}")),
+        });
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Export {
+    pub name: Value<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeletionPolicy {
+    Retain,
+    Delete,
+}
+
+/// A resource: its typed properties and the attributes CloudFormation
+/// reads around them.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub properties: Properties,
+    pub condition: Option<String>,
+    pub depends_on: BTreeSet<String>,
+    pub deletion_policy: Option<DeletionPolicy>,
+    pub update_replace_policy: Option<DeletionPolicy>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+impl Resource {
+    pub fn new(properties: impl Into<Properties>) -> Self {
+        Resource {
+            properties: properties.into(),
+            condition: None,
+            depends_on: BTreeSet::new(),
+            deletion_policy: None,
+            update_replace_policy: None,
+            metadata: None,
+        }
+    }
+
+    /// Keeps the resource (and its data) when it is deleted or replaced.
+    pub fn retained(mut self) -> Self {
+        self.deletion_policy = Some(DeletionPolicy::Retain);
+        self.update_replace_policy = Some(DeletionPolicy::Retain);
+        self
+    }
+
+    /// Deletes the resource with its stack, stated explicitly.
+    pub fn deleted(mut self) -> Self {
+        self.deletion_policy = Some(DeletionPolicy::Delete);
+        self.update_replace_policy = Some(DeletionPolicy::Delete);
+        self
+    }
+
+    pub fn when(mut self, condition: &str) -> Self {
+        self.condition = Some(condition.to_owned());
+        self
+    }
+
+    pub fn depends_on(mut self, logical_id: &str) -> Self {
+        self.depends_on.insert(logical_id.to_owned());
+        self
+    }
+
+    pub fn is_retained(&self) -> bool {
+        self.deletion_policy == Some(DeletionPolicy::Retain)
+            && self.update_replace_policy == Some(DeletionPolicy::Retain)
+    }
+}
+
+impl<P: Into<Properties>> From<P> for Resource {
+    fn from(properties: P) -> Self {
+        Resource::new(properties)
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("Type", self.properties.type_name())?;
+        if let Some(condition) = &self.condition {
+            map.serialize_entry("Condition", condition)?;
+        }
+        if !self.depends_on.is_empty() {
+            map.serialize_entry("DependsOn", &self.depends_on)?;
+        }
+        if let Some(policy) = &self.deletion_policy {
+            map.serialize_entry("DeletionPolicy", policy)?;
+        }
+        if let Some(policy) = &self.update_replace_policy {
+            map.serialize_entry("UpdateReplacePolicy", policy)?;
+        }
+        if let Some(metadata) = &self.metadata {
+            map.serialize_entry("Metadata", metadata)?;
+        }
+        map.serialize_entry("Properties", &self.properties)?;
+        map.end()
+    }
+}

@@ -1,0 +1,220 @@
+//! The command line: subcommands, flags and their help, wired to the library.
+
+use crate::config::{self, KeyMode, RawConfig, Settings};
+use crate::emit::{self, Format};
+use crate::error::{exit, Error, Result};
+use crate::guard;
+use crate::stacks::Target;
+use crate::synth;
+use crate::validate::{self, ReportFormat};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  policy violations (the templates break the cfn-guard rules)
+  2  usage error (bad command line)
+  3  configuration error (bad value, unknown key, AWS limit exceeded)
+  4  a file could not be read or written
+  5  internal error";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smlog",
+    version,
+    about = "Organisation-wide AWS Session Manager logging, synthesized as CloudFormation",
+    long_about = "smlog turns one small configuration (smlog.yaml) into the CloudFormation for \
+central Session Manager logging: a central stack (KMS keys, encrypted log bucket, \
+organisation-scoped bucket policy), a member template for a StackSet, and the rollout \
+that deploys it across an AWS Organization. Every template is checked against the \
+cfn-guard rules built into smlog before it is written.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a template (or, with `all`, every artefact) for the configuration
+    #[command(after_help = "Examples:
+  smlog synth > central.yaml
+  smlog synth member -c smlog.yaml -o stacksets/member.yaml
+  smlog synth central --format json --organization-id o-a1b2c3d4e5
+  smlog synth all --out-dir .
+
+Nothing is written when any value is invalid or any template breaks a rule.")]
+    Synth(SynthArgs),
+    /// Check templates against the built-in cfn-guard rules (and extra ones)
+    #[command(after_help = "Examples:
+  smlog validate                       # synthesize and check every template
+  smlog validate templates/central.yaml stacksets/member.yaml
+  smlog validate edited.yaml --rules my-rules/ --format sarif
+
+Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file cannot be read.")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthTarget {
+    /// The central-account stack (bucket, keys, bucket policy)
+    Central,
+    /// The member template a StackSet deploys to every account and Region
+    Member,
+    /// A stack holding the service-managed StackSet
+    Rollout,
+    /// Every artefact, written under --out-dir in the repository layout
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: smlog.yaml in the working directory, when present]
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override organization_id (o-…)
+    #[arg(long, value_name = "ID")]
+    pub organization_id: Option<String>,
+    /// Override bucket_name
+    #[arg(long, value_name = "NAME")]
+    pub bucket_name: Option<String>,
+    /// Override keys: one key for bucket and sessions, or two
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub keys: Option<KeysArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeysArg {
+    One,
+    Two,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// What to synthesize
+    #[arg(value_enum, default_value = "central")]
+    pub target: SynthTarget,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format of a single template
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: Format,
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "out_dir"
+    )]
+    pub output: Option<PathBuf>,
+    /// With `all`: the directory that receives templates/ and stacksets/
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Templates to check (YAML or JSON); none: synthesize and check every template
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A directory of extra *.guard rule files, applied with the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+impl ConfigArgs {
+    /// Loads the file, applies the flags, and checks everything once.
+    pub fn settings(&self) -> Result<Settings> {
+        let (mut raw, _origin): (RawConfig, _) = config::load(self.config.as_deref())?;
+        if let Some(id) = &self.organization_id {
+            raw.organization_id = Some(id.clone());
+        }
+        if let Some(name) = &self.bucket_name {
+            raw.bucket_name = Some(name.clone());
+        }
+        if let Some(keys) = self.keys {
+            raw.keys = Some(match keys {
+                KeysArg::One => KeyMode::One,
+                KeysArg::Two => KeyMode::Two,
+            });
+        }
+        raw.resolve()
+    }
+}
+
+/// Runs a parsed command; returns the exit code for success paths.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Synth(args) => synth_command(&args),
+        Command::Validate(args) => validate_command(&args),
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+fn synth_command(args: &SynthArgs) -> Result<u8> {
+    let settings = args.config.settings()?;
+    let target = match args.target {
+        SynthTarget::Central => Target::Central,
+        SynthTarget::Member => Target::Member,
+        SynthTarget::Rollout => Target::Rollout,
+        SynthTarget::All => {
+            let Some(dir) = &args.out_dir else {
+                return Err(Error::Config(
+                    "`synth all` writes several files: give --out-dir DIR".to_owned(),
+                ));
+            };
+            let files: Vec<(PathBuf, String)> = synth::all(&settings)?
+                .into_iter()
+                .map(|artefact| (dir.join(&artefact.path), artefact.text))
+                .collect();
+            emit::write_all(&files)?;
+            return Ok(exit::OK);
+        }
+    };
+    if args.out_dir.is_some() {
+        return Err(Error::Config(
+            "--out-dir goes with `synth all`; use -o FILE for one template".to_owned(),
+        ));
+    }
+    let text = synth::one(&settings, target, args.format)?;
+    match &args.output {
+        Some(path) => emit::write_all(&[(path.clone(), text)])?,
+        None => print(&text)?,
+    }
+    Ok(exit::OK)
+}
+
+fn validate_command(args: &ValidateArgs) -> Result<u8> {
+    let mut rules = guard::builtin_rules();
+    if let Some(dir) = &args.rules {
+        rules.extend(validate::read_rules_dir(dir)?);
+    }
+    let settings = if args.files.is_empty() {
+        args.config.settings()?
+    } else {
+        Settings::default()
+    };
+    let documents = validate::documents(&args.files, &settings)?;
+    let outcome = validate::run(&documents, &rules, args.format)?;
+    print(&outcome.report)?;
+    Ok(if outcome.passed {
+        exit::OK
+    } else {
+        exit::VIOLATIONS
+    })
+}

@@ -1,0 +1,413 @@
+//! The configuration file (`smlog.yaml`): raw serde structs that reject unknown
+//! keys, and `resolve()`, which checks every value once and fills every default.
+
+use crate::error::{Error, Result};
+use crate::ids::{
+    BucketName, InvalidId, KmsKeyArn, Minutes, OrgId, OsUserName, OuId, Region, RoleName,
+    StackSetName, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
+};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The file read when `-c` is not given and it exists in the working directory.
+pub const DEFAULT_FILE: &str = "smlog.yaml";
+/// Larger configuration files are refused before parsing.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// How many KMS keys the central stack creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyMode {
+    /// One key encrypts the bucket and the session data.
+    One,
+    /// A bucket key (used only through S3) and a separate session key.
+    #[default]
+    Two,
+}
+
+/// How member stacks write the Session Manager preferences document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PreferencesMode {
+    /// A custom resource creates the document or updates an existing one.
+    #[default]
+    Upsert,
+    /// A plain `AWS::SSM::Document`; fails where the document already exists.
+    Native,
+}
+
+/// Which account drives the StackSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum CallAs {
+    /// The organisation's management account.
+    #[default]
+    #[serde(rename = "SELF")]
+    SelfAccount,
+    /// A delegated administrator account for StackSets.
+    #[serde(rename = "DELEGATED_ADMIN")]
+    DelegatedAdmin,
+}
+
+impl CallAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallAs::SelfAccount => "SELF",
+            CallAs::DelegatedAdmin => "DELEGATED_ADMIN",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub organization_id: Option<String>,
+    pub bucket_name: Option<String>,
+    pub keys: Option<KeyMode>,
+    pub home_region: Option<String>,
+    #[serde(default)]
+    pub member: RawMember,
+    #[serde(default)]
+    pub session: RawSession,
+    #[serde(default)]
+    pub rollout: RawRollout,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMember {
+    pub agent_role_names: Option<Vec<String>>,
+    pub default_host_management_role: Option<bool>,
+    pub iam_region: Option<String>,
+    pub preferences: Option<PreferencesMode>,
+    pub bucket_key_arn: Option<String>,
+    pub session_key_arn: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    pub idle_timeout_minutes: Option<u32>,
+    pub max_duration_minutes: Option<u32>,
+    pub run_as_user: Option<String>,
+    pub linux_shell_profile: Option<String>,
+    pub windows_shell_profile: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    pub stack_set_name: Option<String>,
+    pub organizational_unit_ids: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+    pub call_as: Option<CallAs>,
+    pub max_concurrent_percentage: Option<u32>,
+    pub failure_tolerance_percentage: Option<u32>,
+}
+
+/// Checked settings: everything the stacks need, every value valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub organization_id: Option<OrgId>,
+    pub bucket_name: Option<BucketName>,
+    pub key_mode: KeyMode,
+    pub home_region: Region,
+    pub member: MemberSettings,
+    pub session: SessionSettings,
+    pub rollout: RolloutSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSettings {
+    pub agent_role_names: Vec<RoleName>,
+    pub default_host_management_role: bool,
+    pub iam_region: Region,
+    pub preferences: PreferencesMode,
+    pub bucket_key_arn: Option<KmsKeyArn>,
+    pub session_key_arn: Option<KmsKeyArn>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSettings {
+    pub idle_timeout: Minutes,
+    pub max_duration: Option<Minutes>,
+    pub run_as_user: Option<OsUserName>,
+    pub linux_shell_profile: String,
+    pub windows_shell_profile: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutSettings {
+    pub stack_set_name: StackSetName,
+    pub organizational_unit_ids: Vec<OuId>,
+    pub regions: Vec<Region>,
+    pub call_as: CallAs,
+    pub max_concurrent_percentage: u32,
+    pub failure_tolerance_percentage: u32,
+}
+
+pub const DEFAULT_HOME_REGION: &str = "us-east-1";
+pub const DEFAULT_STACK_SET_NAME: &str = "session-manager-logging";
+pub const DEFAULT_IDLE_TIMEOUT_MINUTES: u32 = 20;
+/// Shell profiles run on every session start; this keeps them short.
+pub const MAX_SHELL_PROFILE_CHARS: usize = 4096;
+
+impl Default for Settings {
+    fn default() -> Self {
+        RawConfig::default()
+            .resolve()
+            .expect("the built-in defaults are valid")
+    }
+}
+
+/// Names the offending field in an identifier error.
+fn at(field: &str) -> impl Fn(InvalidId) -> Error + '_ {
+    move |err| Error::Config(format!("{field}: {err}"))
+}
+
+fn parse_opt<T: FromStr<Err = InvalidId>>(
+    field: &str,
+    value: Option<&String>,
+) -> Result<Option<T>> {
+    value.map(|v| v.parse().map_err(at(field))).transpose()
+}
+
+fn parse_list<T: FromStr<Err = InvalidId>>(field: &str, values: &[String]) -> Result<Vec<T>> {
+    let items: Vec<T> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.parse().map_err(at(&format!("{field}[{i}]"))))
+        .collect::<Result<_>>()?;
+    if let Some((i, duplicate)) = values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+    {
+        return Err(Error::Config(format!(
+            "{field}[{i}]: {duplicate:?} is listed twice; each value may appear once"
+        )));
+    }
+    Ok(items)
+}
+
+fn percentage(field: &str, value: Option<u32>, default: u32) -> Result<u32> {
+    match value.unwrap_or(default) {
+        p @ 0..=100 => Ok(p),
+        p => Err(Error::Config(format!(
+            "{field}: {p} is not a valid percentage: must be between 0 and 100"
+        ))),
+    }
+}
+
+fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
+    let profile = value.clone().unwrap_or_default();
+    if profile.chars().count() > MAX_SHELL_PROFILE_CHARS {
+        return Err(Error::Config(format!(
+            "{field}: the profile is {} characters long; it must be at most {MAX_SHELL_PROFILE_CHARS}",
+            profile.chars().count()
+        )));
+    }
+    Ok(profile)
+}
+
+impl RawConfig {
+    /// Parses YAML text; `origin` names the file in messages.
+    pub fn from_yaml(text: &str, origin: &Path) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Ok(RawConfig::default());
+        }
+        serde_yaml::from_str(text).map_err(|err| {
+            let location = err
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
+            Error::Config(format!("{}{location}: {err}", origin.display()))
+        })
+    }
+
+    /// Checks every value and fills every default.
+    pub fn resolve(&self) -> Result<Settings> {
+        let home_region: Region = parse_opt("home_region", self.home_region.as_ref())?
+            .unwrap_or_else(|| DEFAULT_HOME_REGION.parse().expect("valid default Region"));
+        let member = &self.member;
+        let session = &self.session;
+        let rollout = &self.rollout;
+
+        let idle_timeout = Minutes::new(
+            "idle timeout",
+            session
+                .idle_timeout_minutes
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_MINUTES),
+            IDLE_TIMEOUT_RANGE,
+        )
+        .map_err(at("session.idle_timeout_minutes"))?;
+        let max_duration = session
+            .max_duration_minutes
+            .map(|m| Minutes::new("maximum session duration", m, MAX_DURATION_RANGE))
+            .transpose()
+            .map_err(at("session.max_duration_minutes"))?;
+
+        let regions = match &rollout.regions {
+            Some(regions) if regions.is_empty() => {
+                return Err(Error::Config(
+                    "rollout.regions: the list is empty; name at least one Region".to_owned(),
+                ))
+            }
+            Some(regions) => parse_list("rollout.regions", regions)?,
+            None => vec![home_region.clone()],
+        };
+
+        Ok(Settings {
+            organization_id: parse_opt("organization_id", self.organization_id.as_ref())?,
+            bucket_name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
+            key_mode: self.keys.unwrap_or_default(),
+            member: MemberSettings {
+                agent_role_names: parse_list(
+                    "member.agent_role_names",
+                    member.agent_role_names.as_deref().unwrap_or_default(),
+                )?,
+                default_host_management_role: member.default_host_management_role.unwrap_or(false),
+                iam_region: parse_opt("member.iam_region", member.iam_region.as_ref())?
+                    .unwrap_or_else(|| home_region.clone()),
+                preferences: member.preferences.unwrap_or_default(),
+                bucket_key_arn: parse_opt("member.bucket_key_arn", member.bucket_key_arn.as_ref())?,
+                session_key_arn: parse_opt(
+                    "member.session_key_arn",
+                    member.session_key_arn.as_ref(),
+                )?,
+            },
+            session: SessionSettings {
+                idle_timeout,
+                max_duration,
+                run_as_user: parse_opt("session.run_as_user", session.run_as_user.as_ref())?,
+                linux_shell_profile: shell_profile(
+                    "session.linux_shell_profile",
+                    &session.linux_shell_profile,
+                )?,
+                windows_shell_profile: shell_profile(
+                    "session.windows_shell_profile",
+                    &session.windows_shell_profile,
+                )?,
+            },
+            rollout: RolloutSettings {
+                stack_set_name: parse_opt(
+                    "rollout.stack_set_name",
+                    rollout.stack_set_name.as_ref(),
+                )?
+                .unwrap_or_else(|| DEFAULT_STACK_SET_NAME.parse().expect("valid default name")),
+                organizational_unit_ids: parse_list(
+                    "rollout.organizational_unit_ids",
+                    rollout
+                        .organizational_unit_ids
+                        .as_deref()
+                        .unwrap_or_default(),
+                )?,
+                regions,
+                call_as: rollout.call_as.unwrap_or_default(),
+                max_concurrent_percentage: percentage(
+                    "rollout.max_concurrent_percentage",
+                    rollout.max_concurrent_percentage,
+                    25,
+                )?,
+                failure_tolerance_percentage: percentage(
+                    "rollout.failure_tolerance_percentage",
+                    rollout.failure_tolerance_percentage,
+                    10,
+                )?,
+            },
+            home_region,
+        })
+    }
+}
+
+/// Reads the configuration: the given file, else `smlog.yaml` when present,
+/// else the built-in defaults. Returns the raw config and where it came from.
+pub fn load(path: Option<&Path>) -> Result<(RawConfig, Option<PathBuf>)> {
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+        None => return Ok((RawConfig::default(), None)),
+    };
+    let size = std::fs::metadata(&path)
+        .map_err(|e| Error::io(&path, e))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error::Config(format!(
+            "{}: the file is {size} bytes; a configuration file may be at most {MAX_FILE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Config(format!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((RawConfig::from_yaml(&text, &path)?, Some(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(yaml: &str) -> Result<Settings> {
+        RawConfig::from_yaml(yaml, Path::new("test.yaml"))?.resolve()
+    }
+
+    fn config_error(yaml: &str) -> String {
+        let err = resolve(yaml).expect_err("config should be rejected");
+        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        err.to_string()
+    }
+
+    #[test]
+    fn defaults_resolve() {
+        let settings = resolve("").unwrap();
+        assert_eq!(settings.key_mode, KeyMode::Two);
+        assert_eq!(settings.home_region.as_str(), "us-east-1");
+        assert_eq!(settings.member.iam_region.as_str(), "us-east-1");
+        assert_eq!(settings.rollout.regions.len(), 1);
+        assert_eq!(settings.session.idle_timeout.get(), 20);
+    }
+
+    #[test]
+    fn values_are_checked_with_their_field_path() {
+        let err = config_error("organization_id: o-123\n");
+        assert!(
+            err.contains("organization_id") && err.contains("o-123"),
+            "{err}"
+        );
+        let err = config_error("bucket_name: customer_session_manager_logging_bucket\n");
+        assert!(
+            err.contains("bucket_name") && err.contains("lowercase letters"),
+            "{err}"
+        );
+        let err = config_error("rollout:\n  regions: [us-east-1, eu-west-1, mars]\n");
+        assert!(
+            err.contains("rollout.regions[2]") && err.contains("\"mars\""),
+            "{err}"
+        );
+        let err = config_error("rollout:\n  regions: [us-east-1, us-east-1]\n");
+        assert!(err.contains("listed twice"), "{err}");
+        let err = config_error("session:\n  idle_timeout_minutes: 0\n");
+        assert!(
+            err.contains("session.idle_timeout_minutes") && err.contains("between 1 and 60"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_line() {
+        let err = config_error("organization_id: o-abcdefghij\nbucket: x\n");
+        assert!(
+            err.contains("test.yaml:2:") && err.contains("unknown field `bucket`"),
+            "{err}"
+        );
+        let err = config_error("keys: three\n");
+        assert!(err.contains("unknown variant `three`"), "{err}");
+        let err = config_error("member:\n  default_host_management_role: \"yes\"\n");
+        assert!(err.contains("invalid type"), "{err}");
+    }
+}

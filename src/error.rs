@@ -1,0 +1,92 @@
+//! The library's one error type and the process exit code each kind maps to.
+
+use crate::guard::Violation;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Process exit codes, one per kind of failure.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Templates break the policy rules.
+    pub const VIOLATIONS: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// Bad configuration value or file, or an AWS limit the configuration exceeds.
+    pub const CONFIG: u8 = 3;
+    /// A file could not be read or written.
+    pub const IO: u8 = 4;
+    /// A bug or broken rule set inside smlog.
+    pub const INTERNAL: u8 = 5;
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// A configuration value or file smlog cannot accept.
+    Config(String),
+    /// Generated or given templates break the policy rules.
+    Violations(Vec<Violation>),
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file that is not a template smlog can read.
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
+    Internal(String),
+    /// Another error, with what smlog was doing when it happened.
+    Context {
+        context: String,
+        source: Box<Error>,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn context(self, context: impl Into<String>) -> Self {
+        Error::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => exit::CONFIG,
+            Error::Violations(_) => exit::VIOLATIONS,
+            Error::Io { .. } | Error::Unreadable { .. } => exit::IO,
+            Error::Internal(_) => exit::INTERNAL,
+            Error::Context { source, .. } => source.exit_code(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(message) => write!(f, "configuration error: {message}"),
+            Error::Violations(violations) => {
+                write!(f, "{} policy violation(s):", violations.len())?;
+                for violation in violations {
+                    write!(f, "\n  {violation}")?;
+                }
+                Ok(())
+            }
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Unreadable { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Error::Internal(message) => write!(f, "internal error: {message}"),
+            Error::Context { context, source } => write!(f, "{context}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

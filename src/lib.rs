@@ -1,0 +1,13 @@
+//! smlog: organisation-wide AWS Session Manager logging, synthesized as
+//! CloudFormation and checked with cfn-guard before anything is written.
+
+pub mod cfn;
+pub mod cli;
+pub mod config;
+pub mod emit;
+pub mod error;
+pub mod guard;
+pub mod ids;
+pub mod stacks;
+pub mod synth;
+pub mod validate;

@@ -1,0 +1,253 @@
+//! The central-account stack: KMS key(s), the log bucket and its organisation-scoped policy.
+
+use super::{holding_data, wiring};
+use crate::cfn::kms::{Alias, Key};
+use crate::cfn::s3::{
+    Bucket, BucketEncryption, BucketPolicy, OwnershipControls, PublicAccessBlockConfiguration,
+    VersioningConfiguration,
+};
+use crate::cfn::{
+    Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
+};
+use crate::config::{KeyMode, Settings};
+use crate::ids::{BUCKET_NAME_PATTERN, ORG_ID_PATTERN};
+
+pub const ORGANIZATION_ID: &str = "OrganizationId";
+const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
+const BUCKET_KEY: &str = "BucketKey";
+const SESSION_KEY: &str = "SessionKey";
+/// In key mode `one`, the single key that serves both purposes.
+const LOGGING_KEY: &str = "LoggingKey";
+pub const LOG_BUCKET: &str = "LogBucket";
+pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+
+pub fn build(settings: &Settings) -> Template {
+    let mut template = Template::new(
+        "smlog central stack: encrypted, organisation-scoped S3 bucket and KMS keys for Session Manager logs",
+    );
+    parameters(&mut template, settings);
+    template.condition(
+        GENERATE_BUCKET_NAME,
+        Intrinsic::equals(Intrinsic::reference(wiring::BUCKET_NAME), ""),
+    );
+
+    let (bucket_key, session_key) = match settings.key_mode {
+        KeyMode::Two => {
+            template.resource(BUCKET_KEY, holding_data(bucket_key()));
+            template.resource(SESSION_KEY, holding_data(session_key()));
+            template.resource(
+                "BucketKeyAlias",
+                alias("alias/session-manager-logs/bucket", BUCKET_KEY),
+            );
+            template.resource(
+                "SessionKeyAlias",
+                alias("alias/session-manager-logs/session", SESSION_KEY),
+            );
+            (BUCKET_KEY, SESSION_KEY)
+        }
+        KeyMode::One => {
+            template.resource(LOGGING_KEY, holding_data(single_key()));
+            template.resource(
+                "LoggingKeyAlias",
+                alias("alias/session-manager-logs", LOGGING_KEY),
+            );
+            (LOGGING_KEY, LOGGING_KEY)
+        }
+    };
+
+    template.resource(LOG_BUCKET, holding_data(log_bucket(bucket_key)));
+    template.resource(LOG_BUCKET_POLICY, bucket_policy());
+
+    template.output(
+        wiring::BUCKET_NAME,
+        Output::new(
+            "Name of the central Session Manager log bucket",
+            Value::reference(LOG_BUCKET),
+        )
+        .exported_as(wiring::BUCKET_NAME),
+    );
+    template.output(
+        wiring::BUCKET_ARN,
+        Output::new(
+            "ARN of the central log bucket",
+            Value::get_att(LOG_BUCKET, "Arn"),
+        )
+        .exported_as(wiring::BUCKET_ARN),
+    );
+    template.output(
+        wiring::BUCKET_KEY_ARN,
+        Output::new(
+            "ARN of the KMS key that encrypts the bucket",
+            Value::get_att(bucket_key, "Arn"),
+        )
+        .exported_as(wiring::BUCKET_KEY_ARN),
+    );
+    template.output(
+        wiring::SESSION_KEY_ARN,
+        Output::new(
+            "ARN of the KMS key that encrypts session data",
+            Value::get_att(session_key, "Arn"),
+        )
+        .exported_as(wiring::SESSION_KEY_ARN),
+    );
+    template
+}
+
+fn parameters(template: &mut Template, settings: &Settings) {
+    template.parameter(
+        ORGANIZATION_ID,
+        Parameter::string("AWS Organizations id whose principals may write session logs")
+            .default_opt(settings.organization_id.as_ref().map(|id| id.to_string()))
+            .pattern(
+                ORG_ID_PATTERN,
+                "an organization id: o- then 10 to 32 lowercase letters or digits",
+            ),
+    );
+    template.parameter(
+        wiring::BUCKET_NAME,
+        Parameter::string(
+            "Name of the log bucket; empty for session-manager-logs-<account id>-<Region>",
+        )
+        .default_value(settings.bucket_name.as_ref().map(|b| b.to_string()).unwrap_or_default())
+        .pattern(
+            BUCKET_NAME_PATTERN,
+            "empty, or 3 to 63 lowercase letters, digits and hyphens, beginning and ending with a letter or digit",
+        ),
+    );
+}
+
+/// The bucket name, generated or given.
+fn bucket_name() -> Value<String> {
+    Intrinsic::if_(
+        GENERATE_BUCKET_NAME,
+        Intrinsic::sub("session-manager-logs-${AWS::AccountId}-${AWS::Region}"),
+        Intrinsic::reference(wiring::BUCKET_NAME),
+    )
+    .into()
+}
+
+fn org_id() -> Intrinsic {
+    Intrinsic::reference(ORGANIZATION_ID)
+}
+
+/// Keeps the account (and so its administrators' IAM policies) in control of the key.
+fn root_administration() -> Statement {
+    Statement::allow("EnableAccountAdministration")
+        .principal(Principal::Aws(vec![Value::sub(
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+        )]))
+        .actions(&["kms:*"])
+        .resource("*")
+}
+
+/// Organisation principals may use the key only through S3, for this bucket.
+fn org_use_through_s3() -> Statement {
+    Statement::allow("AllowOrganizationUseThroughS3")
+        .principal(Principal::Anyone)
+        .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+        .resource("*")
+        .condition("StringEquals", "aws:PrincipalOrgID", org_id())
+        .condition(
+            "StringEquals",
+            "kms:ViaService",
+            Intrinsic::sub("s3.${AWS::Region}.amazonaws.com"),
+        )
+        .condition(
+            "StringEquals",
+            "kms:EncryptionContext:aws:s3:arn",
+            Intrinsic::SubWith {
+                template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
+                variables: [("Bucket".to_owned(), bucket_name().into())]
+                    .into_iter()
+                    .collect(),
+            },
+        )
+}
+
+/// Organisation principals encrypt and decrypt session data with the key directly.
+fn org_session_encryption() -> Statement {
+    Statement::allow("AllowOrganizationSessionEncryption")
+        .principal(Principal::Anyone)
+        .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+        .resource("*")
+        .condition("StringEquals", "aws:PrincipalOrgID", org_id())
+}
+
+fn key(description: &str, statements: Vec<Statement>) -> Key {
+    Key {
+        description: description.to_owned(),
+        enable_key_rotation: true,
+        rotation_period_in_days: None,
+        pending_window_in_days: Some(30),
+        multi_region: None,
+        key_policy: PolicyDocument::new(statements),
+    }
+}
+
+fn bucket_key() -> Key {
+    key(
+        "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
+        vec![root_administration(), org_use_through_s3()],
+    )
+}
+
+fn session_key() -> Key {
+    key(
+        "smlog: encrypts Session Manager session data between client and node",
+        vec![root_administration(), org_session_encryption()],
+    )
+}
+
+/// Key mode `one`: one key encrypts the bucket and the sessions. Session
+/// encryption needs direct use, so `kms:ViaService` cannot narrow it.
+fn single_key() -> Key {
+    key(
+        "smlog: encrypts Session Manager logs and session data",
+        vec![root_administration(), org_session_encryption()],
+    )
+}
+
+fn alias(name: &str, key: &str) -> Alias {
+    Alias {
+        alias_name: name.into(),
+        target_key_id: Value::reference(key),
+    }
+}
+
+fn log_bucket(key: &str) -> Bucket {
+    Bucket {
+        bucket_name: Some(bucket_name()),
+        // The agent copies this id verbatim into its uploads: it must be the full ARN.
+        bucket_encryption: Some(BucketEncryption::kms(Value::get_att(key, "Arn"))),
+        public_access_block_configuration: Some(PublicAccessBlockConfiguration::all_blocked()),
+        ownership_controls: Some(OwnershipControls::bucket_owner_enforced()),
+        versioning_configuration: Some(VersioningConfiguration::enabled()),
+    }
+}
+
+fn bucket_policy() -> BucketPolicy {
+    let bucket_arn = || Value::get_att(LOG_BUCKET, "Arn");
+    let statements = vec![
+        Statement::deny("DenyInsecureTransport")
+            .principal(Principal::Anyone)
+            .actions(&["s3:*"])
+            .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
+            .condition("Bool", "aws:SecureTransport", false),
+        Statement::allow("AllowOrganizationReadEncryptionConfiguration")
+            .principal(Principal::Anyone)
+            .actions(&["s3:GetEncryptionConfiguration"])
+            .resource(bucket_arn())
+            .condition("StringEquals", "aws:PrincipalOrgID", org_id()),
+        Statement::allow("AllowOrganizationWriteOwnAccountPrefix")
+            .principal(Principal::Anyone)
+            .actions(&["s3:PutObject", "s3:PutObjectAcl"])
+            .resource(Value::sub(format!(
+                "${{{LOG_BUCKET}.Arn}}/${{!aws:PrincipalAccount}}/*"
+            )))
+            .condition("StringEquals", "aws:PrincipalOrgID", org_id()),
+    ];
+    BucketPolicy {
+        bucket: Value::reference(LOG_BUCKET),
+        policy_document: PolicyDocument::new(statements),
+    }
+}

@@ -1,0 +1,67 @@
+//! The Session Manager logging domain: pure functions from checked settings to templates.
+
+pub mod central;
+pub mod member;
+pub mod preferences;
+pub mod rollout;
+
+use crate::cfn::{Resource, Template};
+use crate::config::Settings;
+
+/// Names shared by the central stack's outputs and the member stack's
+/// parameters, so the one can be fed into the other without renaming.
+pub mod wiring {
+    pub const BUCKET_NAME: &str = "BucketName";
+    pub const BUCKET_ARN: &str = "BucketArn";
+    pub const BUCKET_KEY_ARN: &str = "BucketKeyArn";
+    pub const SESSION_KEY_ARN: &str = "SessionKeyArn";
+}
+
+/// The name of the Session Manager preferences document in every account and Region.
+pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
+
+/// The role Default Host Management Configuration uses when an instance
+/// profile cannot call `ssm:UpdateInstanceInformation`.
+pub const DHMC_ROLE_NAME: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+
+/// A resource that holds data (logs, keys, preferences) outlives its stack.
+pub(crate) fn holding_data(resource: impl Into<Resource>) -> Resource {
+    resource.into().retained()
+}
+
+/// Every artefact smlog synthesizes, by target name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Central,
+    Member,
+    Rollout,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Central, Target::Member, Target::Rollout];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Central => "central",
+            Target::Member => "member",
+            Target::Rollout => "rollout",
+        }
+    }
+
+    /// Where the artefact lives in the repository layout (`synth all --out-dir`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Target::Central => "templates/central.yaml",
+            Target::Member => "stacksets/member.yaml",
+            Target::Rollout => "stacksets/rollout.yaml",
+        }
+    }
+
+    pub fn build(self, settings: &Settings) -> crate::error::Result<Template> {
+        match self {
+            Target::Central => Ok(central::build(settings)),
+            Target::Member => Ok(member::build(settings)),
+            Target::Rollout => rollout::build(settings),
+        }
+    }
+}
