@@ -174,7 +174,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::Rollout => Target::Rollout,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
-                return Err(Error::Config(
+                return Err(Error::Usage(
                     "`synth all` writes several files: give --out-dir DIR".to_owned(),
                 ));
             };
@@ -187,7 +187,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         }
     };
     if args.out_dir.is_some() {
-        return Err(Error::Config(
+        return Err(Error::Usage(
             "--out-dir goes with `synth all`; use -o FILE for one template".to_owned(),
         ));
     }

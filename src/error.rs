@@ -21,6 +21,8 @@ pub mod exit {
 
 #[derive(Debug)]
 pub enum Error {
+    /// A combination of arguments that cannot work together.
+    Usage(String),
     /// A configuration value or file smlog cannot accept.
     Config(String),
     /// Generated or given templates break the policy rules.
@@ -61,6 +63,7 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Usage(_) => exit::USAGE,
             Error::Config(_) => exit::CONFIG,
             Error::Violations(_) => exit::VIOLATIONS,
             Error::Io { .. } | Error::Unreadable { .. } => exit::IO,
@@ -73,6 +76,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::Usage(message) => write!(f, "usage: {message}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
             Error::Violations(violations) => {
                 write!(f, "{} policy violation(s):", violations.len())?;

@@ -32,7 +32,7 @@ pub fn builtin_rules() -> Vec<RuleFile> {
     }
     rule_files!(
         "agent_policy.guard",
-        "bucket.guard",
+        "bucket_settings.guard",
         "bucket_policy.guard",
         "kms.guard",
         "preferences.guard",

@@ -1,0 +1,522 @@
+//! Mutation tests: harmful edits to generated templates, each of which must be
+//! caught by the rule written for it — in-process and through `smlog validate`.
+
+use super::support::{empty_dir, smlog_in, stdout};
+use serde_yaml::Value;
+use smlog::config::{PreferencesMode, Settings};
+use smlog::guard::{self, Document};
+use smlog::stacks::Target;
+use smlog::{emit, synth};
+
+fn generated(target: Target, settings: &Settings) -> Value {
+    serde_yaml::to_value(synth::template(settings, target).unwrap()).unwrap()
+}
+
+/// Walks a path of mapping keys and sequence indexes ("0", "1", …).
+fn at<'a>(value: &'a mut Value, path: &[&str]) -> &'a mut Value {
+    path.iter()
+        .fold(value, |node, key| match key.parse::<usize>() {
+            Ok(index) if node.is_sequence() => &mut node[index],
+            _ => node
+                .get_mut(*key)
+                .unwrap_or_else(|| panic!("no {key} in path {path:?}")),
+        })
+}
+
+/// The statements of a policy, found by resource and Sid.
+fn statement<'a>(
+    template: &'a mut Value,
+    resource: &str,
+    policy: &str,
+    sid: &str,
+) -> &'a mut Value {
+    at(
+        template,
+        &["Resources", resource, "Properties", policy, "Statement"],
+    )
+    .as_sequence_mut()
+    .unwrap()
+    .iter_mut()
+    .find(|s| s["Sid"] == *sid)
+    .unwrap_or_else(|| panic!("no statement {sid} in {resource}"))
+}
+
+fn remove_statement(template: &mut Value, resource: &str, policy: &str, sid: &str) {
+    at(
+        template,
+        &["Resources", resource, "Properties", policy, "Statement"],
+    )
+    .as_sequence_mut()
+    .unwrap()
+    .retain(|s| s["Sid"] != *sid);
+}
+
+fn yaml(text: &str) -> Value {
+    serde_yaml::from_str(text).unwrap()
+}
+
+struct Mutant {
+    name: &'static str,
+    rule: &'static str,
+    template: Value,
+}
+
+fn mutants() -> Vec<Mutant> {
+    let defaults = Settings::default();
+    let mut native = Settings::default();
+    native.member.preferences = PreferencesMode::Native;
+    let central = generated(Target::Central, &defaults);
+    let member = generated(Target::Member, &defaults);
+    let native_member = generated(Target::Member, &native);
+    let rollout = generated(Target::Rollout, &defaults);
+    let sse = [
+        "Resources",
+        "LogBucket",
+        "Properties",
+        "BucketEncryption",
+        "ServerSideEncryptionConfiguration",
+        "0",
+    ];
+    let inputs = [
+        "Resources",
+        "SessionPreferences",
+        "Properties",
+        "Content",
+        "inputs",
+    ];
+
+    let mut mutants = Vec::new();
+    let mut mutate = |name, rule, base: &Value, edit: &dyn Fn(&mut Value)| {
+        let mut template = base.clone();
+        edit(&mut template);
+        mutants.push(Mutant {
+            name,
+            rule,
+            template,
+        });
+    };
+    mutate(
+        "encryption removed",
+        "bucket_encrypted_with_kms",
+        &central,
+        &|t| {
+            at(t, &["Resources", "LogBucket", "Properties"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("BucketEncryption");
+        },
+    );
+    mutate(
+        "AES256 instead of KMS",
+        "bucket_encrypted_with_kms",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &[&sse[..], &["ServerSideEncryptionByDefault", "SSEAlgorithm"]].concat(),
+            ) = "AES256".into();
+        },
+    );
+    mutate("DSSE-KMS", "bucket_encrypted_with_kms", &central, &|t| {
+        *at(
+            t,
+            &[&sse[..], &["ServerSideEncryptionByDefault", "SSEAlgorithm"]].concat(),
+        ) = "aws:kms:dsse".into();
+    });
+    mutate(
+        "key named by alias",
+        "bucket_key_named_by_arn",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &[
+                    &sse[..],
+                    &["ServerSideEncryptionByDefault", "KMSMasterKeyID"],
+                ]
+                .concat(),
+            ) = "alias/session-manager-logs/bucket".into();
+        },
+    );
+    mutate("bucket key off", "bucket_key_enabled", &central, &|t| {
+        *at(t, &[&sse[..], &["BucketKeyEnabled"]].concat()) = false.into();
+    });
+    mutate(
+        "a public-access flag false",
+        "bucket_blocks_public_access",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "LogBucket",
+                    "Properties",
+                    "PublicAccessBlockConfiguration",
+                    "RestrictPublicBuckets",
+                ],
+            ) = false.into();
+        },
+    );
+    mutate("ACLs re-enabled", "bucket_owner_enforced", &central, &|t| {
+        *at(
+            t,
+            &[
+                "Resources",
+                "LogBucket",
+                "Properties",
+                "OwnershipControls",
+                "Rules",
+                "0",
+                "ObjectOwnership",
+            ],
+        ) = "ObjectWriter".into();
+    });
+    mutate("versioning suspended", "bucket_versioned", &central, &|t| {
+        *at(
+            t,
+            &[
+                "Resources",
+                "LogBucket",
+                "Properties",
+                "VersioningConfiguration",
+                "Status",
+            ],
+        ) = "Suspended".into();
+    });
+    mutate(
+        "bucket deleted with the stack",
+        "bucket_retained",
+        &central,
+        &|t| {
+            *at(t, &["Resources", "LogBucket", "DeletionPolicy"]) = "Delete".into();
+        },
+    );
+    mutate(
+        "TLS deny removed",
+        "bucket_policy_denies_insecure_transport",
+        &central,
+        &|t| {
+            remove_statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyInsecureTransport",
+            );
+        },
+    );
+    mutate(
+        "TLS deny on the string 'false'",
+        "bucket_policy_denies_insecure_transport",
+        &central,
+        &|t| {
+            let deny = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyInsecureTransport",
+            );
+            *at(deny, &["Condition", "Bool", "aws:SecureTransport"]) = "false".into();
+        },
+    );
+    mutate(
+        "org condition dropped from a bucket Allow",
+        "bucket_policy_allows_only_organization",
+        &central,
+        &|t| {
+            let allow = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "AllowOrganizationWriteOwnAccountPrefix",
+            );
+            allow.as_mapping_mut().unwrap().remove("Condition");
+        },
+    );
+    mutate(
+        "delete allowed",
+        "bucket_policy_allows_no_destructive_actions",
+        &central,
+        &|t| {
+            let allow = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "AllowOrganizationWriteOwnAccountPrefix",
+            );
+            at(allow, &["Action"])
+                .as_sequence_mut()
+                .unwrap()
+                .push("s3:DeleteObject".into());
+        },
+    );
+    mutate(
+        "writes to the whole bucket",
+        "bucket_policy_scopes_writes_to_own_prefix",
+        &central,
+        &|t| {
+            let allow = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "AllowOrganizationWriteOwnAccountPrefix",
+            );
+            *at(allow, &["Resource"]) = yaml("[{Fn::Sub: '${LogBucket.Arn}/*'}]");
+        },
+    );
+    mutate(
+        "key rotation off",
+        "kms_key_rotation_enabled",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &["Resources", "SessionKey", "Properties", "EnableKeyRotation"],
+            ) = false.into();
+        },
+    );
+    mutate(
+        "root statement removed",
+        "kms_key_keeps_account_administration",
+        &central,
+        &|t| {
+            remove_statement(t, "BucketKey", "KeyPolicy", "EnableAccountAdministration");
+        },
+    );
+    mutate(
+        "org condition dropped from a key",
+        "kms_key_allows_only_organization",
+        &central,
+        &|t| {
+            let allow = statement(
+                t,
+                "SessionKey",
+                "KeyPolicy",
+                "AllowOrganizationSessionEncryption",
+            );
+            allow.as_mapping_mut().unwrap().remove("Condition");
+        },
+    );
+    mutate(
+        "kms:ViaService on the session key",
+        "kms_session_key_used_directly",
+        &central,
+        &|t| {
+            let allow = statement(
+                t,
+                "SessionKey",
+                "KeyPolicy",
+                "AllowOrganizationSessionEncryption",
+            );
+            *at(allow, &["Condition", "StringEquals"])
+                .get_mut("aws:PrincipalOrgID")
+                .unwrap() = "o-a1b2c3d4e5".into();
+            at(allow, &["Condition", "StringEquals"])
+                .as_mapping_mut()
+                .unwrap()
+                .insert(
+                    "kms:ViaService".into(),
+                    "ssm.us-east-1.amazonaws.com".into(),
+                );
+        },
+    );
+    mutate(
+        "wildcard resource in the agent policy",
+        "agent_policy_no_wildcard_resources",
+        &member,
+        &|t| {
+            let write = statement(
+                t,
+                "SessionLoggingAgentPolicy",
+                "PolicyDocument",
+                "DecryptSessionData",
+            );
+            *at(write, &["Resource"]) = yaml("['*']");
+        },
+    );
+    mutate(
+        "service wildcard in the agent policy",
+        "agent_policy_no_wildcard_actions",
+        &member,
+        &|t| {
+            let write = statement(
+                t,
+                "SessionLoggingAgentPolicy",
+                "PolicyDocument",
+                "WriteSessionLogsToOwnPrefix",
+            );
+            *at(write, &["Action"]) = yaml("['s3:*']");
+        },
+    );
+    mutate(
+        "s3EncryptionEnabled false",
+        "preferences_s3_encryption",
+        &member,
+        &|t| {
+            *at(t, &[&inputs[..], &["s3EncryptionEnabled"]].concat()) = false.into();
+        },
+    );
+    mutate(
+        "s3EncryptionEnabled the string \"true\"",
+        "preferences_s3_encryption",
+        &native_member,
+        &|t| {
+            *at(t, &[&inputs[..], &["s3EncryptionEnabled"]].concat()) = "true".into();
+        },
+    );
+    mutate(
+        "idle timeout 0",
+        "preferences_idle_timeout",
+        &native_member,
+        &|t| {
+            *at(t, &[&inputs[..], &["idleSessionTimeout"]].concat()) = "0".into();
+        },
+    );
+    mutate(
+        "idle timeout as a number",
+        "preferences_idle_timeout",
+        &member,
+        &|t| {
+            *at(t, &[&inputs[..], &["idleSessionTimeout"]].concat()) = 20.into();
+        },
+    );
+    mutate(
+        "max duration over a day",
+        "preferences_max_duration",
+        &member,
+        &|t| {
+            *at(t, &[&inputs[..], &["maxSessionDuration"]].concat()) = "1441".into();
+        },
+    );
+    mutate(
+        "bucket name emptied",
+        "preferences_target_bucket_and_key",
+        &native_member,
+        &|t| {
+            *at(t, &[&inputs[..], &["s3BucketName"]].concat()) = "".into();
+        },
+    );
+    mutate(
+        "document type changed",
+        "preferences_document_is_session",
+        &native_member,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SessionPreferences",
+                    "Properties",
+                    "DocumentType",
+                ],
+            ) = "Command".into();
+        },
+    );
+    mutate(
+        "session type changed",
+        "preferences_schema",
+        &member,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SessionPreferences",
+                    "Properties",
+                    "Content",
+                    "sessionType",
+                ],
+            ) = "InteractiveCommands".into();
+        },
+    );
+    mutate(
+        "self-managed StackSet",
+        "stackset_service_managed_auto_deploy",
+        &rollout,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SessionLoggingStackSet",
+                    "Properties",
+                    "PermissionModel",
+                ],
+            ) = "SELF_MANAGED".into();
+        },
+    );
+    mutate(
+        "auto-deployment off",
+        "stackset_service_managed_auto_deploy",
+        &rollout,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SessionLoggingStackSet",
+                    "Properties",
+                    "AutoDeployment",
+                    "Enabled",
+                ],
+            ) = false.into();
+        },
+    );
+    mutants
+}
+
+fn document(mutant: &Mutant) -> Document {
+    Document {
+        name: format!("{}.yaml", mutant.name.replace([' ', '"', '\''], "-")),
+        content: emit::to_yaml(&mutant.template).unwrap(),
+    }
+}
+
+#[test]
+fn every_mutant_is_caught_by_its_rule() {
+    let mutants = mutants();
+    assert!(mutants.len() >= 12);
+    let rules = guard::builtin_rules();
+    for mutant in &mutants {
+        let violations = guard::check(&[document(mutant)], &rules).unwrap();
+        assert!(
+            violations.iter().any(|v| v.rule == mutant.rule),
+            "mutant '{}' should break {}, got {:?}",
+            mutant.name,
+            mutant.rule,
+            violations.iter().map(|v| &v.rule).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn validate_exits_with_the_violation_code_on_every_mutant() {
+    let dir = empty_dir();
+    let mutants = mutants();
+    let mut files = Vec::new();
+    for mutant in &mutants {
+        let document = document(mutant);
+        std::fs::write(dir.path().join(&document.name), &document.content).unwrap();
+        files.push(document.name);
+    }
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let output = smlog_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    for (mutant, file) in mutants.iter().zip(&files) {
+        let section: String = report
+            .split(&format!("FAIL {file}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{file} not reported as failing:\n{report}"))
+            .lines()
+            .take_while(|line| line.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            section.contains(&format!("rule {}", mutant.rule)),
+            "{file}: {} not named in\n{section}",
+            mutant.rule
+        );
+    }
+}

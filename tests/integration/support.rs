@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests: paths, the binary, default artefacts.
+
+use smlog::config::Settings;
+use smlog::synth::{self, Artefact};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    repo().join(relative)
+}
+
+/// Runs the smlog binary in `dir` with an empty environment for config lookup.
+pub fn smlog_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smlog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the smlog binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn default_artefacts() -> Vec<Artefact> {
+    synth::all(&Settings::default()).expect("the default configuration synthesizes")
+}
+
+/// A fresh directory with nothing in it (so no smlog.yaml is picked up).
+pub fn empty_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
