@@ -233,7 +233,6 @@ fn upsert_document(template: &mut Template, document: &SessionDocument) {
             .actions(&[
                 "ssm:DescribeDocument",
                 "ssm:GetDocument",
-                "ssm:ListDocumentVersions",
                 "ssm:CreateDocument",
                 "ssm:UpdateDocument",
                 "ssm:UpdateDocumentDefaultVersion",

@@ -19,13 +19,11 @@ def restore_types(content):
 
 
 def matching_version(ssm, name, content):
-    pages = ssm.get_paginator("list_document_versions").paginate(Name=name)
-    for page in pages:
-        for v in page["DocumentVersions"]:
-            doc = ssm.get_document(Name=name, DocumentVersion=v["DocumentVersion"],
-                                   DocumentFormat="JSON")
-            if json.loads(doc["Content"]) == content:
-                return v["DocumentVersion"]
+    latest = int(ssm.describe_document(Name=name)["Document"]["LatestVersion"])
+    for version in map(str, range(latest, 0, -1)):
+        doc = ssm.get_document(Name=name, DocumentVersion=version, DocumentFormat="JSON")
+        if json.loads(doc["Content"]) == content:
+            return version
     raise RuntimeError("SSM reported duplicate content but no version matches")
 
 

@@ -14,9 +14,13 @@ pub enum Format {
     Json,
 }
 
+mod yaml;
+
+/// YAML that YAML 1.1 and 1.2 readers both read back as the same data.
 pub fn to_yaml(value: &impl Serialize) -> Result<String> {
-    serde_yaml::to_string(value)
-        .map_err(|e| Error::Internal(format!("YAML serialisation failed: {e}")))
+    let value = serde_json::to_value(value)
+        .map_err(|e| Error::Internal(format!("serialisation failed: {e}")))?;
+    Ok(yaml::to_string(&value))
 }
 
 pub fn to_json(value: &impl Serialize) -> Result<String> {
