@@ -22,7 +22,10 @@ const CAPABILITIES: [&str; 1] = ["CAPABILITY_IAM"];
 
 /// The member template as the StackSet carries it, checked against the inline limit.
 pub fn member_body(settings: &Settings) -> Result<String> {
-    let body = emit::to_yaml(&member::build(settings))?;
+    within_inline_limit(emit::to_yaml(&member::build(settings))?)
+}
+
+fn within_inline_limit(body: String) -> Result<String> {
     if body.len() > TEMPLATE_BODY_LIMIT {
         return Err(Error::Config(format!(
             "the member template is {} bytes, {} over the {TEMPLATE_BODY_LIMIT}-byte limit for an inline StackSet template body; shorten session.linux_shell_profile / session.windows_shell_profile",
@@ -151,4 +154,31 @@ pub fn create_stack_instances_input(settings: &Settings) -> serde_json::Value {
         });
     }
     input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_over_the_inline_limit_are_refused_with_the_overshoot() {
+        assert!(within_inline_limit("x".repeat(TEMPLATE_BODY_LIMIT)).is_ok());
+        let err = within_inline_limit("x".repeat(TEMPLATE_BODY_LIMIT + 10)).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        let message = err.to_string();
+        assert!(
+            message.contains("51210 bytes, 10 over the 51200-byte limit"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_largest_valid_configuration_fits_inline() {
+        let mut raw = crate::config::RawConfig::default();
+        let longest = "x".repeat(crate::config::MAX_SHELL_PROFILE_CHARS);
+        raw.session.linux_shell_profile = Some(longest.clone());
+        raw.session.windows_shell_profile = Some(longest);
+        let body = member_body(&raw.resolve().unwrap()).unwrap();
+        assert!(body.len() < TEMPLATE_BODY_LIMIT);
+    }
 }

@@ -1,10 +1,11 @@
 """Fixtures for the emulator tests: the server, an organisation, and the
 record of what the emulator cannot check."""
+import json
 import pathlib
 
 import pytest
 
-from harness import Aws, MotoServer
+from harness import Aws, MotoServer, smlog
 
 GAPS = []
 
@@ -56,3 +57,24 @@ def org(aws):
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
     return pathlib.Path(tmp_path_factory.mktemp("smlog"))
+
+
+@pytest.fixture(scope="session")
+def central(aws, org, workdir):
+    """The central stack from `smlog synth`, deployed with the organisation id as a parameter."""
+    template = workdir / "central.yaml"
+    template.write_text(smlog("synth", cwd=workdir))
+    outputs = aws.deploy("smlog-central", template, {"OrganizationId": org["id"]})
+    return {"outputs": outputs, "resources": aws.stack_resources("smlog-central"), "template": template}
+
+
+def member_parameters(central):
+    outputs = central["outputs"]
+    return {name: outputs[name] for name in ("BucketName", "BucketKeyArn", "SessionKeyArn")}
+
+
+def preferences(aws):
+    """The default version of SSM-SessionManagerRunShell, parsed."""
+    document = aws("ssm", "get-document", "--name", "SSM-SessionManagerRunShell", "--document-format", "JSON")
+    content = document["Content"]
+    return json.loads(content) if isinstance(content, str) else content

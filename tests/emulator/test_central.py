@@ -1,22 +1,7 @@
 """The central stack, deployed with the aws CLI as a user would."""
 import json
 
-import pytest
-
 from conftest import record_gap
-from harness import smlog
-
-
-@pytest.fixture(scope="module")
-def central(aws, org, workdir):
-    template = workdir / "central.yaml"
-    template.write_text(smlog("synth", cwd=workdir))
-    outputs = aws.deploy("smlog-central", template, {"OrganizationId": org["id"]})
-    return {"outputs": outputs, "resources": aws.stack_resources("smlog-central"), "template": template}
-
-
-def key_arn(aws, key_id):
-    return aws("kms", "describe-key", "--key-id", key_id)["KeyMetadata"]["Arn"]
 
 
 def test_outputs_carry_what_the_member_template_needs(central, aws):

@@ -2,7 +2,9 @@
 
 mod cli;
 mod golden;
+mod guard_cli;
 mod lint;
 mod mutation;
+mod rollout;
 mod rules;
 mod support;

@@ -55,13 +55,13 @@ fn yaml(text: &str) -> Value {
     serde_yaml::from_str(text).unwrap()
 }
 
-struct Mutant {
-    name: &'static str,
-    rule: &'static str,
-    template: Value,
+pub struct Mutant {
+    pub name: &'static str,
+    pub rule: &'static str,
+    pub template: Value,
 }
 
-fn mutants() -> Vec<Mutant> {
+pub fn mutants() -> Vec<Mutant> {
     let defaults = Settings::default();
     let mut native = Settings::default();
     native.member.preferences = PreferencesMode::Native;
@@ -465,7 +465,7 @@ fn mutants() -> Vec<Mutant> {
     mutants
 }
 
-fn document(mutant: &Mutant) -> Document {
+pub fn document(mutant: &Mutant) -> Document {
     Document {
         name: format!("{}.yaml", mutant.name.replace([' ', '"', '\''], "-")),
         content: emit::to_yaml(&mutant.template).unwrap(),

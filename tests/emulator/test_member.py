@@ -1,0 +1,87 @@
+"""The member template as a plain stack in a member account (native
+preferences: the emulator cannot run the upsert mode's Lambda function)."""
+import pytest
+
+from conftest import member_parameters, preferences, record_gap
+from harness import smlog
+
+AGENT_ROLE = "EC2-SSM-Core"
+DHMC_ROLE = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
+TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+
+
+@pytest.fixture(scope="module")
+def member(aws, org, central, workdir):
+    account = org["accounts"][0]
+    member_aws = aws.as_account(account)
+    member_aws("iam", "create-role", "--role-name", AGENT_ROLE, "--assume-role-policy-document", TRUST)
+    member_aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
+               "--assume-role-policy-document", TRUST)
+    folder = workdir / "member"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        f"member:\n  preferences: native\n  agent_role_names: [{AGENT_ROLE}]\n"
+        "  default_host_management_role: true\n")
+    template = folder / "member.yaml"
+    template.write_text(smlog("synth", "member", cwd=folder))
+    # The emulator does not split a CommaDelimitedList parameter's *default*
+    # (it joins the string's characters), so the list is passed explicitly.
+    parameters = {**member_parameters(central), "AgentRoleNames": AGENT_ROLE}
+    member_aws.deploy("smlog-member", template, parameters, capabilities=["CAPABILITY_IAM"])
+    record_gap("the upsert preferences mode (Lambda-backed custom resource)",
+               "tests/python/test_preferences_handler.py against moto's in-process SSM")
+    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member")}
+
+
+def test_preferences_point_at_the_central_bucket_and_key(member, central):
+    document = preferences(member["aws"])
+    assert document["schemaVersion"] == "1.0"
+    assert document["sessionType"] == "Standard_Stream"
+    inputs = document["inputs"]
+    assert inputs["s3BucketName"] == central["outputs"]["BucketName"]
+    assert inputs["kmsKeyId"] == central["outputs"]["SessionKeyArn"]
+    assert inputs["s3KeyPrefix"] == f"{member['account']}/us-east-1"
+
+
+def test_preference_types_are_what_the_agent_expects(member):
+    inputs = preferences(member["aws"])["inputs"]
+    for flag in ("s3EncryptionEnabled", "cloudWatchEncryptionEnabled", "cloudWatchStreamingEnabled", "runAsEnabled"):
+        assert isinstance(inputs[flag], bool), f"{flag} is {inputs[flag]!r}"
+    assert inputs["s3EncryptionEnabled"] is True
+    assert inputs["idleSessionTimeout"] == "20"
+    assert inputs["maxSessionDuration"] == ""
+    assert inputs["shellProfile"] == {"windows": "", "linux": ""}
+
+
+def agent_policy(member):
+    arn = member["resources"]["SessionLoggingAgentPolicy"]
+    policy = member["aws"]("iam", "get-policy", "--policy-arn", arn)["Policy"]
+    version = member["aws"]("iam", "get-policy-version", "--policy-arn", arn,
+                            "--version-id", policy["DefaultVersionId"])["PolicyVersion"]
+    document = version["Document"]
+    if isinstance(document, str):
+        import json
+        import urllib.parse
+        document = json.loads(urllib.parse.unquote(document))
+    return policy, document
+
+
+def test_agent_policy_grants_exactly_what_the_agent_needs(member, central):
+    _, document = agent_policy(member)
+    bucket = central["outputs"]["BucketName"]
+    granted = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in document["Statement"]}
+    assert granted == {
+        "WriteSessionLogsToOwnPrefix": (["s3:PutObject", "s3:PutObjectAcl"],
+                                        [f"arn:aws:s3:::{bucket}/{member['account']}/*"]),
+        "ReadBucketEncryption": (["s3:GetEncryptionConfiguration"], [f"arn:aws:s3:::{bucket}"]),
+        "UseBucketKey": (["kms:Decrypt", "kms:GenerateDataKey"], [central["outputs"]["BucketKeyArn"]]),
+        "DecryptSessionData": (["kms:Decrypt"], [central["outputs"]["SessionKeyArn"]]),
+    }
+    assert all(s["Effect"] == "Allow" for s in document["Statement"])
+
+
+def test_agent_policy_is_attached_to_the_named_role_and_the_dhmc_role(member):
+    policy, _ = agent_policy(member)
+    for role in (AGENT_ROLE, DHMC_ROLE):
+        attached = member["aws"]("iam", "list-attached-role-policies", "--role-name", role)["AttachedPolicies"]
+        assert policy["Arn"] in [p["PolicyArn"] for p in attached], role

@@ -1,0 +1,62 @@
+"""Org-wide rollout: the StackSet CLI inputs smlog writes, used as a
+management account would use them, reaching every account of an OU in two Regions."""
+import pytest
+
+from conftest import member_parameters, preferences, record_gap
+from harness import smlog
+
+REGIONS = ["us-east-1", "eu-west-1"]
+STACK_SET = "session-manager-logging"
+
+
+@pytest.fixture(scope="module")
+def rollout(aws, org, central, workdir):
+    folder = workdir / "rollout"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        "member:\n  preferences: native\n"
+        f"rollout:\n  organizational_unit_ids: [{org['ou']}]\n  regions: [{', '.join(REGIONS)}]\n")
+    smlog("synth", "all", "--out-dir", ".", cwd=folder)
+    parameters = [f"ParameterKey={k},ParameterValue={v}" for k, v in member_parameters(central).items()]
+    aws("cloudformation", "create-stack-set", "--cli-input-json",
+        f"file://{folder / 'stacksets/create-stack-set.json'}", "--parameters", *parameters)
+    operation = aws("cloudformation", "create-stack-instances", "--cli-input-json",
+                    f"file://{folder / 'stacksets/create-stack-instances.json'}")["OperationId"]
+    record_gap("StackSet auto-deployment and operation preferences", "rule stackset_service_managed_auto_deploy")
+    record_gap("the rollout stack's AWS::CloudFormation::StackSet resource",
+               "the same StackSet created from stacksets/create-stack-set.json, and a test that its "
+               "TemplateBody is the member template")
+    return {"operation": operation}
+
+
+def test_the_operation_succeeds(aws, rollout):
+    operation = aws("cloudformation", "describe-stack-set-operation", "--stack-set-name", STACK_SET,
+                    "--operation-id", rollout["operation"])["StackSetOperation"]
+    assert operation["Status"] == "SUCCEEDED"
+
+
+def test_every_account_of_the_ou_gets_an_instance_in_every_region(aws, org, rollout):
+    instances = aws("cloudformation", "list-stack-instances", "--stack-set-name", STACK_SET)["Summaries"]
+    placed = sorted((i["Account"], i["Region"]) for i in instances)
+    assert placed == sorted((a, r) for a in org["accounts"] for r in REGIONS)
+    for instance in instances:
+        assert instance["Status"] == "CURRENT", instance
+        assert instance["StackInstanceStatus"]["DetailedStatus"] == "SUCCEEDED", instance
+
+
+def test_each_account_and_region_logs_under_its_own_prefix(aws, org, central, rollout):
+    for account in org["accounts"]:
+        member = aws.as_account(account)
+        for region in REGIONS:
+            inputs = preferences(member.in_region(region))["inputs"]
+            assert inputs["s3KeyPrefix"] == f"{account}/{region}"
+            assert inputs["s3BucketName"] == central["outputs"]["BucketName"]
+            assert inputs["s3EncryptionEnabled"] is True
+
+
+def test_the_agent_policy_exists_once_per_account(aws, org, rollout):
+    # IAM is global: the policy is created only in the IAM Region's instance.
+    for account in org["accounts"]:
+        policies = aws.as_account(account)("iam", "list-policies", "--scope", "Local")["Policies"]
+        agent = [p for p in policies if "SessionLoggingAgentPolicy" in p["PolicyName"]]
+        assert len(agent) == 1, f"{account}: {[p['PolicyName'] for p in policies]}"
