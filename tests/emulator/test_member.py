@@ -1,5 +1,6 @@
-"""The member template as a plain stack in a member account (native
-preferences: the emulator cannot run the upsert mode's Lambda function)."""
+"""The member template as a plain stack in the management account, where
+StackSets never deploy (native preferences: the emulator cannot run the upsert
+mode's Lambda function)."""
 import pytest
 
 from conftest import member_parameters, preferences, record_gap
@@ -11,9 +12,9 @@ TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Se
 
 
 @pytest.fixture(scope="module")
-def member(aws, org, central, workdir):
-    account = org["accounts"][0]
-    member_aws = aws.as_account(account)
+def member(aws, central, workdir):
+    member_aws = aws
+    account = aws.account_id()
     member_aws("iam", "create-role", "--role-name", AGENT_ROLE, "--assume-role-policy-document", TRUST)
     member_aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
                "--assume-role-policy-document", TRUST)
@@ -30,7 +31,8 @@ def member(aws, org, central, workdir):
     member_aws.deploy("smlog-member", template, parameters, capabilities=["CAPABILITY_IAM"])
     record_gap("the upsert preferences mode (Lambda-backed custom resource)",
                "tests/python/test_preferences_handler.py against moto's in-process SSM")
-    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member")}
+    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member"),
+            "template": template, "parameters": parameters}
 
 
 def test_preferences_point_at_the_central_bucket_and_key(member, central):
@@ -85,3 +87,16 @@ def test_agent_policy_is_attached_to_the_named_role_and_the_dhmc_role(member):
     for role in (AGENT_ROLE, DHMC_ROLE):
         attached = member["aws"]("iam", "list-attached-role-policies", "--role-name", role)["AttachedPolicies"]
         assert policy["Arn"] in [p["PolicyArn"] for p in attached], role
+
+
+def test_native_mode_fails_where_the_document_already_exists(member):
+    # Why upsert is the default: a second AWS::SSM::Document of that name cannot be created.
+    result = member["aws"].run(
+        "cloudformation", "create-stack", "--stack-name", "smlog-member-again",
+        "--template-body", f"file://{member['template']}", "--capabilities", "CAPABILITY_IAM",
+        "--parameters", *[f"ParameterKey={k},ParameterValue={v}" for k, v in member["parameters"].items()],
+        check=False)
+    if result.returncode == 0:
+        member["aws"]("cloudformation", "wait", "stack-create-complete", "--stack-name", "smlog-member-again")
+        raise AssertionError("a second SSM-SessionManagerRunShell document was created")
+    assert "DocumentAlreadyExists" in result.stderr, result.stderr

@@ -74,7 +74,7 @@ fn the_cli_and_smlog_find_the_same_violations_in_every_mutant() {
     for mutant in mutants() {
         let doc = document(&mutant);
         std::fs::write(dir.path().join(&doc.name), &doc.content).unwrap();
-        let in_process: BTreeSet<String> = smlog::guard::check(&[doc.clone()], &rules)
+        let in_process: BTreeSet<String> = smlog::guard::check(std::slice::from_ref(&doc), &rules)
             .unwrap()
             .into_iter()
             .map(|v| v.rule)
