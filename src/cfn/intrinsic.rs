@@ -236,3 +236,127 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
         Expr::List(items.into_iter().map(Into::into).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json(intrinsic: Intrinsic) -> serde_json::Value {
+        serde_json::to_value(intrinsic).unwrap()
+    }
+
+    #[test]
+    fn every_intrinsic_is_written_in_long_form() {
+        let r = || Intrinsic::reference("Param");
+        let cases = [
+            (r(), json!({"Ref": "Param"})),
+            (
+                Intrinsic::pseudo(Pseudo::AccountId),
+                json!({"Ref": "AWS::AccountId"}),
+            ),
+            (
+                Intrinsic::pseudo(Pseudo::NoValue),
+                json!({"Ref": "AWS::NoValue"}),
+            ),
+            (
+                Intrinsic::get_att("Key", "Arn"),
+                json!({"Fn::GetAtt": ["Key", "Arn"]}),
+            ),
+            (
+                Intrinsic::sub("${AWS::Region}"),
+                json!({"Fn::Sub": "${AWS::Region}"}),
+            ),
+            (
+                Intrinsic::SubWith {
+                    template: "${A}-${B}".to_owned(),
+                    variables: [
+                        ("A".to_owned(), Expr::from("x")),
+                        ("B".to_owned(), r().into()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                },
+                json!({"Fn::Sub": ["${A}-${B}", {"A": "x", "B": {"Ref": "Param"}}]}),
+            ),
+            (
+                Intrinsic::Join {
+                    delimiter: ",".to_owned(),
+                    items: vec!["a".into(), r().into()],
+                },
+                json!({"Fn::Join": [",", ["a", {"Ref": "Param"}]]}),
+            ),
+            (
+                Intrinsic::JoinList {
+                    delimiter: "".to_owned(),
+                    list: r().into(),
+                },
+                json!({"Fn::Join": ["", {"Ref": "Param"}]}),
+            ),
+            (
+                Intrinsic::if_("Cond", "yes-value", Intrinsic::pseudo(Pseudo::NoValue)),
+                json!({"Fn::If": ["Cond", "yes-value", {"Ref": "AWS::NoValue"}]}),
+            ),
+            (
+                Intrinsic::equals(r(), ""),
+                json!({"Fn::Equals": [{"Ref": "Param"}, ""]}),
+            ),
+            (
+                Intrinsic::negate(Intrinsic::equals(r(), "x")),
+                json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "Param"}, "x"]}]}),
+            ),
+            (
+                Intrinsic::And(vec![
+                    Intrinsic::Condition("A".to_owned()),
+                    Intrinsic::Condition("B".to_owned()),
+                ]),
+                json!({"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]}),
+            ),
+            (
+                Intrinsic::Or(vec![
+                    Intrinsic::Condition("A".to_owned()),
+                    Intrinsic::equals(true, false),
+                ]),
+                json!({"Fn::Or": [{"Condition": "A"}, {"Fn::Equals": [true, false]}]}),
+            ),
+            (
+                Intrinsic::Select {
+                    index: 1,
+                    list: r().into(),
+                },
+                json!({"Fn::Select": ["1", {"Ref": "Param"}]}),
+            ),
+            (
+                Intrinsic::Split {
+                    delimiter: ":".to_owned(),
+                    source: r().into(),
+                },
+                json!({"Fn::Split": [":", {"Ref": "Param"}]}),
+            ),
+            (
+                Intrinsic::ImportValue(Intrinsic::sub("${Stack}-X").into()),
+                json!({"Fn::ImportValue": {"Fn::Sub": "${Stack}-X"}}),
+            ),
+        ];
+        for (intrinsic, expected) in cases {
+            assert_eq!(json(intrinsic.clone()), expected, "{intrinsic:?}");
+        }
+    }
+
+    #[test]
+    fn expressions_keep_their_types() {
+        let value = serde_json::to_value(Expr::from(vec![
+            Expr::Bool(false),
+            Expr::Number(7),
+            "s".into(),
+        ]))
+        .unwrap();
+        assert_eq!(value, json!([false, 7, "s"]));
+    }
+
+    #[test]
+    fn intrinsics_become_one_entry_maps_in_yaml_too() {
+        let text = serde_yaml::to_string(&Intrinsic::get_att("Key", "Arn")).unwrap();
+        assert_eq!(text, "Fn::GetAtt:\n- Key\n- Arn\n", "no YAML tags");
+    }
+}

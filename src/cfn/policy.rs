@@ -121,3 +121,67 @@ impl Statement {
         self.condition.get(operator).and_then(|keys| keys.get(key))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Intrinsic;
+    use serde_json::json;
+
+    #[test]
+    fn statements_serialise_in_iam_order_and_types() {
+        let document = PolicyDocument::new(vec![
+            Statement::deny("DenyInsecureTransport")
+                .principal(Principal::Anyone)
+                .actions(&["s3:*"])
+                .resource("*")
+                .condition("Bool", "aws:SecureTransport", false),
+            Statement::allow("Trust")
+                .principal(Principal::Service(vec!["lambda.amazonaws.com".to_owned()]))
+                .actions(&["sts:AssumeRole"]),
+            Statement::allow("Root")
+                .principal(Principal::Aws(vec![Value::sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+                )]))
+                .actions(&["kms:*"])
+                .resource("*")
+                .condition(
+                    "StringEquals",
+                    "aws:PrincipalOrgID",
+                    Intrinsic::reference("Org"),
+                )
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    "s3.us-east-1.amazonaws.com",
+                ),
+        ]);
+        let value = serde_json::to_value(&document).unwrap();
+        assert_eq!(value["Version"], "2012-10-17");
+        assert_eq!(
+            value["Statement"][0],
+            json!({"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
+                   "Action": ["s3:*"], "Resource": ["*"], "Condition": {"Bool": {"aws:SecureTransport": false}}})
+        );
+        assert_eq!(
+            value["Statement"][1],
+            json!({"Sid": "Trust", "Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]},
+                   "Action": ["sts:AssumeRole"]}),
+            "no Resource in a trust policy"
+        );
+        let keys: Vec<&String> = value["Statement"][2]["Condition"]["StringEquals"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(
+            keys,
+            ["aws:PrincipalOrgID", "kms:ViaService"],
+            "insertion order"
+        );
+        assert_eq!(
+            document.statement[2].condition_value("StringEquals", "aws:PrincipalOrgID"),
+            Some(&Intrinsic::reference("Org").into())
+        );
+    }
+}

@@ -56,3 +56,217 @@ impl From<custom::CustomResource> for Properties {
         Properties::Custom(properties)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::policy::{PolicyDocument, Statement};
+    use crate::cfn::value::Value;
+    use serde_json::json;
+
+    fn policy() -> PolicyDocument {
+        PolicyDocument::new(vec![Statement::allow("A")
+            .actions(&["s3:GetObject"])
+            .resource("arn:aws:s3:::b/*")])
+    }
+
+    fn json(properties: impl Into<Properties>) -> (String, serde_json::Value) {
+        let properties = properties.into();
+        (
+            properties.type_name().to_owned(),
+            serde_json::to_value(&properties).unwrap(),
+        )
+    }
+
+    #[test]
+    fn each_resource_type_has_its_name_and_pascal_case_properties() {
+        let (name, value) = json(kms::Key {
+            description: "d".to_owned(),
+            enable_key_rotation: true,
+            rotation_period_in_days: Some(365),
+            pending_window_in_days: None,
+            multi_region: Some(false),
+            key_policy: policy(),
+        });
+        assert_eq!(name, "AWS::KMS::Key");
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "Description",
+                "EnableKeyRotation",
+                "RotationPeriodInDays",
+                "MultiRegion",
+                "KeyPolicy"
+            ]
+        );
+
+        let (name, value) = json(kms::Alias {
+            alias_name: "alias/a".into(),
+            target_key_id: Value::reference("K"),
+        });
+        assert_eq!(
+            (name.as_str(), value),
+            (
+                "AWS::KMS::Alias",
+                json!({"AliasName": "alias/a", "TargetKeyId": {"Ref": "K"}})
+            )
+        );
+
+        let (name, value) = json(s3::Bucket {
+            bucket_name: Some("b".into()),
+            bucket_encryption: Some(s3::BucketEncryption::kms(Value::get_att("K", "Arn"))),
+            public_access_block_configuration: Some(
+                s3::PublicAccessBlockConfiguration::all_blocked(),
+            ),
+            ownership_controls: Some(s3::OwnershipControls::bucket_owner_enforced()),
+            versioning_configuration: Some(s3::VersioningConfiguration::enabled()),
+        });
+        assert_eq!(name, "AWS::S3::Bucket");
+        assert_eq!(
+            value["BucketEncryption"],
+            json!({"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["K", "Arn"]}}, "BucketKeyEnabled": true}]})
+        );
+        assert_eq!(
+            value["OwnershipControls"],
+            json!({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+        );
+        assert_eq!(
+            value["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+            true
+        );
+        assert_eq!(
+            value["VersioningConfiguration"],
+            json!({"Status": "Enabled"})
+        );
+        assert_eq!(
+            json(s3::Bucket::default()).1,
+            json!({}),
+            "unset properties are left out"
+        );
+
+        let (name, value) = json(s3::BucketPolicy {
+            bucket: Value::reference("B"),
+            policy_document: policy(),
+        });
+        assert_eq!(name, "AWS::S3::BucketPolicy");
+        assert_eq!(value["Bucket"], json!({"Ref": "B"}));
+
+        let (name, value) = json(iam::ManagedPolicy {
+            description: "d".to_owned(),
+            policy_document: policy(),
+            roles: None,
+        });
+        assert_eq!(name, "AWS::IAM::ManagedPolicy");
+        assert!(value.get("Roles").is_none());
+
+        let (name, value) = json(iam::Role {
+            description: "d".to_owned(),
+            assume_role_policy_document: policy(),
+            policies: vec![iam::InlinePolicy {
+                policy_name: "p".to_owned(),
+                policy_document: policy(),
+            }],
+        });
+        assert_eq!(name, "AWS::IAM::Role");
+        assert_eq!(value["Policies"][0]["PolicyName"], "p");
+
+        let (name, value) = json(ssm::Document {
+            name: "N".to_owned(),
+            document_type: "Session".to_owned(),
+            document_format: "JSON".to_owned(),
+            content: json!({"schemaVersion": "1.0"}),
+            update_method: None,
+        });
+        assert_eq!(name, "AWS::SSM::Document");
+        assert_eq!(
+            value,
+            json!({"Name": "N", "DocumentType": "Session", "DocumentFormat": "JSON", "Content": {"schemaVersion": "1.0"}})
+        );
+
+        let (name, value) = json(lambda::Function {
+            function_name: "f".to_owned(),
+            description: "d".to_owned(),
+            runtime: "python3.12".to_owned(),
+            handler: "index.handler".to_owned(),
+            role: Value::get_att("R", "Arn"),
+            timeout: 60,
+            memory_size: 128,
+            code: lambda::Code {
+                zip_file: "print(1)".to_owned(),
+            },
+        });
+        assert_eq!(name, "AWS::Lambda::Function");
+        assert_eq!(value["Code"], json!({"ZipFile": "print(1)"}));
+        assert_eq!(value["Timeout"], 60);
+
+        let (name, value) = json(lambda::LogGroup {
+            log_group_name: "/g".into(),
+            retention_in_days: 90,
+        });
+        assert_eq!(
+            (name.as_str(), value),
+            (
+                "AWS::Logs::LogGroup",
+                json!({"LogGroupName": "/g", "RetentionInDays": 90})
+            )
+        );
+
+        let mut custom = custom::CustomResource::new("Thing", Value::get_att("F", "Arn"));
+        custom.properties.insert("Flag".to_owned(), json!(true));
+        let (name, value) = json(custom);
+        assert_eq!(
+            (name.as_str(), value),
+            (
+                "Custom::Thing",
+                json!({"ServiceToken": {"Fn::GetAtt": ["F", "Arn"]}, "Flag": true})
+            )
+        );
+    }
+
+    #[test]
+    fn the_stack_set_resource() {
+        let (name, value) = json(stackset::StackSet {
+            stack_set_name: "s".to_owned(),
+            description: "d".to_owned(),
+            permission_model: "SERVICE_MANAGED".to_owned(),
+            auto_deployment: stackset::AutoDeployment {
+                enabled: true,
+                retain_stacks_on_account_removal: false,
+            },
+            call_as: "SELF".to_owned(),
+            capabilities: vec!["CAPABILITY_IAM".to_owned()],
+            managed_execution: stackset::ManagedExecution { active: true },
+            operation_preferences: stackset::OperationPreferences {
+                failure_tolerance_percentage: 10,
+                max_concurrent_percentage: 25,
+                region_concurrency_type: "PARALLEL".to_owned(),
+            },
+            parameters: vec![stackset::StackSetParameter {
+                parameter_key: "P".to_owned(),
+                parameter_value: Value::reference("P"),
+            }],
+            stack_instances_group: vec![stackset::StackInstances {
+                deployment_targets: stackset::DeploymentTargets {
+                    organizational_unit_ids: Value::reference("Ous"),
+                },
+                regions: Value::reference("Regions"),
+            }],
+            template_body: "Resources: {}".to_owned(),
+        });
+        assert_eq!(name, "AWS::CloudFormation::StackSet");
+        assert_eq!(
+            value["AutoDeployment"],
+            json!({"Enabled": true, "RetainStacksOnAccountRemoval": false})
+        );
+        assert_eq!(
+            value["StackInstancesGroup"][0]["DeploymentTargets"],
+            json!({"OrganizationalUnitIds": {"Ref": "Ous"}})
+        );
+        assert_eq!(
+            value["Parameters"][0],
+            json!({"ParameterKey": "P", "ParameterValue": {"Ref": "P"}})
+        );
+    }
+}

@@ -271,3 +271,97 @@ impl Serialize for Resource {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::kms::Alias;
+    use serde_json::json;
+
+    fn alias() -> Alias {
+        Alias {
+            alias_name: "alias/x".into(),
+            target_key_id: Value::reference("Key"),
+        }
+    }
+
+    #[test]
+    fn sections_come_in_conventional_order_and_empty_ones_are_left_out() {
+        let mut template = Template::new("d");
+        template.output(
+            "O",
+            Output::new("o", Value::reference("A")).exported_as("O"),
+        );
+        template.resource("A", alias());
+        template.condition("C", Intrinsic::equals(Intrinsic::reference("P"), ""));
+        template.parameter(
+            "P",
+            Parameter::string("p")
+                .default_value("")
+                .pattern("^$", "empty")
+                .allowed(&["", "x"]),
+        );
+        let value = serde_json::to_value(&template).unwrap();
+        let sections: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(
+            sections,
+            [
+                "AWSTemplateFormatVersion",
+                "Description",
+                "Parameters",
+                "Conditions",
+                "Resources",
+                "Outputs"
+            ]
+        );
+        assert_eq!(
+            value["Parameters"]["P"],
+            json!({"Type": "String", "Description": "p", "Default": "", "AllowedPattern": "^$",
+                   "AllowedValues": ["", "x"], "ConstraintDescription": "empty"})
+        );
+        assert_eq!(
+            value["Outputs"]["O"],
+            json!({"Description": "o", "Value": {"Ref": "A"}, "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-O"}}})
+        );
+        let bare = serde_json::to_value(Template::new("d")).unwrap();
+        assert_eq!(
+            bare,
+            json!({"AWSTemplateFormatVersion": "2010-09-09", "Description": "d", "Resources": {}})
+        );
+    }
+
+    #[test]
+    fn the_resource_envelope_is_ordered_and_depends_on_is_sorted() {
+        let mut resource = Resource::new(alias())
+            .when("C")
+            .depends_on("Zeta")
+            .depends_on("Alpha")
+            .retained();
+        resource.metadata = Some(json!({"note": 1}));
+        let value = serde_json::to_value(&resource).unwrap();
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "Type",
+                "Condition",
+                "DependsOn",
+                "DeletionPolicy",
+                "UpdateReplacePolicy",
+                "Metadata",
+                "Properties"
+            ]
+        );
+        assert_eq!(value["DependsOn"], json!(["Alpha", "Zeta"]));
+        assert!(resource.is_retained());
+        assert!(!Resource::new(alias()).deleted().is_retained());
+    }
+
+    #[test]
+    #[should_panic(expected = "resource A defined twice")]
+    fn a_logical_id_cannot_be_used_twice() {
+        let mut template = Template::new("d");
+        template.resource("A", alias());
+        template.resource("A", alias());
+    }
+}

@@ -88,3 +88,33 @@ impl<T: Serialize> Serialize for Value<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn literals_and_intrinsics_serialise_as_themselves() {
+        assert_eq!(serde_json::to_value(Value::from("x")).unwrap(), json!("x"));
+        assert_eq!(
+            serde_json::to_value(Value::from(true)).unwrap(),
+            json!(true)
+        );
+        assert_eq!(serde_json::to_value(Value::from(30u32)).unwrap(), json!(30));
+        assert_eq!(
+            serde_json::to_value(Value::from(vec!["a".to_owned()])).unwrap(),
+            json!(["a"])
+        );
+        assert_eq!(
+            serde_json::to_value(Value::<String>::reference("P")).unwrap(),
+            json!({"Ref": "P"})
+        );
+        assert_eq!(
+            serde_json::to_value(Value::<String>::pseudo(Pseudo::Partition)).unwrap(),
+            json!({"Ref": "AWS::Partition"})
+        );
+        assert_eq!(Value::from("x").literal(), Some(&"x".to_owned()));
+        assert_eq!(Value::<String>::sub("y").literal(), None);
+    }
+}
