@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{
-    BucketName, InvalidId, KmsKeyArn, Minutes, OrgId, OsUserName, OuId, Region, RoleName,
-    StackSetName, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
+    AccountId, BucketName, InvalidId, KmsKeyArn, Minutes, OrgId, OrgPath, OsUserName, OuId, Region,
+    RoleName, StackSetName, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
 };
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,8 @@ impl CallAs {
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub organization_id: Option<String>,
+    pub organization_paths: Option<Vec<String>>,
+    pub accounts: Option<Vec<String>>,
     pub bucket_name: Option<String>,
     pub keys: Option<KeyMode>,
     pub home_region: Option<String>,
@@ -109,12 +111,23 @@ pub struct RawRollout {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub organization_id: Option<OrgId>,
+    pub principals: Principals,
     pub bucket_name: Option<BucketName>,
     pub key_mode: KeyMode,
     pub home_region: Region,
     pub member: MemberSettings,
     pub session: SessionSettings,
     pub rollout: RolloutSettings,
+}
+
+/// Who may deliver logs and use the keys: any mix of the organisation (by id),
+/// parts of it (by path), and listed accounts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principals {
+    /// Admit the organisation named by the `OrganizationId` parameter.
+    pub organization: bool,
+    pub organization_paths: Vec<OrgPath>,
+    pub accounts: Vec<AccountId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,8 +270,37 @@ impl RawConfig {
             None => vec![home_region.clone()],
         };
 
+        let organization_id: Option<OrgId> =
+            parse_opt("organization_id", self.organization_id.as_ref())?;
+        let organization_paths: Vec<OrgPath> = parse_list(
+            "organization_paths",
+            self.organization_paths.as_deref().unwrap_or_default(),
+        )?;
+        if let Some(id) = &organization_id {
+            let prefix = format!("{id}/");
+            if let Some((i, path)) = organization_paths
+                .iter()
+                .enumerate()
+                .find(|(_, p)| !p.as_str().starts_with(&prefix))
+            {
+                return Err(Error::Config(format!(
+                    "organization_paths[{i}]: {:?} is not inside organization_id {id}",
+                    path.as_str()
+                )));
+            }
+        }
+        let accounts: Vec<AccountId> =
+            parse_list("accounts", self.accounts.as_deref().unwrap_or_default())?;
+        let principals = Principals {
+            organization: organization_id.is_some()
+                || (organization_paths.is_empty() && accounts.is_empty()),
+            organization_paths,
+            accounts,
+        };
+
         Ok(Settings {
-            organization_id: parse_opt("organization_id", self.organization_id.as_ref())?,
+            organization_id,
+            principals,
             bucket_name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
             key_mode: self.keys.unwrap_or_default(),
             member: MemberSettings {
@@ -395,6 +437,44 @@ mod tests {
         assert!(
             err.contains("session.idle_timeout_minutes") && err.contains("between 1 and 60"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn principals_mix_organisation_paths_and_accounts() {
+        let settings = resolve("").unwrap();
+        assert!(settings.principals.organization);
+        let settings = resolve("accounts: ['111111111111', '222222222222']\n").unwrap();
+        assert!(
+            !settings.principals.organization,
+            "accounts alone need no organisation"
+        );
+        assert_eq!(settings.principals.accounts.len(), 2);
+        let settings =
+            resolve("organization_id: o-a1b2c3d4e5\naccounts: ['111111111111']\norganization_paths: [o-a1b2c3d4e5/r-ab12/]\n")
+                .unwrap();
+        assert!(settings.principals.organization);
+        assert_eq!(
+            settings.principals.organization_paths[0].as_str(),
+            "o-a1b2c3d4e5/r-ab12/*"
+        );
+        let err = config_error(
+            "organization_id: o-a1b2c3d4e5\norganization_paths: [o-zzzzzzzzzz/r-ab12/]\n",
+        );
+        assert!(
+            err.contains("organization_paths[0]") && err.contains("not inside"),
+            "{err}"
+        );
+        let err = config_error("accounts: ['111111111111', '12345']\n");
+        assert!(
+            err.contains("accounts[1]") && err.contains("12 digits"),
+            "{err}"
+        );
+        let settings = resolve("accounts: [012345678901]\n").unwrap();
+        assert_eq!(
+            settings.principals.accounts[0].as_str(),
+            "012345678901",
+            "unquoted ids keep their digits"
         );
     }
 

@@ -105,6 +105,11 @@ string_id!(
     /// An operating-system user name for Session Manager's run-as support.
     OsUserName
 );
+string_id!(
+    /// A path in the organisation for `aws:PrincipalOrgPaths`, normalised to
+    /// end in `/*`: `o-…/r-…/` then zero or more `ou-…/`.
+    OrgPath
+);
 
 pub const ORG_ID_PATTERN: &str = "^o-[a-z0-9]{10,32}$";
 
@@ -295,6 +300,28 @@ impl FromStr for KmsKeyArn {
     }
 }
 
+impl FromStr for OrgPath {
+    type Err = InvalidId;
+    fn from_str(s: &str) -> Result<Self, InvalidId> {
+        let trimmed = s.trim_end_matches('*').trim_end_matches('/');
+        let parts: Vec<&str> = trimmed.split('/').collect();
+        let valid = parts.len() >= 2
+            && parts[0].parse::<OrgId>().is_ok()
+            && parts[1].starts_with("r-")
+            && parts[1..].iter().all(|p| p.parse::<OuId>().is_ok())
+            && parts[2..].iter().all(|p| p.starts_with("ou-"));
+        if valid {
+            Ok(OrgPath(format!("{trimmed}/*")))
+        } else {
+            invalid(
+                "organization path",
+                s,
+                "must be o-ORG/r-ROOT/ followed by zero or more ou-…/ segments, such as o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/",
+            )
+        }
+    }
+}
+
 impl FromStr for RoleName {
     type Err = InvalidId;
     fn from_str(s: &str) -> Result<Self, InvalidId> {
@@ -468,6 +495,23 @@ mod tests {
             "o-abcdefghij",
         ] {
             assert!(bad.parse::<OuId>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn org_paths_are_normalised() {
+        let path: OrgPath = "o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/".parse().unwrap();
+        assert_eq!(path.as_str(), "o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*");
+        let same: OrgPath = "o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*".parse().unwrap();
+        assert_eq!(path, same);
+        assert!("o-a1b2c3d4e5/r-ab12".parse::<OrgPath>().is_ok());
+        for bad in [
+            "o-a1b2c3d4e5",
+            "r-ab12/ou-ab12-abcdefgh",
+            "o-a1b2c3d4e5/ou-ab12-abcdefgh",
+            "o-1/r-ab12",
+        ] {
+            assert!(bad.parse::<OrgPath>().is_err(), "{bad}");
         }
     }
 

@@ -8,6 +8,7 @@ pub mod emit;
 pub mod error;
 pub mod guard;
 pub mod ids;
+pub mod limits;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

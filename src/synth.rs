@@ -6,7 +6,8 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::guard::{self, Document};
-use crate::stacks::{rollout, Target};
+use crate::limits;
+use crate::stacks::{central, rollout, Target};
 
 /// One file smlog produces, at its place in the repository layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,11 +16,56 @@ pub struct Artefact {
     pub text: String,
 }
 
-/// Builds one template, with context naming it when that fails.
+/// Builds one template and checks it against AWS's policy size limits, with
+/// context naming it when that fails.
 pub fn template(settings: &Settings, target: Target) -> Result<Template> {
-    target
-        .build(settings)
-        .map_err(|e| e.context(format!("while building the {} template", target.name())))
+    let context = || format!("while building the {} template", target.name());
+    let template = target.build(settings).map_err(|e| e.context(context()))?;
+    let exceeded = limits::check(&template);
+    if exceeded.is_empty() {
+        return Ok(template);
+    }
+    let mut message = exceeded
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let listed = settings.principals.accounts.len();
+    if listed > 0 {
+        message.push_str(&format!(
+            ". With this configuration at most {} accounts fit in `accounts` (it lists {listed}); \
+             admit the rest by organization_id or organization_paths",
+            account_capacity(settings)
+        ));
+    }
+    Err(Error::Config(message).context(context()))
+}
+
+/// How many explicit accounts fit before the first policy outgrows its limit.
+/// Policy size grows by the same number of bytes with every account, so two
+/// measurements give the line.
+pub fn account_capacity(settings: &Settings) -> usize {
+    let sizes_with = |count: usize| {
+        let mut probe = settings.clone();
+        probe.principals.accounts = (0..count)
+            .map(|i| {
+                format!("{:012}", 100_000_000_000u64 + i as u64)
+                    .parse()
+                    .expect("12 digits")
+            })
+            .collect();
+        limits::measure(&central::build(&probe))
+    };
+    let (one, two) = (sizes_with(1), sizes_with(2));
+    one.iter()
+        .zip(&two)
+        .filter_map(|(a, b)| {
+            let per_account = b.size.checked_sub(a.size).filter(|d| *d > 0)?;
+            let base = a.size - per_account;
+            Some(a.limit.saturating_sub(base) / per_account)
+        })
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// Fails with every violation when any document breaks the built-in rules.

@@ -7,7 +7,7 @@ use crate::cfn::s3::{
     VersioningConfiguration,
 };
 use crate::cfn::{
-    Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
+    Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
 };
 use crate::config::{KeyMode, Settings};
 use crate::ids::{BUCKET_NAME_PATTERN, ORG_ID_PATTERN};
@@ -31,10 +31,11 @@ pub fn build(settings: &Settings) -> Template {
         Intrinsic::equals(Intrinsic::reference(wiring::BUCKET_NAME), ""),
     );
 
+    let scopes = scopes(settings);
     let (bucket_key, session_key) = match settings.key_mode {
         KeyMode::Two => {
-            template.resource(BUCKET_KEY, holding_data(bucket_key()));
-            template.resource(SESSION_KEY, holding_data(session_key()));
+            template.resource(BUCKET_KEY, holding_data(bucket_key(&scopes)));
+            template.resource(SESSION_KEY, holding_data(session_key(&scopes)));
             template.resource(
                 "BucketKeyAlias",
                 alias("alias/session-manager-logs/bucket", BUCKET_KEY),
@@ -46,7 +47,7 @@ pub fn build(settings: &Settings) -> Template {
             (BUCKET_KEY, SESSION_KEY)
         }
         KeyMode::One => {
-            template.resource(LOGGING_KEY, holding_data(single_key()));
+            template.resource(LOGGING_KEY, holding_data(single_key(&scopes)));
             template.resource(
                 "LoggingKeyAlias",
                 alias("alias/session-manager-logs", LOGGING_KEY),
@@ -56,7 +57,7 @@ pub fn build(settings: &Settings) -> Template {
     };
 
     template.resource(LOG_BUCKET, holding_data(log_bucket(bucket_key)));
-    template.resource(LOG_BUCKET_POLICY, bucket_policy());
+    template.resource(LOG_BUCKET_POLICY, bucket_policy(&scopes));
 
     template.output(
         wiring::BUCKET_NAME,
@@ -94,15 +95,17 @@ pub fn build(settings: &Settings) -> Template {
 }
 
 fn parameters(template: &mut Template, settings: &Settings) {
-    template.parameter(
-        ORGANIZATION_ID,
-        Parameter::string("AWS Organizations id whose principals may write session logs")
-            .default_opt(settings.organization_id.as_ref().map(|id| id.to_string()))
-            .pattern(
-                ORG_ID_PATTERN,
-                "an organization id: o- then 10 to 32 lowercase letters or digits",
-            ),
-    );
+    if settings.principals.organization {
+        template.parameter(
+            ORGANIZATION_ID,
+            Parameter::string("AWS Organizations id whose principals may write session logs")
+                .default_opt(settings.organization_id.as_ref().map(|id| id.to_string()))
+                .pattern(
+                    ORG_ID_PATTERN,
+                    "an organization id: o- then 10 to 32 lowercase letters or digits",
+                ),
+        );
+    }
     template.parameter(
         wiring::BUCKET_NAME,
         Parameter::string(
@@ -126,8 +129,58 @@ fn bucket_name() -> Value<String> {
     .into()
 }
 
-fn org_id() -> Intrinsic {
-    Intrinsic::reference(ORGANIZATION_ID)
+/// One way of naming who may deliver logs and use the keys: a name for the
+/// statement ids and the condition that admits them.
+struct Scope {
+    name: &'static str,
+    operator: &'static str,
+    key: &'static str,
+    value: Expr,
+}
+
+impl Scope {
+    fn admit(&self, statement: Statement) -> Statement {
+        statement.condition(self.operator, self.key, self.value.clone())
+    }
+}
+
+/// The organisation, parts of it, and listed accounts, as configured. Each
+/// gets statements of its own: conditions inside one statement all must hold.
+fn scopes(settings: &Settings) -> Vec<Scope> {
+    let principals = &settings.principals;
+    let list = |items: Vec<&str>| Expr::List(items.into_iter().map(Expr::from).collect());
+    let mut scopes = Vec::new();
+    if principals.organization {
+        scopes.push(Scope {
+            name: "Organization",
+            operator: "StringEquals",
+            key: "aws:PrincipalOrgID",
+            value: Intrinsic::reference(ORGANIZATION_ID).into(),
+        });
+    }
+    if !principals.organization_paths.is_empty() {
+        scopes.push(Scope {
+            name: "OrganizationPaths",
+            operator: "ForAnyValue:StringLike",
+            key: "aws:PrincipalOrgPaths",
+            value: list(
+                principals
+                    .organization_paths
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect(),
+            ),
+        });
+    }
+    if !principals.accounts.is_empty() {
+        scopes.push(Scope {
+            name: "Accounts",
+            operator: "StringEquals",
+            key: "aws:PrincipalAccount",
+            value: list(principals.accounts.iter().map(|a| a.as_str()).collect()),
+        });
+    }
+    scopes
 }
 
 /// Keeps the account (and so its administrators' IAM policies) in control of the key.
@@ -140,13 +193,15 @@ fn root_administration() -> Statement {
         .resource("*")
 }
 
-/// Organisation principals may use the key only through S3, for this bucket.
-fn org_use_through_s3() -> Statement {
-    Statement::allow("AllowOrganizationUseThroughS3")
-        .principal(Principal::Anyone)
-        .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-        .resource("*")
-        .condition("StringEquals", "aws:PrincipalOrgID", org_id())
+/// Admitted principals may use the key only through S3, for this bucket.
+fn use_through_s3(scope: &Scope) -> Statement {
+    scope
+        .admit(
+            Statement::allow(&format!("Allow{}UseThroughS3", scope.name))
+                .principal(Principal::Anyone)
+                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+                .resource("*"),
+        )
         .condition(
             "StringEquals",
             "kms:ViaService",
@@ -164,13 +219,20 @@ fn org_use_through_s3() -> Statement {
         )
 }
 
-/// Organisation principals encrypt and decrypt session data with the key directly.
-fn org_session_encryption() -> Statement {
-    Statement::allow("AllowOrganizationSessionEncryption")
-        .principal(Principal::Anyone)
-        .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-        .resource("*")
-        .condition("StringEquals", "aws:PrincipalOrgID", org_id())
+/// Admitted principals encrypt and decrypt session data with the key directly.
+fn session_encryption(scope: &Scope) -> Statement {
+    scope.admit(
+        Statement::allow(&format!("Allow{}SessionEncryption", scope.name))
+            .principal(Principal::Anyone)
+            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+            .resource("*"),
+    )
+}
+
+fn key_statements(scopes: &[Scope], grant: fn(&Scope) -> Statement) -> Vec<Statement> {
+    std::iter::once(root_administration())
+        .chain(scopes.iter().map(grant))
+        .collect()
 }
 
 fn key(description: &str, statements: Vec<Statement>) -> Key {
@@ -184,26 +246,26 @@ fn key(description: &str, statements: Vec<Statement>) -> Key {
     }
 }
 
-fn bucket_key() -> Key {
+fn bucket_key(scopes: &[Scope]) -> Key {
     key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
-        vec![root_administration(), org_use_through_s3()],
+        key_statements(scopes, use_through_s3),
     )
 }
 
-fn session_key() -> Key {
+fn session_key(scopes: &[Scope]) -> Key {
     key(
         "smlog: encrypts Session Manager session data between client and node",
-        vec![root_administration(), org_session_encryption()],
+        key_statements(scopes, session_encryption),
     )
 }
 
 /// Key mode `one`: one key encrypts the bucket and the sessions. Session
 /// encryption needs direct use, so `kms:ViaService` cannot narrow it.
-fn single_key() -> Key {
+fn single_key(scopes: &[Scope]) -> Key {
     key(
         "smlog: encrypts Session Manager logs and session data",
-        vec![root_administration(), org_session_encryption()],
+        key_statements(scopes, session_encryption),
     )
 }
 
@@ -225,27 +287,36 @@ fn log_bucket(key: &str) -> Bucket {
     }
 }
 
-fn bucket_policy() -> BucketPolicy {
+/// TLS only; admitted principals may read the bucket's encryption settings and
+/// write below their own account id. One statement per scope carries both
+/// grants (object actions never match the bucket ARN, nor bucket actions the
+/// object ARNs), so an account list appears once and about 1,300 accounts fit.
+fn bucket_policy(scopes: &[Scope]) -> BucketPolicy {
     let bucket_arn = || Value::get_att(LOG_BUCKET, "Arn");
-    let statements = vec![
-        Statement::deny("DenyInsecureTransport")
-            .principal(Principal::Anyone)
-            .actions(&["s3:*"])
-            .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
-            .condition("Bool", "aws:SecureTransport", false),
-        Statement::allow("AllowOrganizationReadEncryptionConfiguration")
-            .principal(Principal::Anyone)
-            .actions(&["s3:GetEncryptionConfiguration"])
-            .resource(bucket_arn())
-            .condition("StringEquals", "aws:PrincipalOrgID", org_id()),
-        Statement::allow("AllowOrganizationWriteOwnAccountPrefix")
-            .principal(Principal::Anyone)
-            .actions(&["s3:PutObject", "s3:PutObjectAcl"])
-            .resource(Value::sub(format!(
-                "${{{LOG_BUCKET}.Arn}}/${{!aws:PrincipalAccount}}/*"
-            )))
-            .condition("StringEquals", "aws:PrincipalOrgID", org_id()),
-    ];
+    let mut statements = vec![Statement::deny("DenyInsecureTransport")
+        .principal(Principal::Anyone)
+        .actions(&["s3:*"])
+        .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
+        .condition("Bool", "aws:SecureTransport", false)];
+    for scope in scopes {
+        statements.push(
+            scope.admit(
+                Statement::allow(&format!("Allow{}LogDelivery", scope.name))
+                    .principal(Principal::Anyone)
+                    .actions(&[
+                        "s3:GetEncryptionConfiguration",
+                        "s3:PutObject",
+                        "s3:PutObjectAcl",
+                    ])
+                    .resources([
+                        bucket_arn(),
+                        Value::sub(format!(
+                            "${{{LOG_BUCKET}.Arn}}/${{!aws:PrincipalAccount}}/*"
+                        )),
+                    ]),
+            ),
+        );
+    }
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
         policy_document: PolicyDocument::new(statements),

@@ -2,6 +2,7 @@
 import json
 
 from conftest import record_gap
+from harness import smlog
 
 
 def test_outputs_carry_what_the_member_template_needs(central, aws):
@@ -84,3 +85,24 @@ def test_settings_the_emulator_ignores_are_reported_not_passed(central, aws):
             record_gap(what, rule)
         else:
             assert holds(answer), f"the emulator stored {what} differently: {answer}"
+
+
+def test_explicit_accounts_and_paths_reach_the_key_policies(aws, workdir):
+    region = aws.in_region("eu-west-1")
+    folder = workdir / "accounts"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        "bucket_name: smlog-accounts-logs\norganization_paths: [o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/]\n"
+        "accounts: ['111111111111', '222222222222']\n")
+    template = folder / "central.yaml"
+    template.write_text(smlog("synth", cwd=folder))
+    region.deploy("smlog-central-accounts", template)
+    resources = region.stack_resources("smlog-central-accounts")
+    statements = key_policy(region, resources["SessionKey"])["Statement"]
+    conditions = {s["Sid"]: s["Condition"] for s in statements if "Condition" in s}
+    assert conditions == {
+        "AllowOrganizationPathsSessionEncryption": {
+            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*"]}},
+        "AllowAccountsSessionEncryption": {
+            "StringEquals": {"aws:PrincipalAccount": ["111111111111", "222222222222"]}},
+    }

@@ -1,5 +1,6 @@
 //! smlog's integration tests: one binary, one module per concern.
 
+mod capacity;
 mod cli;
 mod golden;
 mod guard_cli;

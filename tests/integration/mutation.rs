@@ -228,7 +228,7 @@ pub fn mutants() -> Vec<Mutant> {
                 t,
                 "LogBucketPolicy",
                 "PolicyDocument",
-                "AllowOrganizationWriteOwnAccountPrefix",
+                "AllowOrganizationLogDelivery",
             );
             allow.as_mapping_mut().unwrap().remove("Condition");
         },
@@ -242,7 +242,7 @@ pub fn mutants() -> Vec<Mutant> {
                 t,
                 "LogBucketPolicy",
                 "PolicyDocument",
-                "AllowOrganizationWriteOwnAccountPrefix",
+                "AllowOrganizationLogDelivery",
             );
             at(allow, &["Action"])
                 .as_sequence_mut()
@@ -259,7 +259,7 @@ pub fn mutants() -> Vec<Mutant> {
                 t,
                 "LogBucketPolicy",
                 "PolicyDocument",
-                "AllowOrganizationWriteOwnAccountPrefix",
+                "AllowOrganizationLogDelivery",
             );
             *at(allow, &["Resource"]) = yaml("[{Fn::Sub: '${LogBucket.Arn}/*'}]");
         },

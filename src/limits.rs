@@ -1,0 +1,250 @@
+//! AWS size limits on the policies in a template, checked before anything is
+//! written. Intrinsics are measured at the longest value they can resolve to,
+//! so a template that passes here cannot fail the limit at deploy time.
+
+use crate::cfn::{Properties, Template};
+use serde_json::Value;
+use std::fmt;
+
+/// S3 bucket policies: 20 KB.
+pub const BUCKET_POLICY_BYTES: usize = 20 * 1024;
+/// KMS key policies: 32 KB.
+pub const KEY_POLICY_BYTES: usize = 32 * 1024;
+/// IAM managed policies: 6,144 characters, not counting white space.
+pub const MANAGED_POLICY_CHARS: usize = 6_144;
+
+/// Upper bound for anything a reference or attribute resolves to in smlog's
+/// templates (ARNs of buckets and keys, names, organisation ids).
+const LONGEST_REFERENCE: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exceeded {
+    pub resource: String,
+    pub what: &'static str,
+    pub size: usize,
+    pub limit: usize,
+    pub unit: &'static str,
+}
+
+impl fmt::Display for Exceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} of {} would be up to {} {}, {} over AWS's limit of {}",
+            self.what,
+            self.resource,
+            self.size,
+            self.unit,
+            self.size - self.limit,
+            self.limit
+        )
+    }
+}
+
+/// Each limited policy of the template, with its worst-case size and limit.
+pub fn measure(template: &Template) -> Vec<Exceeded> {
+    let mut sizes = Vec::new();
+    for (id, resource) in &template.resources {
+        let (what, document, limit, unit, count): (_, _, _, _, fn(&str) -> usize) =
+            match &resource.properties {
+                Properties::S3BucketPolicy(p) => (
+                    "bucket policy",
+                    json(&p.policy_document),
+                    BUCKET_POLICY_BYTES,
+                    "bytes",
+                    str::len,
+                ),
+                Properties::KmsKey(k) => (
+                    "key policy",
+                    json(&k.key_policy),
+                    KEY_POLICY_BYTES,
+                    "bytes",
+                    str::len,
+                ),
+                Properties::IamManagedPolicy(p) => (
+                    "managed policy",
+                    json(&p.policy_document),
+                    MANAGED_POLICY_CHARS,
+                    "characters without white space",
+                    |s| s.chars().filter(|c| !c.is_whitespace()).count(),
+                ),
+                _ => continue,
+            };
+        let text = serde_json::to_string(&worst_case(&document)).expect("JSON values serialise");
+        sizes.push(Exceeded {
+            resource: id.clone(),
+            what,
+            size: count(&text),
+            limit,
+            unit,
+        });
+    }
+    sizes
+}
+
+/// The limited policies that are over their limit.
+pub fn check(template: &Template) -> Vec<Exceeded> {
+    measure(template)
+        .into_iter()
+        .filter(|m| m.size > m.limit)
+        .collect()
+}
+
+fn json(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).expect("policies serialise to JSON")
+}
+
+fn filler(len: usize) -> Value {
+    Value::String("x".repeat(len))
+}
+
+fn pseudo_len(name: &str) -> usize {
+    match name {
+        "AWS::AccountId" => 12,
+        "AWS::Region" => 16,
+        "AWS::Partition" => 10,
+        "AWS::URLSuffix" => 16,
+        _ => LONGEST_REFERENCE,
+    }
+}
+
+/// `Fn::Sub` text with every `${Name}` at its longest and `${!Literal}` unescaped.
+fn sub_len(template: &str, variable_len: impl Fn(&str) -> usize) -> usize {
+    let mut len = 0;
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        len += start;
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return len + rest.len() - start;
+        };
+        let name = &after[..end];
+        len += match name.strip_prefix('!') {
+            Some(literal) => literal.len() + 3,
+            None => variable_len(name),
+        };
+        rest = &after[end + 1..];
+    }
+    len + rest.len()
+}
+
+fn string_len(value: &Value) -> usize {
+    match worst_case(value) {
+        Value::String(s) => s.len(),
+        other => serde_json::to_string(&other)
+            .map(|s| s.len())
+            .unwrap_or(LONGEST_REFERENCE),
+    }
+}
+
+/// The value with every intrinsic replaced by a string of its longest resolution.
+fn worst_case(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(worst_case).collect()),
+        Value::Object(map) if map.len() == 1 => {
+            let (name, argument) = map.iter().next().expect("one entry");
+            match (name.as_str(), argument) {
+                ("Ref", Value::String(target)) => filler(pseudo_len(target)),
+                ("Fn::GetAtt", _) | ("Fn::ImportValue", _) | ("Fn::Select", _) => {
+                    filler(LONGEST_REFERENCE)
+                }
+                ("Fn::Sub", Value::String(text)) => filler(sub_len(text, pseudo_len)),
+                ("Fn::Sub", Value::Array(parts)) if parts.len() == 2 => {
+                    let text = parts[0].as_str().unwrap_or_default();
+                    filler(sub_len(text, |name| match parts[1].get(name) {
+                        Some(variable) => string_len(variable),
+                        None => pseudo_len(name),
+                    }))
+                }
+                ("Fn::If", Value::Array(parts)) if parts.len() == 3 => {
+                    let (a, b) = (worst_case(&parts[1]), worst_case(&parts[2]));
+                    let len = |v: &Value| {
+                        serde_json::to_string(v)
+                            .map(|s| s.len())
+                            .unwrap_or_default()
+                    };
+                    if len(&a) >= len(&b) {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => match &parts[1] {
+                    Value::Array(items) => {
+                        let delimiter = parts[0].as_str().unwrap_or_default().len();
+                        let total: usize = items.iter().map(string_len).sum();
+                        filler(total + delimiter * items.len().saturating_sub(1))
+                    }
+                    _ => filler(LONGEST_REFERENCE),
+                },
+                _ if name == "Ref" || name.starts_with("Fn::") => filler(LONGEST_REFERENCE),
+                _ => Value::Object(
+                    map.iter()
+                        .map(|(k, v)| (k.clone(), worst_case(v)))
+                        .collect(),
+                ),
+            }
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), worst_case(v)))
+                .collect(),
+        ),
+        scalar => scalar.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn intrinsics_count_at_their_longest() {
+        assert_eq!(worst_case(&json!({"Ref": "AWS::AccountId"})), filler(12));
+        assert_eq!(
+            worst_case(&json!({"Ref": "OrganizationId"})),
+            filler(LONGEST_REFERENCE)
+        );
+        assert_eq!(
+            worst_case(
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/${!aws:PrincipalAccount}/*"})
+            ),
+            filler(
+                "arn:".len()
+                    + 10
+                    + ":s3:::".len()
+                    + LONGEST_REFERENCE
+                    + "/${aws:PrincipalAccount}/*".len()
+            )
+        );
+        assert_eq!(
+            worst_case(&json!({"Fn::Sub": ["a${X}b", {"X": {"Ref": "AWS::Region"}}]})),
+            filler(2 + 16)
+        );
+        assert_eq!(
+            worst_case(&json!({"Fn::If": ["C", "short", "much longer"]})),
+            json!("much longer")
+        );
+        assert_eq!(
+            worst_case(&json!({"Fn::Join": ["-", ["ab", {"Ref": "AWS::AccountId"}]]})),
+            filler(15)
+        );
+        assert_eq!(
+            worst_case(&json!({"Condition": {"Bool": {"k": false}}})),
+            json!({"Condition": {"Bool": {"k": false}}})
+        );
+    }
+
+    #[test]
+    fn the_default_templates_are_far_inside_the_limits() {
+        let settings = crate::config::Settings::default();
+        for target in crate::stacks::Target::ALL {
+            let template = target.build(&settings).unwrap();
+            for measured in measure(&template) {
+                assert!(measured.size * 4 < measured.limit, "{measured}");
+            }
+            assert!(check(&template).is_empty());
+        }
+    }
+}
