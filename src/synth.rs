@@ -68,9 +68,22 @@ pub fn account_capacity(settings: &Settings) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Fails with every violation when any document breaks the built-in rules.
-pub fn enforce_rules(documents: &[Document]) -> Result<()> {
-    let violations = guard::check(documents, &guard::builtin_rules())?;
+/// Fails with every violation when any template breaks the built-in rules.
+/// cfn-guard reads the templates as compact JSON, its fastest input; the
+/// violations name the template and resource (JSON line numbers would mislead).
+pub fn enforce_rules(templates: &[(&str, &Template)]) -> Result<()> {
+    let documents = templates
+        .iter()
+        .map(|(name, template)| {
+            Ok(Document {
+                name: (*name).to_owned(),
+                content: serde_json::to_string(template)
+                    .map_err(|e| Error::Internal(format!("serialisation failed: {e}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut violations = guard::check(&documents, &guard::builtin_rules())?;
+    violations.iter_mut().for_each(|v| v.line = None);
     if violations.is_empty() {
         Ok(())
     } else {
@@ -78,33 +91,28 @@ pub fn enforce_rules(documents: &[Document]) -> Result<()> {
     }
 }
 
-/// One template, rendered and checked.
+/// One template, checked and rendered.
 pub fn one(settings: &Settings, target: Target, format: Format) -> Result<String> {
-    let text = emit::render(&template(settings, target)?, format)?;
-    enforce_rules(&[Document {
-        name: target.path().to_owned(),
-        content: text.clone(),
-    }])?;
-    Ok(text)
+    let template = template(settings, target)?;
+    enforce_rules(&[(target.path(), &template)])?;
+    emit::render(&template, format)
 }
 
 /// Every artefact: the three templates (checked) and the StackSet CLI inputs.
 pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
+    let templates = Target::ALL
+        .into_iter()
+        .map(|target| Ok((target.path(), template(settings, target)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let named: Vec<(&str, &Template)> = templates.iter().map(|(path, t)| (*path, t)).collect();
+    enforce_rules(&named)?;
     let mut artefacts = Vec::new();
-    for target in Target::ALL {
+    for (path, template) in &templates {
         artefacts.push(Artefact {
-            path: target.path().to_owned(),
-            text: emit::to_yaml(&template(settings, target)?)?,
+            path: (*path).to_owned(),
+            text: emit::to_yaml(template)?,
         });
     }
-    let documents: Vec<Document> = artefacts
-        .iter()
-        .map(|a| Document {
-            name: a.path.clone(),
-            content: a.text.clone(),
-        })
-        .collect();
-    enforce_rules(&documents)?;
     artefacts.push(Artefact {
         path: "stacksets/create-stack-set.json".to_owned(),
         text: emit::to_json(&rollout::create_stack_set_input(settings)?)?,
