@@ -56,6 +56,32 @@ Nothing is written when any value is invalid or any template breaks a rule.")]
 
 Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file cannot be read.")]
     Validate(ValidateArgs),
+    /// Write a commented starter smlog.yaml that synthesizes as written
+    #[command(after_help = "Examples:
+  smlog init
+  smlog init -o configs/prod.yaml --force")]
+    Init(InitArgs),
+    /// Print a JSON Schema of smlog.yaml for editors
+    #[command(after_help = "Example:
+  smlog schema -o smlog.schema.json   # then point your editor's YAML support at it")]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter file
+    #[arg(short = 'o', long = "output", value_name = "FILE", default_value = config::DEFAULT_FILE)]
+    pub output: PathBuf,
+    /// Replace the file if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,7 +159,7 @@ pub struct ValidateArgs {
 impl ConfigArgs {
     /// Loads the file, applies the flags, and checks everything once.
     pub fn settings(&self) -> Result<Settings> {
-        let (mut raw, _origin): (RawConfig, _) = config::load(self.config.as_deref())?;
+        let (mut raw, source): (RawConfig, _) = config::load(self.config.as_deref())?;
         if let Some(id) = &self.organization_id {
             raw.organization_id = Some(id.clone());
         }
@@ -146,7 +172,17 @@ impl ConfigArgs {
                 KeysArg::Two => KeyMode::Two,
             });
         }
-        raw.resolve()
+        // A value from a flag has no place in the file: only file values get a location.
+        let from_flags = |field: &str| {
+            (field == "organization_id" && self.organization_id.is_some())
+                || (field == "bucket_name" && self.bucket_name.is_some())
+        };
+        raw.resolve().map_err(|error| match (&source, &error) {
+            (Some(source), Error::Field { field, .. }) if !from_flags(field) => {
+                source.annotate(error)
+            }
+            _ => error,
+        })
     }
 }
 
@@ -155,7 +191,31 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Synth(args) => synth_command(&args),
         Command::Validate(args) => validate_command(&args),
+        Command::Init(args) => init_command(&args),
+        Command::Schema(args) => {
+            let text = emit::to_json(&config::schema::schema())?;
+            write_or_print(args.output.as_ref(), text)?;
+            Ok(exit::OK)
+        }
     }
+}
+
+fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
+    match output {
+        Some(path) => emit::write_all(&[(path.clone(), text)]),
+        None => print(&text),
+    }
+}
+
+fn init_command(args: &InitArgs) -> Result<u8> {
+    if args.output.exists() && !args.force {
+        return Err(Error::Usage(format!(
+            "{} exists; use --force to replace it",
+            args.output.display()
+        )));
+    }
+    emit::write_all(&[(args.output.clone(), config::STARTER.to_owned())])?;
+    Ok(exit::OK)
 }
 
 fn print(text: &str) -> Result<()> {
@@ -191,11 +251,10 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
             "--out-dir goes with `synth all`; use -o FILE for one template".to_owned(),
         ));
     }
-    let text = synth::one(&settings, target, args.format)?;
-    match &args.output {
-        Some(path) => emit::write_all(&[(path.clone(), text)])?,
-        None => print(&text)?,
-    }
+    write_or_print(
+        args.output.as_ref(),
+        synth::one(&settings, target, args.format)?,
+    )?;
     Ok(exit::OK)
 }
 

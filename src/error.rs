@@ -25,6 +25,12 @@ pub enum Error {
     Usage(String),
     /// A configuration value or file smlog cannot accept.
     Config(String),
+    /// A configuration value that breaks its rule, by field path
+    /// (`rollout.regions[2]`); the file and line are added where known.
+    Field {
+        field: String,
+        message: String,
+    },
     /// Generated or given templates break the policy rules.
     Violations(Vec<Violation>),
     Io {
@@ -54,6 +60,13 @@ impl Error {
         }
     }
 
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Field {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     pub fn context(self, context: impl Into<String>) -> Self {
         Error::Context {
             context: context.into(),
@@ -64,7 +77,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
-            Error::Config(_) => exit::CONFIG,
+            Error::Config(_) | Error::Field { .. } => exit::CONFIG,
             Error::Violations(_) => exit::VIOLATIONS,
             Error::Io { .. } | Error::Unreadable { .. } => exit::IO,
             Error::Internal(_) => exit::INTERNAL,
@@ -78,6 +91,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(message) => write!(f, "usage: {message}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
+            Error::Field { field, message } => write!(f, "configuration error: {field}: {message}"),
             Error::Violations(violations) => {
                 write!(f, "{} policy violation(s):", violations.len())?;
                 for violation in violations {

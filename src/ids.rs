@@ -329,6 +329,14 @@ impl FromStr for RoleName {
         if s.starts_with("arn:") {
             return invalid("IAM role name", s, "must be the role's name, not its ARN");
         }
+        if s.contains(',') {
+            // IAM allows it, but the names travel in a CommaDelimitedList parameter.
+            return invalid(
+                "IAM role name",
+                s,
+                "must not contain ',': smlog passes role names as a comma-delimited list",
+            );
+        }
         if (1..=64).contains(&s.len()) && s.chars().all(allowed) {
             Ok(RoleName(s.to_owned()))
         } else {
@@ -542,6 +550,11 @@ mod tests {
         assert!("123456789012".parse::<AccountId>().is_ok());
         assert!("12345678901".parse::<AccountId>().is_err());
         assert!("Ec2-SSM_role+x".parse::<RoleName>().is_ok());
+        assert!("a,b"
+            .parse::<RoleName>()
+            .unwrap_err()
+            .to_string()
+            .contains("comma-delimited"));
         assert!("arn:aws:iam::123456789012:role/x"
             .parse::<RoleName>()
             .is_err());

@@ -277,3 +277,41 @@ fn help_explains_subcommands_examples_and_exit_codes() {
     let version = stdout(&smlog_in(dir.path(), &["--version"]));
     assert!(version.starts_with("smlog "));
 }
+
+#[test]
+fn init_writes_a_starter_that_synthesizes_as_written() {
+    let dir = empty_dir();
+    let output = smlog_in(dir.path(), &["init"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("smlog.yaml")).unwrap(),
+        smlog::config::STARTER
+    );
+    let output = smlog_in(dir.path(), &["synth", "all", "--out-dir", "."]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = smlog_in(dir.path(), &["init"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an existing file is not replaced"
+    );
+    assert!(stderr(&output).contains("--force"));
+    assert!(smlog_in(dir.path(), &["init", "--force"]).status.success());
+}
+
+#[test]
+fn schema_is_json_schema_for_the_config() {
+    let dir = empty_dir();
+    let output = smlog_in(dir.path(), &["schema"]);
+    assert!(output.status.success());
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(
+        schema["properties"]["session"]["properties"]["idle_timeout_minutes"]["maximum"],
+        60
+    );
+}

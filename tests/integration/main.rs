@@ -1,11 +1,13 @@
 //! smlog's integration tests: one binary, one module per concern.
 
+mod bad_input;
 mod capacity;
 mod cli;
 mod golden;
 mod guard_cli;
 mod lint;
 mod mutation;
+mod robustness;
 mod rollout;
 mod rules;
 mod support;

@@ -1,6 +1,12 @@
 //! The configuration file (`smlog.yaml`): raw serde structs that reject unknown
 //! keys, and `resolve()`, which checks every value once and fills every default.
 
+mod locate;
+pub mod schema;
+
+/// The commented starter file `smlog init` writes.
+pub const STARTER: &str = include_str!("starter.yaml");
+
 use crate::error::{Error, Result};
 use crate::ids::{
     AccountId, BucketName, InvalidId, KmsKeyArn, Minutes, OrgId, OrgPath, OsUserName, OuId, Region,
@@ -175,7 +181,7 @@ impl Default for Settings {
 
 /// Names the offending field in an identifier error.
 fn at(field: &str) -> impl Fn(InvalidId) -> Error + '_ {
-    move |err| Error::Config(format!("{field}: {err}"))
+    move |err| Error::field(field, err.to_string())
 }
 
 fn parse_opt<T: FromStr<Err = InvalidId>>(
@@ -196,9 +202,10 @@ fn parse_list<T: FromStr<Err = InvalidId>>(field: &str, values: &[String]) -> Re
         .enumerate()
         .find(|(i, v)| values[..*i].contains(v))
     {
-        return Err(Error::Config(format!(
-            "{field}[{i}]: {duplicate:?} is listed twice; each value may appear once"
-        )));
+        return Err(Error::field(
+            format!("{field}[{i}]"),
+            format!("{duplicate:?} is listed twice; each value may appear once"),
+        ));
     }
     Ok(items)
 }
@@ -206,19 +213,23 @@ fn parse_list<T: FromStr<Err = InvalidId>>(field: &str, values: &[String]) -> Re
 fn percentage(field: &str, value: Option<u32>, default: u32) -> Result<u32> {
     match value.unwrap_or(default) {
         p @ 0..=100 => Ok(p),
-        p => Err(Error::Config(format!(
-            "{field}: {p} is not a valid percentage: must be between 0 and 100"
-        ))),
+        p => Err(Error::field(
+            field,
+            format!("{p} is not a valid percentage: must be between 0 and 100"),
+        )),
     }
 }
 
 fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
     let profile = value.clone().unwrap_or_default();
     if profile.chars().count() > MAX_SHELL_PROFILE_CHARS {
-        return Err(Error::Config(format!(
-            "{field}: the profile is {} characters long; it must be at most {MAX_SHELL_PROFILE_CHARS}",
-            profile.chars().count()
-        )));
+        return Err(Error::field(
+            field,
+            format!(
+                "the profile is {} characters long; it must be at most {MAX_SHELL_PROFILE_CHARS}",
+                profile.chars().count()
+            ),
+        ));
     }
     Ok(profile)
 }
@@ -226,15 +237,24 @@ fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
 impl RawConfig {
     /// Parses YAML text; `origin` names the file in messages.
     pub fn from_yaml(text: &str, origin: &Path) -> Result<Self> {
-        if text.trim().is_empty() {
-            return Ok(RawConfig::default());
+        let only_comments = text
+            .lines()
+            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'));
+        if only_comments {
+            return Err(Error::Config(format!(
+                "{}: the file is empty; delete it to use the built-in defaults, or run `smlog init` for a starter",
+                origin.display()
+            )));
         }
         serde_yaml::from_str(text).map_err(|err| {
             let location = err
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            Error::Config(format!("{}{location}: {err}", origin.display()))
+            let hint = suggestion(&err.to_string())
+                .map(|known| format!(" (did you mean `{known}`?)"))
+                .unwrap_or_default();
+            Error::Config(format!("{}{location}: {err}{hint}", origin.display()))
         })
     }
 
@@ -262,8 +282,9 @@ impl RawConfig {
 
         let regions = match &rollout.regions {
             Some(regions) if regions.is_empty() => {
-                return Err(Error::Config(
-                    "rollout.regions: the list is empty; name at least one Region".to_owned(),
+                return Err(Error::field(
+                    "rollout.regions",
+                    "the list is empty; name at least one Region",
                 ))
             }
             Some(regions) => parse_list("rollout.regions", regions)?,
@@ -283,10 +304,10 @@ impl RawConfig {
                 .enumerate()
                 .find(|(_, p)| !p.as_str().starts_with(&prefix))
             {
-                return Err(Error::Config(format!(
-                    "organization_paths[{i}]: {:?} is not inside organization_id {id}",
-                    path.as_str()
-                )));
+                return Err(Error::field(
+                    format!("organization_paths[{i}]"),
+                    format!("{:?} is not inside organization_id {id}", path.as_str()),
+                ));
             }
         }
         let accounts: Vec<AccountId> =
@@ -362,9 +383,65 @@ impl RawConfig {
     }
 }
 
+/// A configuration file as read, to point messages at lines in it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl Source {
+    /// Adds the file, line and column to an error about one of its fields.
+    pub fn annotate(&self, error: Error) -> Error {
+        match error {
+            Error::Field { field, message } => {
+                let location = locate::locate(&self.text, &field)
+                    .map(|(line, column)| format!(":{line}:{column}"))
+                    .unwrap_or_default();
+                Error::Config(format!(
+                    "{}{location}: {field}: {message}",
+                    self.path.display()
+                ))
+            }
+            other => other,
+        }
+    }
+}
+
+/// The known key nearest to an unknown one in a serde "unknown field" message.
+fn suggestion(message: &str) -> Option<String> {
+    let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
+    let expected = message
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| message.split("expected ").nth(1))?;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|known| (edit_distance(unknown, known), known))
+        .filter(|(distance, known)| *distance <= known.len().max(unknown.len()) / 2)
+        .min()
+        .map(|(_, known)| known.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// Reads the configuration: the given file, else `smlog.yaml` when present,
-/// else the built-in defaults. Returns the raw config and where it came from.
-pub fn load(path: Option<&Path>) -> Result<(RawConfig, Option<PathBuf>)> {
+/// else the built-in defaults. Returns the raw config and, for a file, its text.
+pub fn load(path: Option<&Path>) -> Result<(RawConfig, Option<Source>)> {
     let path = match path {
         Some(path) => path.to_path_buf(),
         None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
@@ -387,7 +464,8 @@ pub fn load(path: Option<&Path>) -> Result<(RawConfig, Option<PathBuf>)> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    Ok((RawConfig::from_yaml(&text, &path)?, Some(path)))
+    let raw = RawConfig::from_yaml(&text, &path)?;
+    Ok((raw, Some(Source { path, text })))
 }
 
 #[cfg(test)]
@@ -395,7 +473,13 @@ mod tests {
     use super::*;
 
     fn resolve(yaml: &str) -> Result<Settings> {
-        RawConfig::from_yaml(yaml, Path::new("test.yaml"))?.resolve()
+        let source = Source {
+            path: PathBuf::from("test.yaml"),
+            text: yaml.to_owned(),
+        };
+        RawConfig::from_yaml(yaml, &source.path)?
+            .resolve()
+            .map_err(|e| source.annotate(e))
     }
 
     fn config_error(yaml: &str) -> String {
@@ -406,7 +490,7 @@ mod tests {
 
     #[test]
     fn defaults_resolve() {
-        let settings = resolve("").unwrap();
+        let settings = RawConfig::default().resolve().unwrap();
         assert_eq!(settings.key_mode, KeyMode::Two);
         assert_eq!(settings.home_region.as_str(), "us-east-1");
         assert_eq!(settings.member.iam_region.as_str(), "us-east-1");
@@ -442,7 +526,7 @@ mod tests {
 
     #[test]
     fn principals_mix_organisation_paths_and_accounts() {
-        let settings = resolve("").unwrap();
+        let settings = resolve("keys: two\n").unwrap();
         assert!(settings.principals.organization);
         let settings = resolve("accounts: ['111111111111', '222222222222']\n").unwrap();
         assert!(
@@ -475,6 +559,107 @@ mod tests {
             settings.principals.accounts[0].as_str(),
             "012345678901",
             "unquoted ids keep their digits"
+        );
+    }
+
+    #[test]
+    fn the_starter_file_resolves_as_written_and_with_every_example_switched_on() {
+        resolve(STARTER).unwrap();
+        let everything: String = STARTER
+            .lines()
+            .map(|line| match line.trim_start().strip_prefix("# ") {
+                // Commented keys and list items, not prose.
+                Some(rest) if is_setting(rest.trim_start()) => {
+                    let indent = line.len() - line.trim_start().len();
+                    format!("{}{rest}\n", " ".repeat(indent))
+                }
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        let settings = resolve(&everything).unwrap_or_else(|e| panic!("{e}\n{everything}"));
+        assert_eq!(settings.principals.accounts.len(), 1);
+        assert_eq!(settings.session.max_duration.map(|m| m.get()), Some(480));
+        assert_eq!(settings.rollout.organizational_unit_ids.len(), 1);
+    }
+
+    /// `key: value`, `key:` or `- item`: a commented-out setting, not prose.
+    fn is_setting(text: &str) -> bool {
+        let key = text.split(':').next().unwrap_or_default();
+        text.starts_with("- ")
+            || (text.contains(':')
+                && !key.is_empty()
+                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    }
+
+    /// The fields serde accepts for a struct, read from its "unknown field" message.
+    fn known_fields<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+        let message = serde_yaml::from_str::<T>("not_a_field_of_any_struct: 1")
+            .unwrap_err()
+            .to_string();
+        let mut fields: Vec<String> = message
+            .split("expected one of ")
+            .nth(1)
+            .or_else(|| message.split("expected ").nth(1))
+            .unwrap()
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn schema_fields(schema: &serde_json::Value) -> Vec<String> {
+        let mut fields: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    #[test]
+    fn the_schema_has_exactly_the_config_keys() {
+        let schema = schema::schema();
+        assert_eq!(schema_fields(&schema), known_fields::<RawConfig>());
+        assert_eq!(
+            schema_fields(&schema["properties"]["member"]),
+            known_fields::<RawMember>()
+        );
+        assert_eq!(
+            schema_fields(&schema["properties"]["session"]),
+            known_fields::<RawSession>()
+        );
+        assert_eq!(
+            schema_fields(&schema["properties"]["rollout"]),
+            known_fields::<RawRollout>()
+        );
+    }
+
+    #[test]
+    fn value_errors_name_file_line_and_column() {
+        let err = config_error(
+            "member:\n  preferences: native\nrollout:\n  regions: [us-east-1, mars]\n",
+        );
+        assert!(
+            err.contains("test.yaml:4:24: rollout.regions[1]: \"mars\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_the_nearest_known_key() {
+        let err = config_error("bucket_nmae: logs\n");
+        assert!(err.contains("did you mean `bucket_name`?"), "{err}");
+        let err = config_error("member:\n  agent_roles: [x]\n");
+        assert!(err.contains("did you mean `agent_role_names`?"), "{err}");
+        let err = config_error("zzzzzz: 1\n");
+        assert!(
+            !err.contains("did you mean"),
+            "no far-fetched guesses: {err}"
         );
     }
 
