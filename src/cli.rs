@@ -56,6 +56,13 @@ Nothing is written when any value is invalid or any template breaks a rule.")]
 
 Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file cannot be read.")]
     Validate(ValidateArgs),
+    /// Show who may do what (a matrix computed from the templates), or draw the setup
+    #[command(after_help = "Examples:
+  smlog explain                      # the access matrix, as Markdown
+  smlog explain --format json
+  smlog explain --diagram            # a Mermaid flowchart
+  smlog explain --diagram --format dot | dot -Tpng > setup.png")]
+    Explain(ExplainArgs),
     /// Write a commented starter smlog.yaml that synthesizes as written
     #[command(after_help = "Examples:
   smlog init
@@ -65,6 +72,30 @@ Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file
     #[command(after_help = "Example:
   smlog schema -o smlog.schema.json   # then point your editor's YAML support at it")]
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// The matrix as a Markdown table with reasons
+    Markdown,
+    /// The matrix as JSON
+    Json,
+    /// The diagram as a Mermaid flowchart
+    Mermaid,
+    /// The diagram as a Graphviz graph
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Draw the setup instead of the access matrix
+    #[arg(long)]
+    pub diagram: bool,
+    /// markdown or json for the matrix; mermaid or dot for the diagram
+    #[arg(long, value_enum)]
+    pub format: Option<ExplainFormat>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +223,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Synth(args) => synth_command(&args),
         Command::Validate(args) => validate_command(&args),
         Command::Init(args) => init_command(&args),
+        Command::Explain(args) => explain_command(&args),
         Command::Schema(args) => {
             let text = emit::to_json(&config::schema::schema())?;
             write_or_print(args.output.as_ref(), text)?;
@@ -205,6 +237,37 @@ fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
         Some(path) => emit::write_all(&[(path.clone(), text)]),
         None => print(&text),
     }
+}
+
+fn explain_command(args: &ExplainArgs) -> Result<u8> {
+    use crate::explain::{self, diagram::DiagramFormat};
+    let settings = args.config.settings()?;
+    let text = match (args.diagram, args.format) {
+        (false, None | Some(ExplainFormat::Markdown)) => {
+            explain::for_settings(&settings).to_markdown()
+        }
+        (false, Some(ExplainFormat::Json)) => emit::to_json(&explain::for_settings(&settings))?,
+        (true, None | Some(ExplainFormat::Mermaid)) => {
+            explain::diagram(&settings, DiagramFormat::Mermaid)?
+        }
+        (true, Some(ExplainFormat::Dot)) => explain::diagram(&settings, DiagramFormat::Dot)?,
+        (diagram, Some(format)) => {
+            return Err(Error::Usage(format!(
+                "--format {} does not go with {}",
+                format
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_owned())
+                    .unwrap_or_default(),
+                if diagram {
+                    "--diagram (use mermaid or dot)"
+                } else {
+                    "the matrix (use markdown or json, or add --diagram)"
+                }
+            )))
+        }
+    };
+    print(&text)?;
+    Ok(exit::OK)
 }
 
 fn init_command(args: &InitArgs) -> Result<u8> {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod explain;
 pub mod guard;
 pub mod ids;
 pub mod limits;

@@ -1,0 +1,250 @@
+//! The setup as a Mermaid flowchart or a Graphviz graph, drawn from the
+//! templates: nodes from their resources, edges from the agent policy's
+//! statements, the bucket's encryption and the preferences.
+
+use super::eval::Resolver;
+use crate::cfn::{Properties, Template, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagramFormat {
+    Mermaid,
+    Dot,
+}
+
+struct Node {
+    id: String,
+    label: String,
+    group: &'static str,
+}
+
+struct Edge {
+    from: String,
+    to: String,
+    label: String,
+}
+
+struct Graph {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+}
+
+const GROUPS: [(&str, &str); 3] = [
+    (
+        "management",
+        "Management or delegated-administrator account",
+    ),
+    ("member", "Every member account, in every Region"),
+    ("central", "Central (log archive) account"),
+];
+
+fn graph(
+    central: &Template,
+    member: &Template,
+    rollout: &Template,
+    central_resolver: &Resolver,
+    member_resolver: &Resolver,
+) -> Graph {
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    let mut arn_to_node = Vec::new();
+    for (id, resource) in &central.resources {
+        match &resource.properties {
+            Properties::S3Bucket(bucket) => {
+                nodes.push(Node {
+                    id: id.clone(),
+                    label: format!("{id} (S3, SSE-KMS, versioned)"),
+                    group: "central",
+                });
+                if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
+                    arn_to_node.push((arn.clone(), id.clone()));
+                }
+                let key = bucket
+                    .bucket_encryption
+                    .as_ref()
+                    .and_then(|e| e.server_side_encryption_configuration.first())
+                    .and_then(|rule| {
+                        rule.server_side_encryption_by_default
+                            .kms_master_key_id
+                            .as_ref()
+                    });
+                if let Some(Value::Fn(intrinsic)) = key {
+                    if let crate::cfn::Intrinsic::GetAtt { logical_name, .. } = intrinsic.as_ref() {
+                        edges.push(Edge {
+                            from: id.clone(),
+                            to: logical_name.clone(),
+                            label: "default encryption".to_owned(),
+                        });
+                    }
+                }
+            }
+            Properties::KmsKey(_) => {
+                nodes.push(Node {
+                    id: id.clone(),
+                    label: format!("{id} (KMS, rotated)"),
+                    group: "central",
+                });
+                if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
+                    arn_to_node.push((arn.clone(), id.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, resource) in &rollout.resources {
+        if let Properties::StackSet(stack_set) = &resource.properties {
+            nodes.push(Node {
+                id: id.clone(),
+                label: format!(
+                    "StackSet {} ({})",
+                    stack_set.stack_set_name, stack_set.permission_model
+                ),
+                group: "management",
+            });
+            edges.push(Edge {
+                from: id.clone(),
+                to: "MemberStack".to_owned(),
+                label: "deploys, auto-deployment on".to_owned(),
+            });
+        }
+    }
+    nodes.push(Node {
+        id: "MemberStack".to_owned(),
+        label: "member stack".to_owned(),
+        group: "member",
+    });
+    nodes.push(Node {
+        id: "Agent".to_owned(),
+        label: "SSM Agent (instance profile or DHMC role)".to_owned(),
+        group: "member",
+    });
+    for (id, resource) in &member.resources {
+        match &resource.properties {
+            Properties::IamManagedPolicy(policy) => {
+                nodes.push(Node {
+                    id: id.clone(),
+                    label: format!("{id} (IAM)"),
+                    group: "member",
+                });
+                edges.push(Edge {
+                    from: "MemberStack".to_owned(),
+                    to: id.clone(),
+                    label: "creates".to_owned(),
+                });
+                edges.push(Edge {
+                    from: id.clone(),
+                    to: "Agent".to_owned(),
+                    label: "attached to".to_owned(),
+                });
+                for statement in &policy.policy_document.statement {
+                    let targets: Vec<String> = statement
+                        .resource
+                        .iter()
+                        .filter_map(|r| member_resolver.value(r))
+                        .filter_map(|arn| {
+                            arn_to_node
+                                .iter()
+                                .find(|(node_arn, _)| {
+                                    arn == *node_arn || arn.starts_with(&format!("{node_arn}/"))
+                                })
+                                .map(|(_, node)| node.clone())
+                        })
+                        .collect();
+                    for to in targets {
+                        edges.push(Edge {
+                            from: "Agent".to_owned(),
+                            to,
+                            label: statement.action.join(", "),
+                        });
+                    }
+                }
+            }
+            Properties::SsmDocument(_) | Properties::Custom(_)
+                if id == crate::stacks::member::PREFERENCES =>
+            {
+                nodes.push(Node {
+                    id: id.clone(),
+                    label: format!("{} (preferences)", crate::stacks::PREFERENCES_DOCUMENT),
+                    group: "member",
+                });
+                edges.push(Edge {
+                    from: "MemberStack".to_owned(),
+                    to: id.clone(),
+                    label: "writes".to_owned(),
+                });
+                edges.push(Edge {
+                    from: id.clone(),
+                    to: "Agent".to_owned(),
+                    label: "bucket, ACCOUNT/REGION prefix, session key".to_owned(),
+                });
+            }
+            _ => {}
+        }
+    }
+    Graph { nodes, edges }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('"', "'")
+}
+
+fn mermaid(graph: &Graph) -> String {
+    let mut out = String::from("flowchart LR\n");
+    for (group, title) in GROUPS {
+        out.push_str(&format!("  subgraph {group}[\"{title}\"]\n"));
+        for node in graph.nodes.iter().filter(|n| n.group == group) {
+            out.push_str(&format!("    {}[\"{}\"]\n", node.id, escape(&node.label)));
+        }
+        out.push_str("  end\n");
+    }
+    for edge in &graph.edges {
+        out.push_str(&format!(
+            "  {} -->|\"{}\"| {}\n",
+            edge.from,
+            escape(&edge.label),
+            edge.to
+        ));
+    }
+    out
+}
+
+fn dot(graph: &Graph) -> String {
+    let mut out = String::from("digraph smlog {\n  rankdir=LR;\n  node [shape=box];\n");
+    for (group, title) in GROUPS {
+        out.push_str(&format!(
+            "  subgraph cluster_{group} {{\n    label=\"{title}\";\n"
+        ));
+        for node in graph.nodes.iter().filter(|n| n.group == group) {
+            out.push_str(&format!(
+                "    {} [label=\"{}\"];\n",
+                node.id,
+                escape(&node.label)
+            ));
+        }
+        out.push_str("  }\n");
+    }
+    for edge in &graph.edges {
+        out.push_str(&format!(
+            "  {} -> {} [label=\"{}\"];\n",
+            edge.from,
+            edge.to,
+            escape(&edge.label)
+        ));
+    }
+    out.push_str("}\n");
+    out
+}
+
+pub fn render(
+    central: &Template,
+    member: &Template,
+    rollout: &Template,
+    central_resolver: &Resolver,
+    member_resolver: &Resolver,
+    format: DiagramFormat,
+) -> String {
+    let graph = graph(central, member, rollout, central_resolver, member_resolver);
+    match format {
+        DiagramFormat::Mermaid => mermaid(&graph),
+        DiagramFormat::Dot => dot(&graph),
+    }
+}

@@ -1,0 +1,331 @@
+//! A small evaluator for the IAM policies smlog writes: statements with
+//! wildcard actions and resources, the condition keys smlog uses, intrinsics
+//! resolved against a fixed example deployment, and explicit deny first.
+
+use crate::cfn::{Effect, Expr, Intrinsic, PolicyDocument, Principal, Statement, Value};
+use std::collections::BTreeMap;
+
+/// Values for references, attributes and conditions in one template.
+#[derive(Debug, Clone, Default)]
+pub struct Resolver {
+    /// `Ref` targets (parameters, pseudo parameters, resources) and `Logical.Attribute`.
+    pub values: BTreeMap<String, String>,
+    pub conditions: BTreeMap<String, bool>,
+}
+
+impl Resolver {
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.values.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn condition(mut self, name: &str, holds: bool) -> Self {
+        self.conditions.insert(name.to_owned(), holds);
+        self
+    }
+
+    fn sub(&self, template: &str, variables: &BTreeMap<String, String>) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find('}')?;
+            let name = &after[..end];
+            match name.strip_prefix('!') {
+                // A policy variable, kept for the evaluator: ${aws:PrincipalAccount}.
+                Some(literal) => out.push_str(&format!("${{{literal}}}")),
+                None => out.push_str(variables.get(name).or_else(|| self.values.get(name))?),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// The strings an expression stands for (one for a scalar, several for a list).
+    pub fn strings(&self, expr: &Expr) -> Option<Vec<String>> {
+        match expr {
+            Expr::String(s) => Some(vec![s.clone()]),
+            Expr::Bool(b) => Some(vec![b.to_string()]),
+            Expr::Number(n) => Some(vec![n.to_string()]),
+            Expr::List(items) => items
+                .iter()
+                .map(|i| self.strings(i))
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.concat()),
+            Expr::Fn(intrinsic) => self.intrinsic(intrinsic),
+        }
+    }
+
+    fn intrinsic(&self, intrinsic: &Intrinsic) -> Option<Vec<String>> {
+        match intrinsic {
+            Intrinsic::Ref(name) => self.values.get(name).map(|v| vec![v.clone()]),
+            Intrinsic::GetAtt {
+                logical_name,
+                attribute,
+            } => self
+                .values
+                .get(&format!("{logical_name}.{attribute}"))
+                .map(|v| vec![v.clone()]),
+            Intrinsic::Sub(template) => self.sub(template, &BTreeMap::new()).map(|s| vec![s]),
+            Intrinsic::SubWith {
+                template,
+                variables,
+            } => {
+                let resolved = variables
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), self.strings(v)?.join(","))))
+                    .collect::<Option<BTreeMap<_, _>>>()?;
+                self.sub(template, &resolved).map(|s| vec![s])
+            }
+            Intrinsic::If {
+                condition,
+                then,
+                otherwise,
+            } => self.strings(if *self.conditions.get(condition)? {
+                then
+            } else {
+                otherwise
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn value(&self, value: &Value<String>) -> Option<String> {
+        match value {
+            Value::Literal(s) => Some(s.clone()),
+            Value::Fn(intrinsic) => self.intrinsic(intrinsic)?.into_iter().next(),
+        }
+    }
+}
+
+/// Who asks, for what, and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub action: String,
+    pub resource: String,
+    /// None for an anonymous request.
+    pub account: Option<String>,
+    pub org_id: Option<String>,
+    pub org_path: Option<String>,
+    pub secure_transport: bool,
+    /// The AWS service calling KMS on the principal's behalf, if any.
+    pub via_service: Option<String>,
+    pub encryption_context_bucket: Option<String>,
+}
+
+/// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
+pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
+        (
+            pattern.to_lowercase().chars().collect(),
+            text.to_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), text.chars().collect())
+    };
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Does a statement's condition block hold for the request? `None`: it uses a
+/// key this evaluator does not model.
+fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver) -> Option<bool> {
+    for (operator, keys) in &statement.condition {
+        for (key, expected) in keys {
+            let expected = resolver.strings(expected)?;
+            let actual: Option<String> = match key.as_str() {
+                "aws:PrincipalOrgID" => request.org_id.clone(),
+                "aws:PrincipalAccount" => request.account.clone(),
+                "aws:PrincipalOrgPaths" => request.org_path.clone(),
+                "aws:SecureTransport" => Some(request.secure_transport.to_string()),
+                "kms:ViaService" => request.via_service.clone(),
+                "kms:EncryptionContext:aws:s3:arn" => request.encryption_context_bucket.clone(),
+                _ => return None,
+            };
+            let holds = match (operator.as_str(), actual) {
+                (_, None) => false,
+                ("StringEquals" | "Bool", Some(actual)) => expected.contains(&actual),
+                ("StringLike" | "ForAnyValue:StringLike", Some(actual)) => {
+                    expected.iter().any(|e| wildcard(e, &actual, false))
+                }
+                _ => return None,
+            };
+            if !holds {
+                return Some(false);
+            }
+        }
+    }
+    Some(true)
+}
+
+/// How a statement relates to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    Yes,
+    No,
+    /// It would apply, but a condition key is not modelled.
+    Unknown,
+}
+
+pub fn applies(statement: &Statement, request: &Request, resolver: &Resolver) -> Applies {
+    let action = statement
+        .action
+        .iter()
+        .any(|a| wildcard(a, &request.action, true));
+    let resource = statement.resource.iter().any(|r| {
+        resolver.value(r).is_some_and(|pattern| {
+            let pattern = pattern.replace(
+                "${aws:PrincipalAccount}",
+                request.account.as_deref().unwrap_or("\u{0}"),
+            );
+            wildcard(&pattern, &request.resource, false)
+        })
+    });
+    if !action || !resource {
+        return Applies::No;
+    }
+    match conditions_hold(statement, request, resolver) {
+        Some(true) => Applies::Yes,
+        Some(false) => Applies::No,
+        None => Applies::Unknown,
+    }
+}
+
+/// Whether a resource-policy statement's principal covers the requester, and
+/// whether it does so only by delegating to the account's IAM policies (root).
+pub fn principal_covers(
+    statement: &Statement,
+    request: &Request,
+    resolver: &Resolver,
+) -> (bool, bool) {
+    match &statement.principal {
+        Some(Principal::Anyone) => (true, false),
+        Some(Principal::Aws(arns)) => {
+            let account = request.account.as_deref().unwrap_or("\u{0}");
+            let root = arns
+                .iter()
+                .filter_map(|a| resolver.value(a))
+                .any(|arn| arn.ends_with(&format!(":{account}:root")) || arn == account);
+            (root, root)
+        }
+        _ => (false, false),
+    }
+}
+
+/// A labelled policy: where its statements come from.
+#[derive(Clone)]
+pub struct Policy<'a> {
+    pub label: String,
+    pub document: &'a PolicyDocument,
+    pub resolver: &'a Resolver,
+}
+
+/// The statements of the policies that apply to a request, by effect.
+pub struct Matches {
+    pub allows: Vec<String>,
+    pub denies: Vec<String>,
+    pub unknown: Vec<String>,
+    /// Allows that only delegate to the principal's own IAM policies.
+    pub delegations: Vec<String>,
+}
+
+pub fn matches(policies: &[Policy], request: &Request, resource_policy: bool) -> Matches {
+    let mut found = Matches {
+        allows: vec![],
+        denies: vec![],
+        unknown: vec![],
+        delegations: vec![],
+    };
+    for policy in policies {
+        for statement in &policy.document.statement {
+            let (covered, delegation) = if resource_policy {
+                principal_covers(statement, request, policy.resolver)
+            } else {
+                (true, false)
+            };
+            if !covered {
+                continue;
+            }
+            let name = format!("{}:{}", policy.label, statement.sid);
+            match (
+                applies(statement, request, policy.resolver),
+                statement.effect,
+            ) {
+                (Applies::No, _) => {}
+                (Applies::Unknown, _) => found.unknown.push(name),
+                (Applies::Yes, Effect::Deny) => found.denies.push(name),
+                (Applies::Yes, Effect::Allow) if delegation => found.delegations.push(name),
+                (Applies::Yes, Effect::Allow) => found.allows.push(name),
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        assert!(wildcard("s3:*", "s3:PutObject", true));
+        assert!(wildcard("S3:put*", "s3:PutObject", true));
+        assert!(wildcard(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/1/x.log",
+            false
+        ));
+        assert!(!wildcard(
+            "arn:aws:s3:::b/1/*",
+            "arn:aws:s3:::b/2/x.log",
+            false
+        ));
+        assert!(wildcard("a?c", "abc", false));
+        assert!(!wildcard("arn:aws:s3:::b", "arn:aws:s3:::b/x", false));
+        assert!(wildcard("*", "", false));
+    }
+
+    #[test]
+    fn intrinsics_resolve_against_the_example() {
+        let resolver = Resolver::default()
+            .with("AWS::AccountId", "111111111111")
+            .with("LogBucket.Arn", "arn:aws:s3:::logs")
+            .with("BucketName", "")
+            .condition("Generate", true);
+        let sub = Expr::from(Intrinsic::sub(
+            "${LogBucket.Arn}/${!aws:PrincipalAccount}/*",
+        ));
+        assert_eq!(
+            resolver.strings(&sub).unwrap(),
+            ["arn:aws:s3:::logs/${aws:PrincipalAccount}/*"]
+        );
+        let chosen = Expr::from(Intrinsic::if_(
+            "Generate",
+            Intrinsic::sub("b-${AWS::AccountId}"),
+            Intrinsic::reference("BucketName"),
+        ));
+        assert_eq!(resolver.strings(&chosen).unwrap(), ["b-111111111111"]);
+        assert_eq!(
+            resolver.strings(&Intrinsic::reference("Missing").into()),
+            None
+        );
+    }
+}

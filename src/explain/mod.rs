@@ -1,0 +1,621 @@
+//! `smlog explain`: who may do what to the bucket, the keys and the
+//! preferences, computed from the synthesized templates' own policies for an
+//! example deployment, and a diagram of the setup.
+
+pub mod diagram;
+pub mod eval;
+
+use crate::cfn::{PolicyDocument, Properties, Statement, Template};
+use crate::config::{KeyMode, Settings};
+use crate::stacks::{central, member, wiring, PREFERENCES_DOCUMENT};
+use eval::{matches, Policy, Request, Resolver};
+use serde::Serialize;
+
+/// The example deployment the matrix is computed for.
+pub const CENTRAL_ACCOUNT: &str = "111111111111";
+pub const OUTSIDE_ACCOUNT: &str = "999999999999";
+pub const EXAMPLE_ORG: &str = "o-exampleorg0";
+pub const REGION: &str = "us-east-1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    Allowed,
+    Denied,
+    /// A condition key the evaluator does not model decides.
+    Depends,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub verdict: Verdict,
+    /// The statements that decide (`policy:Sid`), or why nothing allows.
+    pub because: Vec<String>,
+    /// Set when the answer rests on something outside the templates.
+    pub assumes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub principal: String,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Matrix {
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+    pub deployment: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Identity {
+    /// The member template's agent policy.
+    Agent,
+    /// Not in the templates: assumed to allow everything in its own account.
+    Administrator,
+    Anonymous,
+}
+
+struct Principal {
+    name: &'static str,
+    account: Option<String>,
+    in_org: bool,
+    tls: bool,
+    identity: Identity,
+}
+
+/// A column: its heading and the request it stands for, per principal.
+type Column<'a> = (&'static str, Box<dyn Fn(&Principal) -> Target + 'a>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    S3,
+    Kms,
+    Ssm,
+}
+
+struct Target {
+    action: &'static str,
+    resource: String,
+    owner: String,
+    kind: Kind,
+    via_s3: bool,
+}
+
+/// The accounts of the example: the member whose agent logs, and another member.
+struct Example {
+    member: String,
+    other_member: String,
+    org_path: Option<String>,
+    bucket: String,
+    bucket_key: String,
+    session_key: String,
+}
+
+impl Example {
+    fn new(settings: &Settings) -> Self {
+        let listed = &settings.principals.accounts;
+        let admitted_by_org =
+            settings.principals.organization || !settings.principals.organization_paths.is_empty();
+        let (member, other_member) = if admitted_by_org || listed.is_empty() {
+            ("222222222222".to_owned(), "333333333333".to_owned())
+        } else {
+            (
+                listed[0].to_string(),
+                listed
+                    .get(1)
+                    .map_or("333333333333".to_owned(), |a| a.to_string()),
+            )
+        };
+        let bucket = settings.bucket_name.as_ref().map_or(
+            format!("session-manager-logs-{CENTRAL_ACCOUNT}-{REGION}"),
+            |b| b.to_string(),
+        );
+        let key = |name: &str| format!("arn:aws:kms:{REGION}:{CENTRAL_ACCOUNT}:key/{name}");
+        let (bucket_key, session_key) = match settings.key_mode {
+            KeyMode::Two => (key("bucket-key"), key("session-key")),
+            KeyMode::One => (key("logging-key"), key("logging-key")),
+        };
+        Example {
+            member,
+            other_member,
+            org_path: settings
+                .principals
+                .organization_paths
+                .first()
+                .map(|p| p.as_str().trim_end_matches('*').to_owned() + "ou-member/"),
+            bucket,
+            bucket_key,
+            session_key,
+        }
+    }
+
+    fn org_id(&self, settings: &Settings) -> String {
+        settings
+            .organization_id
+            .as_ref()
+            .map_or(EXAMPLE_ORG.to_owned(), |o| o.to_string())
+    }
+
+    fn central_resolver(&self, settings: &Settings) -> Resolver {
+        Resolver::default()
+            .with("AWS::AccountId", CENTRAL_ACCOUNT)
+            .with("AWS::Region", REGION)
+            .with("AWS::Partition", "aws")
+            .with(central::ORGANIZATION_ID, self.org_id(settings))
+            .with(
+                wiring::BUCKET_NAME,
+                settings
+                    .bucket_name
+                    .as_ref()
+                    .map(|b| b.to_string())
+                    .unwrap_or_default(),
+            )
+            .with("LogBucket", self.bucket.clone())
+            .with("LogBucket.Arn", format!("arn:aws:s3:::{}", self.bucket))
+            .with("BucketKey.Arn", self.bucket_key.clone())
+            .with("SessionKey.Arn", self.session_key.clone())
+            .with("LoggingKey.Arn", self.session_key.clone())
+            .condition("GenerateBucketName", settings.bucket_name.is_none())
+    }
+
+    fn member_resolver(&self, account: &str) -> Resolver {
+        Resolver::default()
+            .with("AWS::AccountId", account)
+            .with("AWS::Region", REGION)
+            .with("AWS::Partition", "aws")
+            .with(wiring::BUCKET_NAME, self.bucket.clone())
+            .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
+            .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
+    }
+
+    fn principals(&self) -> Vec<Principal> {
+        let member = |name, tls, identity| Principal {
+            name,
+            account: Some(self.member.clone()),
+            in_org: true,
+            tls,
+            identity,
+        };
+        vec![
+            member("SSM agent role in a member account", true, Identity::Agent),
+            member(
+                "SSM agent role, request without TLS",
+                false,
+                Identity::Agent,
+            ),
+            member(
+                "administrator of a member account",
+                true,
+                Identity::Administrator,
+            ),
+            Principal {
+                name: "central account administrator",
+                account: Some(CENTRAL_ACCOUNT.to_owned()),
+                in_org: true,
+                tls: true,
+                identity: Identity::Administrator,
+            },
+            Principal {
+                name: "principal outside the organisation",
+                account: Some(OUTSIDE_ACCOUNT.to_owned()),
+                in_org: false,
+                tls: true,
+                identity: Identity::Administrator,
+            },
+            Principal {
+                name: "anonymous",
+                account: None,
+                in_org: false,
+                tls: true,
+                identity: Identity::Anonymous,
+            },
+        ]
+    }
+
+    fn columns(&self) -> Vec<Column<'_>> {
+        let object = |account: &str| {
+            format!(
+                "arn:aws:s3:::{}/{account}/{REGION}/session-id.log",
+                self.bucket
+            )
+        };
+        let own = |p: &Principal| p.account.clone().unwrap_or_else(|| self.member.clone());
+        let s3 = |action, resource| Target {
+            action,
+            resource,
+            owner: CENTRAL_ACCOUNT.to_owned(),
+            kind: Kind::S3,
+            via_s3: false,
+        };
+        vec![
+            (
+                "write own prefix",
+                Box::new(move |p: &Principal| s3("s3:PutObject", object(&own(p)))),
+            ),
+            (
+                "write another account's prefix",
+                Box::new(move |p: &Principal| {
+                    let other = if own(p) == self.other_member {
+                        self.member.clone()
+                    } else {
+                        self.other_member.clone()
+                    };
+                    s3("s3:PutObject", object(&other))
+                }),
+            ),
+            (
+                "read logs",
+                Box::new(move |_: &Principal| s3("s3:GetObject", object(&self.member))),
+            ),
+            (
+                "delete logs",
+                Box::new(move |_: &Principal| s3("s3:DeleteObject", object(&self.member))),
+            ),
+            (
+                "change bucket policy",
+                Box::new(move |_: &Principal| {
+                    s3(
+                        "s3:PutBucketPolicy",
+                        format!("arn:aws:s3:::{}", self.bucket),
+                    )
+                }),
+            ),
+            (
+                "use bucket key (through S3)",
+                Box::new(move |_: &Principal| Target {
+                    action: "kms:GenerateDataKey",
+                    resource: self.bucket_key.clone(),
+                    owner: CENTRAL_ACCOUNT.to_owned(),
+                    kind: Kind::Kms,
+                    via_s3: true,
+                }),
+            ),
+            (
+                "use session key",
+                Box::new(move |_: &Principal| Target {
+                    action: "kms:Decrypt",
+                    resource: self.session_key.clone(),
+                    owner: CENTRAL_ACCOUNT.to_owned(),
+                    kind: Kind::Kms,
+                    via_s3: false,
+                }),
+            ),
+            (
+                "change member preferences",
+                Box::new(move |_: &Principal| Target {
+                    action: "ssm:UpdateDocument",
+                    resource: format!(
+                        "arn:aws:ssm:{REGION}:{}:document/{PREFERENCES_DOCUMENT}",
+                        self.member
+                    ),
+                    owner: self.member.clone(),
+                    kind: Kind::Ssm,
+                    via_s3: false,
+                }),
+            ),
+        ]
+    }
+}
+
+fn administrator_access() -> PolicyDocument {
+    PolicyDocument::new(vec![Statement::allow("AdministratorAccess")
+        .actions(&["*"])
+        .resource("*")])
+}
+
+/// Which policy document of a resource the matrix reads.
+type Pick = fn(&Properties) -> Option<&PolicyDocument>;
+
+fn bucket_policy(properties: &Properties) -> Option<&PolicyDocument> {
+    match properties {
+        Properties::S3BucketPolicy(policy) => Some(&policy.policy_document),
+        _ => None,
+    }
+}
+
+fn managed_policy(properties: &Properties) -> Option<&PolicyDocument> {
+    match properties {
+        Properties::IamManagedPolicy(policy) => Some(&policy.policy_document),
+        _ => None,
+    }
+}
+
+fn key_policy(properties: &Properties) -> Option<&PolicyDocument> {
+    match properties {
+        Properties::KmsKey(key) => Some(&key.key_policy),
+        _ => None,
+    }
+}
+
+/// The picked policies of a template, each with its logical id.
+fn policies_of<'a>(
+    template: &'a Template,
+    label: &'static str,
+    resolver: &'a Resolver,
+    pick: Pick,
+) -> Vec<(&'a str, Policy<'a>)> {
+    template
+        .resources
+        .iter()
+        .filter_map(|(id, resource)| {
+            let document = pick(&resource.properties)?;
+            let label = format!("{label} {id}");
+            Some((
+                id.as_str(),
+                Policy {
+                    label,
+                    document,
+                    resolver,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The access matrix for these templates (central and member, as synthesized
+/// from `settings`, possibly edited since).
+pub fn matrix(
+    settings: &Settings,
+    central_template: &Template,
+    member_template: &Template,
+) -> Matrix {
+    let example = Example::new(settings);
+    let central_resolver = example.central_resolver(settings);
+    let bucket_policies = policies_of(
+        central_template,
+        "bucket policy",
+        &central_resolver,
+        bucket_policy,
+    );
+    // Key policies by the key ARN the example gives each key.
+    let key_policies: Vec<(String, Policy)> = policies_of(
+        central_template,
+        "key policy",
+        &central_resolver,
+        key_policy,
+    )
+    .into_iter()
+    .filter_map(|(id, policy)| {
+        Some((
+            central_resolver.values.get(&format!("{id}.Arn"))?.clone(),
+            policy,
+        ))
+    })
+    .collect();
+    let admin = administrator_access();
+    let columns = example.columns();
+    let mut rows = Vec::new();
+    for principal in example.principals() {
+        let member_resolver =
+            example.member_resolver(principal.account.as_deref().unwrap_or(&example.member));
+        let identity: Vec<Policy> = match principal.identity {
+            Identity::Agent => policies_of(
+                member_template,
+                "agent policy",
+                &member_resolver,
+                managed_policy,
+            )
+            .into_iter()
+            .map(|(_, policy)| policy)
+            .collect(),
+            Identity::Administrator => vec![Policy {
+                label: "assumed AdministratorAccess".to_owned(),
+                document: &admin,
+                resolver: &member_resolver,
+            }],
+            Identity::Anonymous => vec![],
+        };
+        let cells = columns
+            .iter()
+            .map(|(_, target)| {
+                let target = target(&principal);
+                let resource_policies: Vec<Policy> = match target.kind {
+                    Kind::S3 => bucket_policies.iter().map(|(_, p)| p.clone()).collect(),
+                    Kind::Kms => key_policies
+                        .iter()
+                        .filter(|(arn, _)| *arn == target.resource)
+                        .map(|(_, p)| p.clone())
+                        .collect(),
+                    Kind::Ssm => vec![],
+                };
+                decide(
+                    &principal,
+                    &target,
+                    &identity,
+                    &resource_policies,
+                    &example,
+                    settings,
+                )
+            })
+            .collect();
+        rows.push(Row {
+            principal: principal.name.to_owned(),
+            cells,
+        });
+    }
+    Matrix {
+        columns: columns.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        rows,
+        deployment: format!(
+            "central account {CENTRAL_ACCOUNT} (bucket {}), member accounts {} and {}, organisation {}, an outside account {OUTSIDE_ACCOUNT}, Region {REGION}",
+            example.bucket, example.member, example.other_member, example.org_id(settings)
+        ),
+    }
+}
+
+fn decide(
+    principal: &Principal,
+    target: &Target,
+    identity: &[Policy],
+    resource_policies: &[Policy],
+    example: &Example,
+    settings: &Settings,
+) -> Cell {
+    let request = Request {
+        action: target.action.to_owned(),
+        resource: target.resource.clone(),
+        account: principal.account.clone(),
+        org_id: principal.in_org.then(|| example.org_id(settings)),
+        org_path: if principal.in_org {
+            example.org_path.clone()
+        } else {
+            None
+        },
+        secure_transport: principal.tls,
+        via_service: target.via_s3.then(|| format!("s3.{REGION}.amazonaws.com")),
+        encryption_context_bucket: target
+            .via_s3
+            .then(|| format!("arn:aws:s3:::{}", example.bucket)),
+    };
+    let by_identity = matches(identity, &request, false);
+    let by_resource = matches(resource_policies, &request, true);
+    let denies: Vec<String> = by_identity
+        .denies
+        .iter()
+        .chain(&by_resource.denies)
+        .cloned()
+        .collect();
+    if !denies.is_empty() {
+        return Cell {
+            verdict: Verdict::Denied,
+            because: denies,
+            assumes: None,
+        };
+    }
+    let unknown: Vec<String> = by_identity
+        .unknown
+        .iter()
+        .chain(&by_resource.unknown)
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Cell {
+            verdict: Verdict::Depends,
+            because: unknown,
+            assumes: None,
+        };
+    }
+    let same_account = principal.account.as_deref() == Some(target.owner.as_str());
+    let identity_allows = !by_identity.allows.is_empty();
+    let resource_allows = !by_resource.allows.is_empty();
+    let delegated = !by_resource.delegations.is_empty() && same_account && identity_allows;
+    let allowed = match target.kind {
+        Kind::S3 if principal.account.is_none() => resource_allows,
+        Kind::S3 if same_account => identity_allows || resource_allows,
+        Kind::S3 => identity_allows && resource_allows,
+        Kind::Kms if same_account => resource_allows || delegated,
+        Kind::Kms => resource_allows && identity_allows,
+        Kind::Ssm => same_account && identity_allows,
+    };
+    if allowed {
+        let mut because: Vec<String> = by_identity.allows.clone();
+        because.extend(by_resource.allows.iter().cloned());
+        if delegated {
+            because.extend(by_resource.delegations.iter().cloned());
+        }
+        let rests_on_assumption = principal.identity == Identity::Administrator
+            && identity_allows
+            && (same_account || resource_allows);
+        let assumes = (rests_on_assumption && by_identity.allows.iter().any(|a| a.starts_with("assumed")))
+            .then(|| "an identity policy outside the templates (assumed: AdministratorAccess); an SCP could deny it".to_owned());
+        return Cell {
+            verdict: Verdict::Allowed,
+            because,
+            assumes,
+        };
+    }
+    let reason = match (identity_allows, resource_allows, same_account) {
+        (_, false, false) if target.kind == Kind::Ssm => {
+            "another account's document: no resource policy can admit it".to_owned()
+        }
+        (_, false, false) => "no resource-policy statement admits this principal".to_owned(),
+        (false, true, false) => {
+            "the resource policy admits it, but no identity policy allows it".to_owned()
+        }
+        _ => "no statement allows it".to_owned(),
+    };
+    Cell {
+        verdict: Verdict::Denied,
+        because: vec![reason],
+        assumes: None,
+    }
+}
+
+fn symbol(cell: &Cell) -> &'static str {
+    match (cell.verdict, cell.assumes.is_some()) {
+        (Verdict::Allowed, false) => "✔",
+        (Verdict::Allowed, true) => "✔*",
+        (Verdict::Denied, _) => "✘",
+        (Verdict::Depends, _) => "?",
+    }
+}
+
+impl Matrix {
+    pub fn cell(&self, principal: &str, column: &str) -> Option<&Cell> {
+        let row = self.rows.iter().find(|r| r.principal == principal)?;
+        let index = self.columns.iter().position(|c| c == column)?;
+        row.cells.get(index)
+    }
+
+    /// The cells of one principal's row, in column order.
+    pub fn cell_row(&self, principal: &str) -> Vec<Cell> {
+        self.rows
+            .iter()
+            .find(|r| r.principal == principal)
+            .map(|r| r.cells.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from("# Who may do what\n\n");
+        out.push_str(&format!(
+            "Computed by `smlog explain` from the synthesized templates' own policies, for an example deployment: {}.\n\n",
+            self.deployment
+        ));
+        out.push_str(&format!("| principal | {} |\n", self.columns.join(" | ")));
+        out.push_str(&format!("|---|{}\n", "---|".repeat(self.columns.len())));
+        for row in &self.rows {
+            let cells: Vec<&str> = row.cells.iter().map(symbol).collect();
+            out.push_str(&format!("| {} | {} |\n", row.principal, cells.join(" | ")));
+        }
+        out.push_str("\n✔ allowed · ✘ denied · ✔* allowed by an identity policy outside the templates (assumed AdministratorAccess; an SCP could deny it) · ? decided by a condition smlog does not model\n\n## Why\n\n");
+        for row in &self.rows {
+            out.push_str(&format!("**{}**\n\n", row.principal));
+            for (column, cell) in self.columns.iter().zip(&row.cells) {
+                out.push_str(&format!(
+                    "- {column}: {} {}\n",
+                    symbol(cell),
+                    cell.because.join(", ")
+                ));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The matrix for freshly synthesized templates.
+pub fn for_settings(settings: &Settings) -> Matrix {
+    matrix(
+        settings,
+        &central::build(settings),
+        &member::build(settings),
+    )
+}
+
+/// The diagram for freshly synthesized templates.
+pub fn diagram(
+    settings: &Settings,
+    format: diagram::DiagramFormat,
+) -> crate::error::Result<String> {
+    let example = Example::new(settings);
+    Ok(diagram::render(
+        &central::build(settings),
+        &member::build(settings),
+        &crate::stacks::rollout::build(settings)?,
+        &example.central_resolver(settings),
+        &example.member_resolver(&example.member),
+        format,
+    ))
+}

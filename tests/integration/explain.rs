@@ -1,0 +1,174 @@
+//! `smlog explain`: the access matrix answers the questions reviewers ask,
+//! flips when a template widens access, and its committed copies stay current.
+
+use super::support::{empty_dir, repo_path, smlog_in, stdout};
+use smlog::cfn::Properties;
+use smlog::config::Settings;
+use smlog::explain::{self, diagram::DiagramFormat, Matrix, Verdict};
+use smlog::stacks::{central, member};
+
+const AGENT: &str = "SSM agent role in a member account";
+const NO_TLS: &str = "SSM agent role, request without TLS";
+const MEMBER_ADMIN: &str = "administrator of a member account";
+const OUTSIDER: &str = "principal outside the organisation";
+const ANONYMOUS: &str = "anonymous";
+
+fn verdict(matrix: &Matrix, principal: &str, column: &str) -> Verdict {
+    matrix
+        .cell(principal, column)
+        .unwrap_or_else(|| panic!("no cell {principal} / {column}"))
+        .verdict
+}
+
+#[test]
+fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() {
+    let matrix = explain::for_settings(&Settings::default());
+    assert_eq!(
+        verdict(&matrix, AGENT, "write own prefix"),
+        Verdict::Allowed
+    );
+    assert_eq!(
+        verdict(&matrix, AGENT, "write another account's prefix"),
+        Verdict::Denied
+    );
+    assert_eq!(
+        verdict(&matrix, AGENT, "use bucket key (through S3)"),
+        Verdict::Allowed
+    );
+    assert_eq!(verdict(&matrix, AGENT, "use session key"), Verdict::Allowed);
+    for principal in [AGENT, MEMBER_ADMIN] {
+        for column in [
+            "read logs",
+            "delete logs",
+            "change bucket policy",
+            "write another account's prefix",
+        ] {
+            assert_eq!(
+                verdict(&matrix, principal, column),
+                Verdict::Denied,
+                "{principal} / {column}"
+            );
+        }
+    }
+    for principal in [OUTSIDER, ANONYMOUS] {
+        for (column, cell) in matrix.columns.iter().zip(&matrix.cell_row(principal)) {
+            assert_eq!(cell.verdict, Verdict::Denied, "{principal} / {column}");
+        }
+    }
+    for column in ["write own prefix", "read logs", "delete logs"] {
+        let cell = matrix.cell(NO_TLS, column).unwrap();
+        assert_eq!(cell.verdict, Verdict::Denied, "{column}");
+        assert_eq!(
+            cell.because,
+            ["bucket policy LogBucketPolicy:DenyInsecureTransport"]
+        );
+    }
+    let admin_write = matrix.cell(MEMBER_ADMIN, "write own prefix").unwrap();
+    assert!(
+        admin_write.assumes.is_some(),
+        "the member administrator's rights come from outside the templates"
+    );
+}
+
+#[test]
+fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it() {
+    let settings = Settings::default();
+    let mut central_template = central::build(&settings);
+    for resource in central_template.resources.values_mut() {
+        if let Properties::S3BucketPolicy(policy) = &mut resource.properties {
+            for statement in &mut policy.policy_document.statement {
+                if statement.sid == "AllowOrganizationLogDelivery" {
+                    statement.condition.clear();
+                }
+            }
+        }
+    }
+    let matrix = explain::matrix(&settings, &central_template, &member::build(&settings));
+    // Anonymous callers have no aws:PrincipalAccount, so the prefix never matches them.
+    assert_eq!(
+        verdict(&matrix, ANONYMOUS, "write own prefix"),
+        Verdict::Denied
+    );
+    assert_eq!(
+        verdict(&matrix, OUTSIDER, "write own prefix"),
+        Verdict::Allowed
+    );
+    assert_eq!(
+        verdict(&matrix, OUTSIDER, "read logs"),
+        Verdict::Denied,
+        "the grant is still write-only"
+    );
+
+    let mut member_template = member::build(&settings);
+    for resource in member_template.resources.values_mut() {
+        if let Properties::IamManagedPolicy(policy) = &mut resource.properties {
+            policy.policy_document.statement[0].action = vec!["s3:*".to_owned()];
+        }
+    }
+    let mut wide_central = central::build(&settings);
+    for resource in wide_central.resources.values_mut() {
+        if let Properties::S3BucketPolicy(policy) = &mut resource.properties {
+            policy.policy_document.statement[1]
+                .action
+                .push("s3:GetObject".to_owned());
+            policy.policy_document.statement[1]
+                .resource
+                .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
+        }
+    }
+    let matrix = explain::matrix(&settings, &wide_central, &member_template);
+    assert_eq!(
+        verdict(&matrix, AGENT, "read logs"),
+        Verdict::Allowed,
+        "widened on both sides"
+    );
+}
+
+#[test]
+fn the_committed_matrix_and_the_readme_diagram_are_current() {
+    let matrix = explain::for_settings(&Settings::default()).to_markdown();
+    let diagram = explain::diagram(&Settings::default(), DiagramFormat::Mermaid).unwrap();
+    if std::env::var_os("SMLOG_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(repo_path("templates/access-matrix.md"), &matrix).unwrap();
+        let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+        let (before, rest) = readme
+            .split_once("```mermaid\n")
+            .expect("README has a mermaid block");
+        let (_, after) = rest.split_once("```").unwrap();
+        std::fs::write(
+            repo_path("README.md"),
+            format!("{before}```mermaid\n{diagram}```{after}"),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(repo_path("templates/access-matrix.md")).unwrap(),
+        matrix
+    );
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```mermaid\n{diagram}```")),
+        "README's diagram is stale (SMLOG_BLESS=1 cargo test)"
+    );
+}
+
+#[test]
+fn the_cli_prints_matrix_json_and_both_diagram_formats() {
+    let dir = empty_dir();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&smlog_in(
+        dir.path(),
+        &["explain", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json["rows"][0]["cells"][0]["verdict"], "Allowed");
+    let dot = stdout(&smlog_in(
+        dir.path(),
+        &["explain", "--diagram", "--format", "dot"],
+    ));
+    assert!(
+        dot.starts_with("digraph smlog {") && dot.contains("Agent -> LogBucket"),
+        "{dot}"
+    );
+    let output = smlog_in(dir.path(), &["explain", "--format", "dot"]);
+    assert_eq!(output.status.code(), Some(2));
+}
