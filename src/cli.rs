@@ -14,7 +14,7 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  policy violations (the templates break the cfn-guard rules)
+  1  policy violations (the templates break the cfn-guard rules), or verify checks failed
   2  usage error (bad command line)
   3  configuration error (bad value, unknown key, AWS limit exceeded)
   4  a file could not be read or written
@@ -63,6 +63,16 @@ Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file
   smlog explain --diagram            # a Mermaid flowchart
   smlog explain --diagram --format dot | dot -Tpng > setup.png")]
     Explain(ExplainArgs),
+    /// Check a deployment: preferences, bucket encryption and agent policy, or log coverage
+    #[command(after_help = "Examples:
+  smlog verify                                   # this account, this Region
+  smlog verify --profile member-admin --region eu-west-1
+  smlog verify --accounts all --assume-role OrganizationAccountAccessRole
+  smlog verify --central --stale-after 7d       # in the central account: who is logging
+
+Talks to AWS through your aws CLI (profiles, SSO, AWS_ENDPOINT_URL). Exit code 0
+when every check passes, 1 when any fails or an account is silent.")]
+    Verify(VerifyArgs),
     /// Write a commented starter smlog.yaml that synthesizes as written
     #[command(after_help = "Examples:
   smlog init
@@ -94,6 +104,44 @@ pub struct ExplainArgs {
     /// markdown or json for the matrix; mermaid or dot for the diagram
     #[arg(long, value_enum)]
     pub format: Option<ExplainFormat>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// In the central account: report, per account and Region, the newest session log
+    #[arg(long)]
+    pub central: bool,
+    /// `all` (the organisation's active accounts) or a comma-separated list of account ids
+    #[arg(long, value_name = "all|ID,…")]
+    pub accounts: Option<String>,
+    /// With --accounts: the role to assume in each account for the member checks
+    #[arg(long, value_name = "NAME")]
+    pub assume_role: Option<String>,
+    /// With --central: an account whose newest log is older than this is reported (7d, 12h, 30m)
+    #[arg(long, value_name = "AGE", default_value = "7d")]
+    pub stale_after: String,
+    /// aws CLI profile
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region to check [default: the CLI's; with --accounts, rollout.regions]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Expected bucket key ARN [default: member.bucket_key_arn]
+    #[arg(long, value_name = "ARN")]
+    pub bucket_key_arn: Option<String>,
+    /// Expected session key ARN [default: member.session_key_arn]
+    #[arg(long, value_name = "ARN")]
+    pub session_key_arn: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: VerifyFormat,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -224,6 +272,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Validate(args) => validate_command(&args),
         Command::Init(args) => init_command(&args),
         Command::Explain(args) => explain_command(&args),
+        Command::Verify(args) => verify_command(&args),
         Command::Schema(args) => {
             let text = emit::to_json(&config::schema::schema())?;
             write_or_print(args.output.as_ref(), text)?;
@@ -268,6 +317,135 @@ fn explain_command(args: &ExplainArgs) -> Result<u8> {
     };
     print(&text)?;
     Ok(exit::OK)
+}
+
+fn verify_command(args: &VerifyArgs) -> Result<u8> {
+    use crate::ids::{AccountId, KmsKeyArn, Region};
+    use crate::verify::{self, aws::Aws, checks, coverage, Accounts};
+    let settings = args.config.settings()?;
+    let flag = |name: &str, err: crate::ids::InvalidId| Error::field(name, err.to_string());
+    let bucket = settings.bucket_name.as_ref().map(|b| b.to_string()).ok_or_else(|| {
+        Error::Usage("verify needs the bucket's name: set bucket_name in smlog.yaml or pass --bucket-name".to_owned())
+    })?;
+    let key = |given: &Option<String>,
+               configured: &Option<KmsKeyArn>,
+               name: &str|
+     -> Result<Option<String>> {
+        match given {
+            Some(arn) => Ok(Some(
+                arn.parse::<KmsKeyArn>()
+                    .map_err(|e| flag(name, e))?
+                    .to_string(),
+            )),
+            None => Ok(configured.as_ref().map(|k| k.to_string())),
+        }
+    };
+    if let Some(region) = &args.region {
+        region.parse::<Region>().map_err(|e| flag("--region", e))?;
+    }
+    let stale_after = coverage::parse_duration(&args.stale_after).ok_or_else(|| {
+        Error::field(
+            "--stale-after",
+            format!(
+                "{:?} is not a duration such as 7d, 12h or 30m",
+                args.stale_after
+            ),
+        )
+    })?;
+    let base = Aws {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        credentials: Vec::new(),
+    };
+    let aws_error = |e: verify::aws::AwsError| {
+        Error::Internal(format!("aws CLI: {e}")).context("while listing accounts")
+    };
+    let listed: Option<Vec<String>> = match args.accounts.as_deref() {
+        None => None,
+        Some("all") => Some(coverage::organization_accounts(&base).map_err(aws_error)?),
+        Some(list) => Some(
+            list.split(',')
+                .map(|id| {
+                    id.trim()
+                        .parse::<AccountId>()
+                        .map(|a| a.to_string())
+                        .map_err(|e| flag("--accounts", e))
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+
+    if args.central {
+        let expected = listed.unwrap_or_else(|| {
+            settings
+                .principals
+                .accounts
+                .iter()
+                .map(|a| a.to_string())
+                .collect()
+        });
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let report =
+            coverage::report(&base, &bucket, &expected, stale_after, now).map_err(|e| {
+                Error::Internal(format!("aws CLI: {e}")).context(format!("while listing {bucket}"))
+            })?;
+        print(&match args.format {
+            VerifyFormat::Text => verify::coverage_text(&report),
+            VerifyFormat::Json => emit::to_json(&report)?,
+        })?;
+        let complete = report.silent.is_empty() && report.stale.is_empty();
+        return Ok(if complete { exit::OK } else { exit::VIOLATIONS });
+    }
+
+    let expected = checks::Expected {
+        bucket,
+        bucket_key_arn: key(
+            &args.bucket_key_arn,
+            &settings.member.bucket_key_arn,
+            "--bucket-key-arn",
+        )?,
+        session_key_arn: key(
+            &args.session_key_arn,
+            &settings.member.session_key_arn,
+            "--session-key-arn",
+        )?,
+        roles: checks::roles(&settings),
+    };
+    let (accounts, regions) = match listed {
+        Some(ids) => {
+            let role = args.assume_role.clone().ok_or_else(|| {
+                Error::Usage("--accounts needs --assume-role NAME (for example OrganizationAccountAccessRole)".to_owned())
+            })?;
+            let regions = match &args.region {
+                Some(region) => vec![region.clone()],
+                None => settings
+                    .rollout
+                    .regions
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect(),
+            };
+            (Accounts::Listed { ids, role }, regions)
+        }
+        None => {
+            let region = base.effective_region().ok_or_else(|| {
+                Error::Usage("no Region: pass --region or configure one for the aws CLI".to_owned())
+            })?;
+            (Accounts::Caller, vec![region])
+        }
+    };
+    let found = verify::members(&base, &accounts, &regions, &expected);
+    print(&match args.format {
+        VerifyFormat::Text => verify::checks_text(&found),
+        VerifyFormat::Json => emit::to_json(&found)?,
+    })?;
+    Ok(if verify::passed(&found) {
+        exit::OK
+    } else {
+        exit::VIOLATIONS
+    })
 }
 
 fn init_command(args: &InitArgs) -> Result<u8> {

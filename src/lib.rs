@@ -13,3 +13,4 @@ pub mod limits;
 pub mod stacks;
 pub mod synth;
 pub mod validate;
+pub mod verify;

@@ -8,6 +8,11 @@ import pytest
 from harness import Aws, MotoServer, smlog
 
 GAPS = []
+AGENT_ROLE = "EC2-SSM-Core"
+DHMC_ROLE = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
+TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+REGIONS = ["us-east-1", "eu-west-1"]
+STACK_SET = "session-manager-logging"
 
 
 def record_gap(what, covered_by):
@@ -78,3 +83,47 @@ def preferences(aws):
     document = aws("ssm", "get-document", "--name", "SSM-SessionManagerRunShell", "--document-format", "JSON")
     content = document["Content"]
     return json.loads(content) if isinstance(content, str) else content
+
+
+@pytest.fixture(scope="session")
+def member(aws, central, workdir):
+    member_aws = aws
+    account = aws.account_id()
+    member_aws("iam", "create-role", "--role-name", AGENT_ROLE, "--assume-role-policy-document", TRUST)
+    member_aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
+               "--assume-role-policy-document", TRUST)
+    folder = workdir / "member"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        f"member:\n  preferences: native\n  agent_role_names: [{AGENT_ROLE}]\n"
+        "  default_host_management_role: true\n")
+    template = folder / "member.yaml"
+    template.write_text(smlog("synth", "member", cwd=folder))
+    # The emulator does not split a CommaDelimitedList parameter's *default*
+    # (it joins the string's characters), so the list is passed explicitly.
+    parameters = {**member_parameters(central), "AgentRoleNames": AGENT_ROLE}
+    member_aws.deploy("smlog-member", template, parameters, capabilities=["CAPABILITY_IAM"])
+    record_gap("the upsert preferences mode (Lambda-backed custom resource)",
+               "tests/python/test_preferences_handler.py against moto's in-process SSM")
+    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member"),
+            "template": template, "parameters": parameters}
+
+
+@pytest.fixture(scope="session")
+def rollout(aws, org, central, workdir):
+    folder = workdir / "rollout"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        "member:\n  preferences: native\n"
+        f"rollout:\n  organizational_unit_ids: [{org['ou']}]\n  regions: [{', '.join(REGIONS)}]\n")
+    smlog("synth", "all", "--out-dir", ".", cwd=folder)
+    parameters = [f"ParameterKey={k},ParameterValue={v}" for k, v in member_parameters(central).items()]
+    aws("cloudformation", "create-stack-set", "--cli-input-json",
+        f"file://{folder / 'stacksets/create-stack-set.json'}", "--parameters", *parameters)
+    operation = aws("cloudformation", "create-stack-instances", "--cli-input-json",
+                    f"file://{folder / 'stacksets/create-stack-instances.json'}")["OperationId"]
+    record_gap("StackSet auto-deployment and operation preferences", "rule stackset_service_managed_auto_deploy")
+    record_gap("the rollout stack's AWS::CloudFormation::StackSet resource",
+               "the same StackSet created from stacksets/create-stack-set.json, and a test that its "
+               "TemplateBody is the member template")
+    return {"operation": operation}

@@ -153,6 +153,14 @@ def smlog_binary():
     return str(REPO / "target" / "debug" / "smlog")
 
 
+def smlog_against(aws, *args, cwd):
+    """Runs smlog with the environment of `aws` and the emulator as the
+    endpoint of every AWS call it makes; returns the finished process."""
+    env = aws.env()
+    env["AWS_ENDPOINT_URL"] = aws.endpoint
+    return subprocess.run([smlog_binary(), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
 def smlog(*args, cwd):
     result = subprocess.run([smlog_binary(), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:

@@ -1,38 +1,7 @@
 """The member template as a plain stack in the management account, where
 StackSets never deploy (native preferences: the emulator cannot run the upsert
 mode's Lambda function)."""
-import pytest
-
-from conftest import member_parameters, preferences, record_gap
-from harness import smlog
-
-AGENT_ROLE = "EC2-SSM-Core"
-DHMC_ROLE = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
-TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
-
-
-@pytest.fixture(scope="module")
-def member(aws, central, workdir):
-    member_aws = aws
-    account = aws.account_id()
-    member_aws("iam", "create-role", "--role-name", AGENT_ROLE, "--assume-role-policy-document", TRUST)
-    member_aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
-               "--assume-role-policy-document", TRUST)
-    folder = workdir / "member"
-    folder.mkdir()
-    (folder / "smlog.yaml").write_text(
-        f"member:\n  preferences: native\n  agent_role_names: [{AGENT_ROLE}]\n"
-        "  default_host_management_role: true\n")
-    template = folder / "member.yaml"
-    template.write_text(smlog("synth", "member", cwd=folder))
-    # The emulator does not split a CommaDelimitedList parameter's *default*
-    # (it joins the string's characters), so the list is passed explicitly.
-    parameters = {**member_parameters(central), "AgentRoleNames": AGENT_ROLE}
-    member_aws.deploy("smlog-member", template, parameters, capabilities=["CAPABILITY_IAM"])
-    record_gap("the upsert preferences mode (Lambda-backed custom resource)",
-               "tests/python/test_preferences_handler.py against moto's in-process SSM")
-    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member"),
-            "template": template, "parameters": parameters}
+from conftest import AGENT_ROLE, DHMC_ROLE, preferences
 
 
 def test_preferences_point_at_the_central_bucket_and_key(member, central):

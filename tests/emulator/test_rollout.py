@@ -1,32 +1,6 @@
 """Org-wide rollout: the StackSet CLI inputs smlog writes, used as a
 management account would use them, reaching every account of an OU in two Regions."""
-import pytest
-
-from conftest import member_parameters, preferences, record_gap
-from harness import smlog
-
-REGIONS = ["us-east-1", "eu-west-1"]
-STACK_SET = "session-manager-logging"
-
-
-@pytest.fixture(scope="module")
-def rollout(aws, org, central, workdir):
-    folder = workdir / "rollout"
-    folder.mkdir()
-    (folder / "smlog.yaml").write_text(
-        "member:\n  preferences: native\n"
-        f"rollout:\n  organizational_unit_ids: [{org['ou']}]\n  regions: [{', '.join(REGIONS)}]\n")
-    smlog("synth", "all", "--out-dir", ".", cwd=folder)
-    parameters = [f"ParameterKey={k},ParameterValue={v}" for k, v in member_parameters(central).items()]
-    aws("cloudformation", "create-stack-set", "--cli-input-json",
-        f"file://{folder / 'stacksets/create-stack-set.json'}", "--parameters", *parameters)
-    operation = aws("cloudformation", "create-stack-instances", "--cli-input-json",
-                    f"file://{folder / 'stacksets/create-stack-instances.json'}")["OperationId"]
-    record_gap("StackSet auto-deployment and operation preferences", "rule stackset_service_managed_auto_deploy")
-    record_gap("the rollout stack's AWS::CloudFormation::StackSet resource",
-               "the same StackSet created from stacksets/create-stack-set.json, and a test that its "
-               "TemplateBody is the member template")
-    return {"operation": operation}
+from conftest import REGIONS, STACK_SET, preferences
 
 
 def test_the_operation_succeeds(aws, rollout):

@@ -1,0 +1,196 @@
+//! The runbook's last steps as checks: the preferences point at the central
+//! bucket and key, the bucket is encrypted with the expected key, and the
+//! agent policy is attached where the configuration says.
+
+use super::aws::Aws;
+use crate::stacks::{member::AGENT_POLICY, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
+use serde::Serialize;
+
+/// What the configuration says the account should show.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    pub bucket: String,
+    pub bucket_key_arn: Option<String>,
+    pub session_key_arn: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// AWS did not answer (access denied, throttling, missing resource).
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub account: String,
+    pub region: String,
+    pub check: String,
+    pub status: Status,
+    pub observed: String,
+    pub expected: String,
+}
+
+struct Recorder<'a> {
+    account: &'a str,
+    region: &'a str,
+    checks: Vec<Check>,
+}
+
+impl Recorder<'_> {
+    fn compare(&mut self, check: &str, observed: impl Into<String>, expected: impl Into<String>) {
+        let (observed, expected) = (observed.into(), expected.into());
+        let status = if observed == expected {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        self.push(check, status, observed, expected);
+    }
+
+    fn push(&mut self, check: &str, status: Status, observed: String, expected: String) {
+        self.checks.push(Check {
+            account: self.account.to_owned(),
+            region: self.region.to_owned(),
+            check: check.to_owned(),
+            status,
+            observed,
+            expected,
+        });
+    }
+
+    fn error(&mut self, check: &str, error: impl std::fmt::Display, expected: impl Into<String>) {
+        self.push(check, Status::Error, error.to_string(), expected.into());
+    }
+}
+
+fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "(missing)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Every member check in one account and Region.
+pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Vec<Check> {
+    let mut r = Recorder {
+        account,
+        region,
+        checks: Vec::new(),
+    };
+    match aws.call(&[
+        "ssm",
+        "get-document",
+        "--name",
+        PREFERENCES_DOCUMENT,
+        "--document-format",
+        "JSON",
+    ]) {
+        Ok(document) => {
+            let content = match &document["Content"] {
+                serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
+                other => other.clone(),
+            };
+            let inputs = &content["inputs"];
+            r.compare(
+                "preferences: s3BucketName",
+                text(&inputs["s3BucketName"]),
+                expected.bucket.clone(),
+            );
+            r.compare(
+                "preferences: s3EncryptionEnabled",
+                inputs["s3EncryptionEnabled"].to_string(),
+                "true",
+            );
+            r.compare(
+                "preferences: s3KeyPrefix",
+                text(&inputs["s3KeyPrefix"]),
+                format!("{account}/{region}"),
+            );
+            if let Some(key) = &expected.session_key_arn {
+                r.compare(
+                    "preferences: kmsKeyId",
+                    text(&inputs["kmsKeyId"]),
+                    key.clone(),
+                );
+            }
+        }
+        Err(error) => r.error(
+            "preferences: SSM-SessionManagerRunShell exists",
+            error,
+            "the document",
+        ),
+    }
+    match aws.call(&[
+        "s3api",
+        "get-bucket-encryption",
+        "--bucket",
+        &expected.bucket,
+    ]) {
+        Ok(answer) => {
+            let default = &answer["ServerSideEncryptionConfiguration"]["Rules"][0]
+                ["ApplyServerSideEncryptionByDefault"];
+            r.compare(
+                "bucket: default encryption",
+                text(&default["SSEAlgorithm"]),
+                "aws:kms",
+            );
+            if let Some(key) = &expected.bucket_key_arn {
+                r.compare(
+                    "bucket: encryption key",
+                    text(&default["KMSMasterKeyID"]),
+                    key.clone(),
+                );
+            }
+        }
+        Err(error) => r.error("bucket: default encryption", error, "aws:kms"),
+    }
+    for role in &expected.roles {
+        let check = format!("agent policy attached to {role}");
+        match aws.call(&["iam", "list-attached-role-policies", "--role-name", role]) {
+            Ok(answer) => {
+                let names: Vec<String> = answer["AttachedPolicies"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["PolicyName"].as_str().map(str::to_owned))
+                    .collect();
+                let attached = names.iter().find(|n| n.contains(AGENT_POLICY));
+                let observed = attached
+                    .cloned()
+                    .unwrap_or_else(|| format!("not attached (attached: {})", names.join(", ")));
+                let status = if attached.is_some() {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                r.push(
+                    &check,
+                    status,
+                    observed,
+                    format!("a policy named *{AGENT_POLICY}*"),
+                );
+            }
+            Err(error) => r.error(&check, error, format!("a policy named *{AGENT_POLICY}*")),
+        }
+    }
+    r.checks
+}
+
+/// The roles the agent policy should be attached to.
+pub fn roles(settings: &crate::config::Settings) -> Vec<String> {
+    let mut roles: Vec<String> = settings
+        .member
+        .agent_role_names
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    if settings.member.default_host_management_role {
+        roles.push(DHMC_ROLE_NAME.to_owned());
+    }
+    roles
+}
