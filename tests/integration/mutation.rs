@@ -51,6 +51,13 @@ fn remove_statement(template: &mut Value, resource: &str, policy: &str, sid: &st
     .retain(|s| s["Sid"] != *sid);
 }
 
+fn drop_condition(template: &mut Value, resource: &str, policy: &str, sid: &str) {
+    statement(template, resource, policy, sid)
+        .as_mapping_mut()
+        .unwrap()
+        .remove("Condition");
+}
+
 fn yaml(text: &str) -> Value {
     serde_yaml::from_str(text).unwrap()
 }
@@ -224,13 +231,12 @@ pub fn mutants() -> Vec<Mutant> {
         "bucket_policy_allows_only_organization",
         &central,
         &|t| {
-            let allow = statement(
+            drop_condition(
                 t,
                 "LogBucketPolicy",
                 "PolicyDocument",
                 "AllowOrganizationLogDelivery",
-            );
-            allow.as_mapping_mut().unwrap().remove("Condition");
+            )
         },
     );
     mutate(
@@ -288,13 +294,12 @@ pub fn mutants() -> Vec<Mutant> {
         "kms_key_allows_only_organization",
         &central,
         &|t| {
-            let allow = statement(
+            drop_condition(
                 t,
                 "SessionKey",
                 "KeyPolicy",
                 "AllowOrganizationSessionEncryption",
-            );
-            allow.as_mapping_mut().unwrap().remove("Condition");
+            )
         },
     );
     mutate(
