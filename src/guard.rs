@@ -159,7 +159,34 @@ pub fn sarif(documents: &[Document], rules: &[RuleFile]) -> Result<String> {
         .map_err(|e| Error::Internal(format!("unreadable cfn-guard SARIF: {e}")))?;
     // cfn-guard names stdin data DATA_STDIN[n]; put the real names back.
     rename_stdin(&mut report, documents);
+    place_results(&mut report);
     crate::emit::to_json(&report)
+}
+
+/// cfn-guard 3.2.1 puts every SARIF result at line 1; the true line and
+/// column stand in the message (`[L:26,C:25]`, counted from 0), so they are
+/// copied over, counted from 1 as SARIF wants.
+fn place_results(report: &mut serde_json::Value) {
+    let Some(runs) = report["runs"].as_array_mut() else {
+        return;
+    };
+    for result in runs
+        .iter_mut()
+        .flat_map(|run| run["results"].as_array_mut().into_iter().flatten())
+    {
+        let text = result["message"]["text"].as_str().unwrap_or_default();
+        let position = text.match_indices("[L:").find_map(|(i, _)| {
+            let (line, rest) = text[i + 3..].split_once(",C:")?;
+            let column = rest.split(']').next()?;
+            Some((line.parse::<u64>().ok()? + 1, column.parse::<u64>().ok()? + 1))
+        });
+        if let Some((line, column)) = position {
+            for location in result["locations"].as_array_mut().into_iter().flatten() {
+                location["physicalLocation"]["region"] =
+                    serde_json::json!({"startLine": line, "startColumn": column});
+            }
+        }
+    }
 }
 
 fn rename_stdin(value: &mut serde_json::Value, documents: &[Document]) {
@@ -261,11 +288,12 @@ fn resource_location(error: &str) -> Option<(Option<String>, Option<u32>)> {
     let rest = &error[start..];
     let id_end = rest.find(['/', '[', ' ', ']']).unwrap_or(rest.len());
     let resource = rest[..id_end].to_owned();
+    // cfn-guard counts lines from 0.
     let line = rest
         .find("[L:")
         .and_then(|i| rest[i + 3..].split([',', ']']).next())
-        .and_then(|n| n.parse().ok())
-        .filter(|line| *line > 0);
+        .and_then(|n| n.parse::<u32>().ok())
+        .map(|line| line + 1);
     Some((Some(resource), line))
 }
 
@@ -278,7 +306,7 @@ mod tests {
         let message = "Check was not compliant as property [X] is missing. Value traversed to [Path=/Resources/LogBucket/Properties[L:40,C:6] Value={}].";
         assert_eq!(
             resource_location(message),
-            Some((Some("LogBucket".to_owned()), Some(40)))
+            Some((Some("LogBucket".to_owned()), Some(41)))
         );
         assert_eq!(resource_location("no path here"), None);
     }

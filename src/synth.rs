@@ -123,3 +123,28 @@ pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
     });
     Ok(artefacts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Properties;
+
+    #[test]
+    fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
+        let settings = Settings::default();
+        let mut central_template = template(&settings, Target::Central).unwrap();
+        for resource in central_template.resources.values_mut() {
+            if let Properties::KmsKey(key) = &mut resource.properties {
+                key.enable_key_rotation = false;
+            }
+        }
+        let error = enforce_rules(&[("templates/central.yaml", &central_template)]).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::VIOLATIONS);
+        let message = error.to_string();
+        assert!(
+            message.contains("templates/central.yaml: rule kms_key_rotation_enabled on BucketKey: Violation: EnableKeyRotation must be true"),
+            "{message}"
+        );
+        assert!(message.contains("on SessionKey"), "{message}");
+    }
+}

@@ -315,3 +315,29 @@ fn schema_is_json_schema_for_the_config() {
         60
     );
 }
+
+#[test]
+fn sarif_reports_carry_rule_ids_and_real_lines() {
+    let dir = empty_dir();
+    let template = committed("templates/central.yaml")
+        .replace("EnableKeyRotation: true", "EnableKeyRotation: false");
+    std::fs::write(dir.path().join("rotation-off.yaml"), &template).unwrap();
+    let output = smlog_in(
+        dir.path(),
+        &["validate", "rotation-off.yaml", "--format", "sarif"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "two keys with rotation off");
+    let first_line = template
+        .lines()
+        .position(|l| l.contains("EnableKeyRotation: false"))
+        .unwrap()
+        + 1;
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "KMS_KEY_ROTATION_ENABLED");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "rotation-off.yaml");
+    assert_eq!(location["region"]["startLine"], first_line);
+}
