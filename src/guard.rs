@@ -35,6 +35,7 @@ pub fn builtin_rules() -> Vec<RuleFile> {
         "bucket_settings.guard",
         "bucket_policy.guard",
         "kms.guard",
+        "operator_policy.guard",
         "preferences.guard",
         "stackset.guard"
     )
@@ -178,7 +179,10 @@ fn place_results(report: &mut serde_json::Value) {
         let position = text.match_indices("[L:").find_map(|(i, _)| {
             let (line, rest) = text[i + 3..].split_once(",C:")?;
             let column = rest.split(']').next()?;
-            Some((line.parse::<u64>().ok()? + 1, column.parse::<u64>().ok()? + 1))
+            Some((
+                line.parse::<u64>().ok()? + 1,
+                column.parse::<u64>().ok()? + 1,
+            ))
         });
         if let Some((line, column)) = position {
             for location in result["locations"].as_array_mut().into_iter().flatten() {

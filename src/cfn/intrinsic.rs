@@ -125,6 +125,17 @@ impl Intrinsic {
         Intrinsic::Not(Box::new(condition))
     }
 
+    /// A condition: the CommaDelimitedList parameter holds at least one item.
+    pub fn list_not_empty(parameter: &str) -> Self {
+        Intrinsic::negate(Intrinsic::equals(
+            Intrinsic::JoinList {
+                delimiter: String::new(),
+                list: Intrinsic::reference(parameter).into(),
+            },
+            "",
+        ))
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Intrinsic::Ref(_) => "Ref",

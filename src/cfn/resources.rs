@@ -121,7 +121,25 @@ mod tests {
             ),
             ownership_controls: Some(s3::OwnershipControls::bucket_owner_enforced()),
             versioning_configuration: Some(s3::VersioningConfiguration::enabled()),
+            object_lock_enabled: Some(true),
+            object_lock_configuration: Some(s3::ObjectLockConfiguration {
+                object_lock_enabled: "Enabled".to_owned(),
+                rule: s3::ObjectLockRule {
+                    default_retention: s3::DefaultRetention {
+                        mode: "COMPLIANCE".to_owned(),
+                        days: None,
+                        years: Some(7),
+                    },
+                },
+            }),
+            lifecycle_configuration: None,
+            logging_configuration: None,
         });
+        assert_eq!(
+            value["ObjectLockConfiguration"],
+            json!({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 7}}})
+        );
+        assert_eq!(value["ObjectLockEnabled"], true);
         assert_eq!(name, "AWS::S3::Bucket");
         assert_eq!(
             value["BucketEncryption"],

@@ -18,6 +18,77 @@ pub struct Bucket {
     pub ownership_controls: Option<OwnershipControls>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub versioning_configuration: Option<VersioningConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_lock_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_lock_configuration: Option<ObjectLockConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle_configuration: Option<LifecycleConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_configuration: Option<LoggingConfiguration>,
+}
+
+/// Object Lock with a default retention for every new object version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ObjectLockConfiguration {
+    pub object_lock_enabled: String,
+    pub rule: ObjectLockRule,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ObjectLockRule {
+    pub default_retention: DefaultRetention,
+}
+
+/// `GOVERNANCE` or `COMPLIANCE`, for a number of days or years (one of the two).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DefaultRetention {
+    pub mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleConfiguration {
+    pub rules: Vec<LifecycleRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleRule {
+    pub id: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noncurrent_version_expiration: Option<NoncurrentVersionExpiration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Transition {
+    pub storage_class: String,
+    pub transition_in_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NoncurrentVersionExpiration {
+    pub noncurrent_days: u32,
+}
+
+/// Server access logging to another bucket.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfiguration {
+    pub destination_bucket_name: Value<String>,
+    pub log_file_prefix: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -79,6 +79,54 @@ pub struct RawConfig {
     pub session: RawSession,
     #[serde(default)]
     pub rollout: RawRollout,
+    #[serde(default)]
+    pub retention: RawRetention,
+    #[serde(default)]
+    pub operators: RawOperators,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetention {
+    pub object_lock: Option<RawObjectLock>,
+    pub transition_to_glacier_days: Option<u32>,
+    pub noncurrent_version_expiration_days: Option<u32>,
+    pub access_log_bucket: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObjectLock {
+    pub mode: LockMode,
+    pub days: Option<u32>,
+    pub years: Option<u32>,
+}
+
+/// S3 Object Lock retention modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum LockMode {
+    /// Users with `s3:BypassGovernanceRetention` may still delete early.
+    #[serde(rename = "GOVERNANCE")]
+    Governance,
+    /// Nobody, the root user included, can delete before the period ends.
+    #[serde(rename = "COMPLIANCE")]
+    Compliance,
+}
+
+impl LockMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperators {
+    pub enabled: Option<bool>,
+    pub role_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +164,8 @@ pub struct RawRollout {
 /// Checked settings: everything the stacks need, every value valid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    pub retention: RetentionSettings,
+    pub operators: OperatorSettings,
     pub organization_id: Option<OrgId>,
     pub principals: Principals,
     pub bucket_name: Option<BucketName>,
@@ -134,6 +184,34 @@ pub struct Principals {
     pub organization: bool,
     pub organization_paths: Vec<OrgPath>,
     pub accounts: Vec<AccountId>,
+}
+
+/// Tamper resistance and retention of the log bucket (all opt-in).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetentionSettings {
+    pub object_lock: Option<ObjectLock>,
+    pub transition_to_glacier_days: Option<u32>,
+    pub noncurrent_version_expiration_days: Option<u32>,
+    pub access_log_bucket: Option<BucketName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectLock {
+    pub mode: LockMode,
+    pub period: LockPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockPeriod {
+    Days(u32),
+    Years(u32),
+}
+
+/// The optional policy for people who start sessions, in member accounts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OperatorSettings {
+    pub enabled: bool,
+    pub role_names: Vec<RoleName>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -234,6 +312,73 @@ fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
     Ok(profile)
 }
 
+/// Object Lock allows at most 100 years of default retention.
+pub const MAX_LOCK_YEARS: u32 = 100;
+
+fn at_least_one_day(field: &str, value: Option<u32>) -> Result<Option<u32>> {
+    match value {
+        Some(0) => Err(Error::field(
+            field,
+            "0 days is not a period: give at least 1",
+        )),
+        other => Ok(other),
+    }
+}
+
+impl RawRetention {
+    fn resolve(&self) -> Result<RetentionSettings> {
+        let object_lock = match &self.object_lock {
+            None => None,
+            Some(lock) => {
+                let period = match (lock.days, lock.years) {
+                    (Some(days), None) if (1..=MAX_LOCK_YEARS * 365).contains(&days) => {
+                        LockPeriod::Days(days)
+                    }
+                    (None, Some(years)) if (1..=MAX_LOCK_YEARS).contains(&years) => {
+                        LockPeriod::Years(years)
+                    }
+                    (Some(_), Some(_)) | (None, None) => {
+                        return Err(Error::field(
+                            "retention.object_lock",
+                            "give the default retention in days or in years (one of the two)",
+                        ))
+                    }
+                    _ => {
+                        return Err(Error::field(
+                            "retention.object_lock",
+                            format!(
+                                "the retention must be 1 to {} days or 1 to {MAX_LOCK_YEARS} years",
+                                MAX_LOCK_YEARS * 365
+                            ),
+                        ))
+                    }
+                };
+                Some(ObjectLock {
+                    mode: lock.mode,
+                    period,
+                })
+            }
+        };
+        let transition = at_least_one_day(
+            "retention.transition_to_glacier_days",
+            self.transition_to_glacier_days,
+        )?;
+        let noncurrent = at_least_one_day(
+            "retention.noncurrent_version_expiration_days",
+            self.noncurrent_version_expiration_days,
+        )?;
+        Ok(RetentionSettings {
+            object_lock,
+            transition_to_glacier_days: transition,
+            noncurrent_version_expiration_days: noncurrent,
+            access_log_bucket: parse_opt(
+                "retention.access_log_bucket",
+                self.access_log_bucket.as_ref(),
+            )?,
+        })
+    }
+}
+
 impl RawConfig {
     /// Parses YAML text; `origin` names the file in messages.
     pub fn from_yaml(text: &str, origin: &Path) -> Result<Self> {
@@ -320,6 +465,14 @@ impl RawConfig {
         };
 
         Ok(Settings {
+            retention: self.retention.resolve()?,
+            operators: OperatorSettings {
+                enabled: self.operators.enabled.unwrap_or(false),
+                role_names: parse_list(
+                    "operators.role_names",
+                    self.operators.role_names.as_deref().unwrap_or_default(),
+                )?,
+            },
             organization_id,
             principals,
             bucket_name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
@@ -637,6 +790,36 @@ mod tests {
             schema_fields(&schema["properties"]["rollout"]),
             known_fields::<RawRollout>()
         );
+    }
+
+    #[test]
+    fn retention_settings_are_checked() {
+        let settings = resolve(
+            "retention:\n  object_lock: {mode: COMPLIANCE, years: 7}\n  transition_to_glacier_days: 90\n  access_log_bucket: access-logs\n",
+        )
+        .unwrap();
+        let lock = settings.retention.object_lock.unwrap();
+        assert_eq!(
+            (lock.mode, lock.period),
+            (LockMode::Compliance, LockPeriod::Years(7))
+        );
+        let err =
+            config_error("retention:\n  object_lock: {mode: GOVERNANCE, days: 1, years: 1}\n");
+        assert!(
+            err.contains("retention.object_lock") && err.contains("one of the two"),
+            "{err}"
+        );
+        let err = config_error("retention:\n  object_lock: {mode: GOVERNANCE, years: 101}\n");
+        assert!(err.contains("1 to 100 years"), "{err}");
+        let err = config_error("retention:\n  object_lock: {mode: LEGAL, days: 1}\n");
+        assert!(err.contains("unknown variant `LEGAL`"), "{err}");
+        let err = config_error("retention:\n  transition_to_glacier_days: 0\n");
+        assert!(
+            err.contains("retention.transition_to_glacier_days"),
+            "{err}"
+        );
+        let err = config_error("operators:\n  role_names: ['a,b']\n");
+        assert!(err.contains("operators.role_names[0]"), "{err}");
     }
 
     #[test]

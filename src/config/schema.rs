@@ -59,6 +59,21 @@ pub fn schema() -> Value {
                 "linux_shell_profile": {"type": "string", "maxLength": 4096},
                 "windows_shell_profile": {"type": "string", "maxLength": 4096},
             })),
+            "retention": object("Tamper resistance and retention of the log bucket", json!({
+                "object_lock": object("S3 Object Lock default retention (days or years)", json!({
+                    "mode": {"enum": ["GOVERNANCE", "COMPLIANCE"]},
+                    "days": {"type": "integer", "minimum": 1, "maximum": 36500},
+                    "years": {"type": "integer", "minimum": 1, "maximum": 100},
+                })),
+                "transition_to_glacier_days": {"type": "integer", "minimum": 1},
+                "noncurrent_version_expiration_days": {"type": "integer", "minimum": 1},
+                "access_log_bucket": json!({"type": "string", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9-]*[a-z0-9]$"}),
+            })),
+            "operators": object("A managed policy for the people who start sessions", json!({
+                "enabled": {"type": "boolean"},
+                "role_names": list("Roles that get the operator policy",
+                                   json!({"type": "string", "pattern": "^[A-Za-z0-9+=.@_-]{1,64}$"})),
+            })),
             "rollout": object("The service-managed StackSet", json!({
                 "stack_set_name": string("StackSet name", "^[a-zA-Z][a-zA-Z0-9-]{0,127}$"),
                 "organizational_unit_ids": list("Target OUs or the root", string("ou-… or r-…", OU_PATTERN)),

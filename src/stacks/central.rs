@@ -3,13 +3,15 @@
 use super::{holding_data, wiring};
 use crate::cfn::kms::{Alias, Key};
 use crate::cfn::s3::{
-    Bucket, BucketEncryption, BucketPolicy, OwnershipControls, PublicAccessBlockConfiguration,
+    Bucket, BucketEncryption, BucketPolicy, DefaultRetention, LifecycleConfiguration,
+    LifecycleRule, LoggingConfiguration, NoncurrentVersionExpiration, ObjectLockConfiguration,
+    ObjectLockRule, OwnershipControls, PublicAccessBlockConfiguration, Transition,
     VersioningConfiguration,
 };
 use crate::cfn::{
     Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
 };
-use crate::config::{KeyMode, Settings};
+use crate::config::{KeyMode, LockPeriod, RetentionSettings, Settings};
 use crate::ids::{BUCKET_NAME_PATTERN, ORG_ID_PATTERN};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
@@ -56,7 +58,10 @@ pub fn build(settings: &Settings) -> Template {
         }
     };
 
-    template.resource(LOG_BUCKET, holding_data(log_bucket(bucket_key)));
+    template.resource(
+        LOG_BUCKET,
+        holding_data(log_bucket(bucket_key, &settings.retention)),
+    );
     template.resource(LOG_BUCKET_POLICY, bucket_policy(&scopes));
 
     template.output(
@@ -276,7 +281,44 @@ fn alias(name: &str, key: &str) -> Alias {
     }
 }
 
-fn log_bucket(key: &str) -> Bucket {
+fn log_bucket(key: &str, retention: &RetentionSettings) -> Bucket {
+    let object_lock = retention.object_lock.map(|lock| {
+        let (days, years) = match lock.period {
+            LockPeriod::Days(days) => (Some(days), None),
+            LockPeriod::Years(years) => (None, Some(years)),
+        };
+        ObjectLockConfiguration {
+            object_lock_enabled: "Enabled".to_owned(),
+            rule: ObjectLockRule {
+                default_retention: DefaultRetention {
+                    mode: lock.mode.as_str().to_owned(),
+                    days,
+                    years,
+                },
+            },
+        }
+    });
+    let lifecycle = (retention.transition_to_glacier_days.is_some()
+        || retention.noncurrent_version_expiration_days.is_some())
+    .then(|| LifecycleConfiguration {
+        rules: vec![LifecycleRule {
+            id: "session-log-retention".to_owned(),
+            status: "Enabled".to_owned(),
+            transitions: retention
+                .transition_to_glacier_days
+                .map(|days| Transition {
+                    storage_class: "GLACIER".to_owned(),
+                    transition_in_days: days,
+                })
+                .into_iter()
+                .collect(),
+            noncurrent_version_expiration: retention.noncurrent_version_expiration_days.map(
+                |days| NoncurrentVersionExpiration {
+                    noncurrent_days: days,
+                },
+            ),
+        }],
+    });
     Bucket {
         bucket_name: Some(bucket_name()),
         // The agent copies this id verbatim into its uploads: it must be the full ARN.
@@ -284,6 +326,15 @@ fn log_bucket(key: &str) -> Bucket {
         public_access_block_configuration: Some(PublicAccessBlockConfiguration::all_blocked()),
         ownership_controls: Some(OwnershipControls::bucket_owner_enforced()),
         versioning_configuration: Some(VersioningConfiguration::enabled()),
+        object_lock_enabled: object_lock.as_ref().map(|_| true),
+        object_lock_configuration: object_lock,
+        lifecycle_configuration: lifecycle,
+        logging_configuration: retention.access_log_bucket.as_ref().map(|bucket| {
+            LoggingConfiguration {
+                destination_bucket_name: bucket.to_string().into(),
+                log_file_prefix: "session-manager-logs/".to_owned(),
+            }
+        }),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The member stack, deployed by a StackSet to every account and Region: the
 //! agent's IAM policy and the Session Manager preferences.
 
+use super::operators;
 use super::preferences::{self, SessionDocument};
 use super::{holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use crate::cfn::custom::CustomResource;
@@ -43,22 +44,16 @@ pub fn build(settings: &Settings) -> Template {
             Intrinsic::reference(IAM_REGION),
         ),
     );
-    template.condition(
-        HAS_AGENT_ROLES,
-        Intrinsic::negate(Intrinsic::equals(
-            Intrinsic::JoinList {
-                delimiter: String::new(),
-                list: Intrinsic::reference(AGENT_ROLE_NAMES).into(),
-            },
-            "",
-        )),
-    );
+    template.condition(HAS_AGENT_ROLES, Intrinsic::list_not_empty(AGENT_ROLE_NAMES));
     template.condition(
         ATTACH_DHMC,
         Intrinsic::equals(Intrinsic::reference(ATTACH_DHMC_ROLE), "true"),
     );
 
     template.resource(AGENT_POLICY, agent_policy().when(CREATE_ACCOUNT_RESOURCES));
+    if settings.operators.enabled {
+        operators::add(&mut template, settings, CREATE_ACCOUNT_RESOURCES);
+    }
 
     let document = preferences::document(
         settings,

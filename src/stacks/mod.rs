@@ -2,6 +2,7 @@
 
 pub mod central;
 pub mod member;
+pub mod operators;
 pub mod preferences;
 pub mod rollout;
 

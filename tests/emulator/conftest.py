@@ -5,7 +5,9 @@ import pathlib
 
 import pytest
 
-from harness import Aws, MotoServer, smlog
+from harness import REPO, Aws, MotoServer, smlog
+
+REPO_EXAMPLES = REPO / "templates" / "examples"
 
 GAPS = []
 AGENT_ROLE = "EC2-SSM-Core"

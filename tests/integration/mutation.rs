@@ -76,6 +76,16 @@ pub fn mutants() -> Vec<Mutant> {
     let member = generated(Target::Member, &defaults);
     let native_member = generated(Target::Member, &native);
     let rollout = generated(Target::Rollout, &defaults);
+    let example = std::fs::read_to_string(super::support::repo_path(
+        "templates/examples/retention-and-operators.yaml",
+    ))
+    .unwrap();
+    let guarded = smlog::config::RawConfig::from_yaml(&example, std::path::Path::new("example"))
+        .unwrap()
+        .resolve()
+        .unwrap();
+    let locked_central = generated(Target::Central, &guarded);
+    let operated_member = generated(Target::Member, &guarded);
     let sse = [
         "Resources",
         "LogBucket",
@@ -432,6 +442,72 @@ pub fn mutants() -> Vec<Mutant> {
                     "sessionType",
                 ],
             ) = "InteractiveCommands".into();
+        },
+    );
+    mutate(
+        "Object Lock without a default retention",
+        "bucket_object_lock_has_default_retention",
+        &locked_central,
+        &|t| {
+            at(
+                t,
+                &[
+                    "Resources",
+                    "LogBucket",
+                    "Properties",
+                    "ObjectLockConfiguration",
+                ],
+            )
+            .as_mapping_mut()
+            .unwrap()
+            .remove("Rule");
+        },
+    );
+    mutate(
+        "lifecycle expires current logs",
+        "bucket_lifecycle_keeps_current_logs",
+        &locked_central,
+        &|t| {
+            at(
+                t,
+                &[
+                    "Resources",
+                    "LogBucket",
+                    "Properties",
+                    "LifecycleConfiguration",
+                    "Rules",
+                    "0",
+                ],
+            )
+            .as_mapping_mut()
+            .unwrap()
+            .insert("ExpirationInDays".into(), 30.into());
+        },
+    );
+    mutate(
+        "operators may start sessions with any document",
+        "operator_sessions_use_the_preferences",
+        &operated_member,
+        &|t| {
+            drop_condition(
+                t,
+                "SessionOperatorPolicy",
+                "PolicyDocument",
+                "StartSessionsWithLoggingPreferences",
+            )
+        },
+    );
+    mutate(
+        "operators may change the preferences",
+        "operator_policy_protects_preferences",
+        &operated_member,
+        &|t| {
+            remove_statement(
+                t,
+                "SessionOperatorPolicy",
+                "PolicyDocument",
+                "ProtectLoggingPreferences",
+            )
         },
     );
     mutate(

@@ -1,0 +1,85 @@
+//! The optional operator policy in member accounts: start sessions only with
+//! the logging preferences, encrypt them with the session key, resume and end
+//! only one's own sessions, and never change the preferences document.
+
+use super::{wiring, PREFERENCES_DOCUMENT};
+use crate::cfn::iam::ManagedPolicy;
+use crate::cfn::{
+    Expr, Intrinsic, Parameter, PolicyDocument, Pseudo, Resource, Statement, Template, Value,
+};
+use crate::config::Settings;
+
+pub const OPERATOR_POLICY: &str = "SessionOperatorPolicy";
+pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
+const HAS_OPERATOR_ROLES: &str = "HasOperatorRoles";
+
+fn document_arn_in_any_region() -> Value<String> {
+    Value::sub(format!(
+        "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{PREFERENCES_DOCUMENT}"
+    ))
+}
+
+pub fn policy_document() -> PolicyDocument {
+    PolicyDocument::new(vec![
+        Statement::allow("StartSessionsWithLoggingPreferences")
+            .actions(&["ssm:StartSession"])
+            .resources([
+                Value::sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
+                Value::sub("arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:managed-instance/*"),
+                document_arn_in_any_region(),
+            ])
+            // Without it, StartSession with --document-name bypasses the preferences.
+            .condition("BoolIfExists", "ssm:SessionDocumentAccessCheck", true),
+        Statement::allow("EncryptSessionData")
+            .actions(&["kms:GenerateDataKey"])
+            .resource(Value::reference(wiring::SESSION_KEY_ARN)),
+        Statement::allow("ResumeAndEndOwnSessions")
+            .actions(&["ssm:ResumeSession", "ssm:TerminateSession"])
+            .resource(Value::sub(
+                "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:session/${!aws:userid}-*",
+            )),
+        Statement::deny("ProtectLoggingPreferences")
+            .actions(&[
+                "ssm:CreateDocument",
+                "ssm:UpdateDocument",
+                "ssm:UpdateDocumentDefaultVersion",
+                "ssm:DeleteDocument",
+            ])
+            .resource(document_arn_in_any_region()),
+    ])
+}
+
+/// Adds the parameter, condition and policy (created where IAM resources are).
+pub fn add(template: &mut Template, settings: &Settings, iam_condition: &str) {
+    template.parameter(
+        OPERATOR_ROLE_NAMES,
+        Parameter::list("Names of the roles operators use to start sessions; may be empty")
+            .default_value(
+                settings
+                    .operators
+                    .role_names
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+    );
+    template.condition(
+        HAS_OPERATOR_ROLES,
+        Intrinsic::list_not_empty(OPERATOR_ROLE_NAMES),
+    );
+    let roles = Intrinsic::if_(
+        HAS_OPERATOR_ROLES,
+        Intrinsic::reference(OPERATOR_ROLE_NAMES),
+        Expr::from(Intrinsic::pseudo(Pseudo::NoValue)),
+    );
+    template.resource(
+        OPERATOR_POLICY,
+        Resource::new(ManagedPolicy {
+            description: "smlog: lets operators start logged Session Manager sessions, and not change the logging preferences".to_owned(),
+            policy_document: policy_document(),
+            roles: Some(roles.into()),
+        })
+        .when(iam_condition),
+    );
+}
