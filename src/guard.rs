@@ -32,8 +32,9 @@ pub fn builtin_rules() -> Vec<RuleFile> {
     }
     rule_files!(
         "agent_policy.guard",
-        "bucket_settings.guard",
         "bucket_policy.guard",
+        "bucket_settings.guard",
+        "cloudwatch.guard",
         "kms.guard",
         "operator_policy.guard",
         "preferences.guard",

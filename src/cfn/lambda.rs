@@ -30,4 +30,6 @@ pub struct Code {
 pub struct LogGroup {
     pub log_group_name: Value<String>,
     pub retention_in_days: u32,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Value<String>>,
 }

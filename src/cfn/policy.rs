@@ -37,7 +37,7 @@ pub enum Principal {
     /// Every principal (`AWS: "*"`), normally narrowed by a condition.
     Anyone,
     Aws(Vec<Value<String>>),
-    Service(Vec<String>),
+    Service(Vec<Value<String>>),
 }
 
 impl Serialize for Principal {
@@ -137,7 +137,7 @@ mod tests {
                 .resource("*")
                 .condition("Bool", "aws:SecureTransport", false),
             Statement::allow("Trust")
-                .principal(Principal::Service(vec!["lambda.amazonaws.com".to_owned()]))
+                .principal(Principal::Service(vec!["lambda.amazonaws.com".into()]))
                 .actions(&["sts:AssumeRole"]),
             Statement::allow("Root")
                 .principal(Principal::Aws(vec![Value::sub(

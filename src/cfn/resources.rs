@@ -222,6 +222,7 @@ mod tests {
         let (name, value) = json(lambda::LogGroup {
             log_group_name: "/g".into(),
             retention_in_days: 90,
+            kms_key_id: None,
         });
         assert_eq!(
             (name.as_str(), value),

@@ -83,6 +83,17 @@ pub struct RawConfig {
     pub retention: RawRetention,
     #[serde(default)]
     pub operators: RawOperators,
+    #[serde(default)]
+    pub cloudwatch: RawCloudWatch,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudWatch {
+    pub enabled: Option<bool>,
+    pub log_group_name: Option<String>,
+    pub retention_days: Option<u32>,
+    pub streaming: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +175,7 @@ pub struct RawRollout {
 /// Checked settings: everything the stacks need, every value valid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    pub cloudwatch: Option<CloudWatchSettings>,
     pub retention: RetentionSettings,
     pub operators: OperatorSettings,
     pub organization_id: Option<OrgId>,
@@ -205,6 +217,33 @@ pub struct ObjectLock {
 pub enum LockPeriod {
     Days(u32),
     Years(u32),
+}
+
+/// Session logs streamed (or uploaded) to CloudWatch Logs in every member account and Region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudWatchSettings {
+    pub log_group_name: String,
+    pub retention_days: u32,
+    pub streaming: bool,
+}
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+pub const DEFAULT_LOG_GROUP: &str = "/aws/ssm/session-manager";
+
+fn log_group_name(field: &str, name: &str) -> Result<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-/.#".contains(c);
+    if (1..=512).contains(&name.len()) && name.chars().all(allowed) && !name.starts_with("aws/") {
+        Ok(name.to_owned())
+    } else {
+        Err(Error::field(
+            field,
+            format!("{name:?} is not a valid log group name: 1 to 512 letters, digits and _-/.#"),
+        ))
+    }
 }
 
 /// The optional policy for people who start sessions, in member accounts.
@@ -464,7 +503,32 @@ impl RawConfig {
             accounts,
         };
 
+        let cloudwatch = match self.cloudwatch.enabled.unwrap_or(false) {
+            false => None,
+            true => {
+                let retention_days = self.cloudwatch.retention_days.unwrap_or(365);
+                if !LOG_RETENTION_DAYS.contains(&retention_days) {
+                    return Err(Error::field(
+                        "cloudwatch.retention_days",
+                        format!("{retention_days} is not a CloudWatch Logs retention period: use one of {LOG_RETENTION_DAYS:?}"),
+                    ));
+                }
+                Some(CloudWatchSettings {
+                    log_group_name: log_group_name(
+                        "cloudwatch.log_group_name",
+                        self.cloudwatch
+                            .log_group_name
+                            .as_deref()
+                            .unwrap_or(DEFAULT_LOG_GROUP),
+                    )?,
+                    retention_days,
+                    streaming: self.cloudwatch.streaming.unwrap_or(true),
+                })
+            }
+        };
+
         Ok(Settings {
+            cloudwatch,
             retention: self.retention.resolve()?,
             operators: OperatorSettings {
                 enabled: self.operators.enabled.unwrap_or(false),
@@ -818,6 +882,14 @@ mod tests {
             err.contains("retention.transition_to_glacier_days"),
             "{err}"
         );
+        let err = config_error("cloudwatch:\n  enabled: true\n  retention_days: 10\n");
+        assert!(
+            err.contains("cloudwatch.retention_days")
+                && err.contains("not a CloudWatch Logs retention period"),
+            "{err}"
+        );
+        let err = config_error("cloudwatch:\n  enabled: true\n  log_group_name: 'bad name'\n");
+        assert!(err.contains("cloudwatch.log_group_name"), "{err}");
         let err = config_error("operators:\n  role_names: ['a,b']\n");
         assert!(err.contains("operators.role_names[0]"), "{err}");
     }

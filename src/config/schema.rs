@@ -69,6 +69,12 @@ pub fn schema() -> Value {
                 "noncurrent_version_expiration_days": {"type": "integer", "minimum": 1},
                 "access_log_bucket": json!({"type": "string", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9-]*[a-z0-9]$"}),
             })),
+            "cloudwatch": object("Session logs in CloudWatch Logs, in every member account and Region", json!({
+                "enabled": {"type": "boolean"},
+                "log_group_name": {"type": "string", "pattern": "^[A-Za-z0-9_/.#-]{1,512}$"},
+                "retention_days": {"enum": crate::config::LOG_RETENTION_DAYS},
+                "streaming": {"type": "boolean", "description": "Stream as the session runs (true) or upload at its end"},
+            })),
             "operators": object("A managed policy for the people who start sessions", json!({
                 "enabled": {"type": "boolean"},
                 "role_names": list("Roles that get the operator policy",

@@ -1,8 +1,8 @@
 //! The member stack, deployed by a StackSet to every account and Region: the
 //! agent's IAM policy and the Session Manager preferences.
 
-use super::operators;
 use super::preferences::{self, SessionDocument};
+use super::{cloudwatch, operators};
 use super::{holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use crate::cfn::custom::CustomResource;
 use crate::cfn::iam::{InlinePolicy, ManagedPolicy, Role};
@@ -50,15 +50,23 @@ pub fn build(settings: &Settings) -> Template {
         Intrinsic::equals(Intrinsic::reference(ATTACH_DHMC_ROLE), "true"),
     );
 
-    template.resource(AGENT_POLICY, agent_policy().when(CREATE_ACCOUNT_RESOURCES));
+    template.resource(
+        AGENT_POLICY,
+        agent_policy(settings).when(CREATE_ACCOUNT_RESOURCES),
+    );
     if settings.operators.enabled {
         operators::add(&mut template, settings, CREATE_ACCOUNT_RESOURCES);
     }
 
+    let log_group = settings
+        .cloudwatch
+        .as_ref()
+        .map(|cloudwatch| cloudwatch::add(&mut template, cloudwatch));
     let document = preferences::document(
         settings,
         Value::reference(wiring::BUCKET_NAME),
         Value::reference(wiring::SESSION_KEY_ARN),
+        log_group,
     );
     match settings.member.preferences {
         PreferencesMode::Native => {
@@ -160,9 +168,10 @@ fn agent_roles() -> Value<Vec<String>> {
     .into()
 }
 
-/// Exactly what the agent needs to upload logs into this account's prefix.
-fn agent_policy_document() -> PolicyDocument {
-    PolicyDocument::new(vec![
+/// Exactly what the agent needs to upload logs into this account's prefix
+/// (and into the log group, when there is one).
+fn agent_policy_document(settings: &Settings) -> PolicyDocument {
+    let mut statements = vec![
         Statement::allow("WriteSessionLogsToOwnPrefix")
             .actions(&["s3:PutObject", "s3:PutObjectAcl"])
             .resource(Value::sub(format!(
@@ -181,15 +190,19 @@ fn agent_policy_document() -> PolicyDocument {
         Statement::allow("DecryptSessionData")
             .actions(&["kms:Decrypt"])
             .resource(Value::reference(wiring::SESSION_KEY_ARN)),
-    ])
+    ];
+    if let Some(cloudwatch) = &settings.cloudwatch {
+        statements.extend(cloudwatch::agent_statements(cloudwatch));
+    }
+    PolicyDocument::new(statements)
 }
 
-fn agent_policy() -> crate::cfn::Resource {
+fn agent_policy(settings: &Settings) -> crate::cfn::Resource {
     ManagedPolicy {
         description:
             "smlog: lets the SSM Agent write encrypted Session Manager logs to the central bucket"
                 .to_owned(),
-        policy_document: agent_policy_document(),
+        policy_document: agent_policy_document(settings),
         roles: Some(agent_roles()),
     }
     .into()
@@ -220,6 +233,7 @@ fn upsert_document(template: &mut Template, document: &SessionDocument) {
         crate::cfn::Resource::new(LogGroup {
             log_group_name: format!("/aws/lambda/{PREFERENCES_FUNCTION_NAME}").into(),
             retention_in_days: 90,
+            kms_key_id: None,
         })
         .deleted(),
     );
@@ -246,7 +260,7 @@ fn upsert_document(template: &mut Template, document: &SessionDocument) {
             assume_role_policy_document: PolicyDocument::new(vec![Statement::allow(
                 "LambdaAssumesRole",
             )
-            .principal(Principal::Service(vec!["lambda.amazonaws.com".to_owned()]))
+            .principal(Principal::Service(vec!["lambda.amazonaws.com".into()]))
             .actions(&["sts:AssumeRole"])]),
             policies: vec![InlinePolicy {
                 policy_name: "session-preferences-document".to_owned(),

@@ -1,6 +1,7 @@
 //! The Session Manager logging domain: pure functions from checked settings to templates.
 
 pub mod central;
+pub mod cloudwatch;
 pub mod member;
 pub mod operators;
 pub mod preferences;

@@ -21,7 +21,7 @@ pub struct Inputs {
     pub s3_bucket_name: Value<String>,
     pub s3_key_prefix: Value<String>,
     pub s3_encryption_enabled: bool,
-    pub cloud_watch_log_group_name: String,
+    pub cloud_watch_log_group_name: Value<String>,
     pub cloud_watch_encryption_enabled: bool,
     pub cloud_watch_streaming_enabled: bool,
     pub kms_key_id: Value<String>,
@@ -46,6 +46,7 @@ pub fn document(
     settings: &Settings,
     bucket_name: Value<String>,
     session_key_arn: Value<String>,
+    log_group: Option<Value<String>>,
 ) -> SessionDocument {
     let session = &settings.session;
     SessionDocument {
@@ -56,9 +57,10 @@ pub fn document(
             s3_bucket_name: bucket_name,
             s3_key_prefix: Intrinsic::sub("${AWS::AccountId}/${AWS::Region}").into(),
             s3_encryption_enabled: true,
-            cloud_watch_log_group_name: String::new(),
+            cloud_watch_streaming_enabled: log_group.is_some()
+                && settings.cloudwatch.as_ref().is_some_and(|c| c.streaming),
+            cloud_watch_log_group_name: log_group.unwrap_or_else(|| String::new().into()),
             cloud_watch_encryption_enabled: true,
-            cloud_watch_streaming_enabled: false,
             kms_key_id: session_key_arn,
             run_as_enabled: session.run_as_user.is_some(),
             run_as_default_user: session

@@ -84,3 +84,30 @@ def test_the_operator_policy_in_a_member_account(aws, org, locked):
     assert statements["ProtectLoggingPreferences"]["Effect"] == "Deny"
     attached = member("iam", "list-attached-role-policies", "--role-name", "SessionOperators")["AttachedPolicies"]
     assert arn in [p["PolicyArn"] for p in attached]
+
+
+def test_cloudwatch_streaming_in_a_member_account(aws, org, central, workdir):
+    folder = workdir / "cloudwatch"
+    folder.mkdir()
+    (folder / "smlog.yaml").write_text(
+        (REPO_EXAMPLES / "cloudwatch.yaml").read_text() + "member:\n  preferences: native\n")
+    template = folder / "member.yaml"
+    template.write_text(smlog("synth", "member", cwd=folder))
+    account = org["accounts"][1]
+    member = aws.as_account(account).in_region(REGION)
+    parameters = {**member_parameters(central), "IamRegion": REGION}
+    member.deploy("smlog-member-cloudwatch", template, parameters, capabilities=["CAPABILITY_IAM"])
+    resources = member.stack_resources("smlog-member-cloudwatch")
+    groups = member("logs", "describe-log-groups", "--log-group-name-prefix", "/aws/ssm/session-manager")["logGroups"]
+    [group] = groups
+    assert group["retentionInDays"] == 365
+    if "kmsKeyId" in group:
+        assert group["kmsKeyId"].endswith(f"key/{resources['SessionLogsKey']}"), group["kmsKeyId"]
+    else:
+        record_gap("the log group's KMS key", "rule cloudwatch_log_group_encrypted_and_retained")
+    document = member("ssm", "get-document", "--name", "SSM-SessionManagerRunShell", "--document-format", "JSON")
+    inputs = json.loads(document["Content"])["inputs"] if isinstance(document["Content"], str) else document["Content"]["inputs"]
+    assert inputs["cloudWatchLogGroupName"] == "/aws/ssm/session-manager"
+    assert inputs["cloudWatchStreamingEnabled"] is True
+    assert inputs["cloudWatchEncryptionEnabled"] is True
+    assert inputs["s3KeyPrefix"] == f"{account}/{REGION}"

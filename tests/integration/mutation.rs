@@ -85,6 +85,16 @@ pub fn mutants() -> Vec<Mutant> {
         .resolve()
         .unwrap();
     let locked_central = generated(Target::Central, &guarded);
+    let streaming = std::fs::read_to_string(super::support::repo_path(
+        "templates/examples/cloudwatch.yaml",
+    ))
+    .unwrap();
+    let streaming =
+        smlog::config::RawConfig::from_yaml(&streaming, std::path::Path::new("example"))
+            .unwrap()
+            .resolve()
+            .unwrap();
+    let streaming_member = generated(Target::Member, &streaming);
     let operated_member = generated(Target::Member, &guarded);
     let sse = [
         "Resources",
@@ -507,6 +517,30 @@ pub fn mutants() -> Vec<Mutant> {
                 "SessionOperatorPolicy",
                 "PolicyDocument",
                 "ProtectLoggingPreferences",
+            )
+        },
+    );
+    mutate(
+        "log group without a key",
+        "cloudwatch_log_group_encrypted_and_retained",
+        &streaming_member,
+        &|t| {
+            at(t, &["Resources", "SessionLogGroup", "Properties"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("KmsKeyId");
+        },
+    );
+    mutate(
+        "agent cannot find log groups",
+        "cloudwatch_agent_can_find_log_groups",
+        &streaming_member,
+        &|t| {
+            remove_statement(
+                t,
+                "SessionLoggingAgentPolicy",
+                "PolicyDocument",
+                "FindLogGroups",
             )
         },
     );

@@ -1,0 +1,92 @@
+//! Optional CloudWatch Logs streaming in member stacks: a KMS-encrypted,
+//! retained log group per account and Region, and the agent permissions it
+//! needs (`logs:DescribeLogGroups` included: without it sessions hang).
+
+use super::holding_data;
+use crate::cfn::kms::Key;
+use crate::cfn::lambda::LogGroup;
+use crate::cfn::{Expr, PolicyDocument, Principal, Statement, Template, Value};
+use crate::config::CloudWatchSettings;
+
+pub const LOG_GROUP: &str = "SessionLogGroup";
+pub const LOGS_KEY: &str = "SessionLogsKey";
+
+fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> Value<String> {
+    Value::sub(format!(
+        "arn:${{AWS::Partition}}:logs:{region}:${{AWS::AccountId}}:log-group:{}",
+        settings.log_group_name
+    ))
+}
+
+/// A key CloudWatch Logs may use for this log group only (log groups need a key in their own Region).
+fn logs_key(settings: &CloudWatchSettings) -> Key {
+    Key {
+        description: "smlog: encrypts the Session Manager log group".to_owned(),
+        enable_key_rotation: true,
+        rotation_period_in_days: None,
+        pending_window_in_days: Some(30),
+        multi_region: None,
+        key_policy: PolicyDocument::new(vec![
+            Statement::allow("EnableAccountAdministration")
+                .principal(Principal::Aws(vec![Value::sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+                )]))
+                .actions(&["kms:*"])
+                .resource("*"),
+            Statement::allow("AllowLogGroupEncryption")
+                .principal(Principal::Service(vec![Value::sub(
+                    "logs.${AWS::Region}.amazonaws.com",
+                )]))
+                .actions(&[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ])
+                .resource("*")
+                .condition(
+                    "ArnEquals",
+                    "kms:EncryptionContext:aws:logs:arn",
+                    Expr::from(log_group_arn(settings, "${AWS::Region}")),
+                ),
+        ]),
+    }
+}
+
+/// Adds the key and the log group; returns the group's name for the preferences.
+pub fn add(template: &mut Template, settings: &CloudWatchSettings) -> Value<String> {
+    template.resource(LOGS_KEY, holding_data(logs_key(settings)));
+    template.resource(
+        LOG_GROUP,
+        holding_data(LogGroup {
+            log_group_name: settings.log_group_name.clone().into(),
+            retention_in_days: settings.retention_days,
+            kms_key_id: Some(Value::get_att(LOGS_KEY, "Arn")),
+        }),
+    );
+    Value::reference(LOG_GROUP)
+}
+
+/// What the agent needs to write to the log group in any Region of the account.
+pub fn agent_statements(settings: &CloudWatchSettings) -> Vec<Statement> {
+    vec![
+        Statement::allow("WriteSessionLogsToCloudWatch")
+            .actions(&[
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ])
+            .resource(Value::sub(format!(
+                "arn:${{AWS::Partition}}:logs:*:${{AWS::AccountId}}:log-group:{}:*",
+                settings.log_group_name
+            ))),
+        Statement::allow("FindLogGroups")
+            .actions(&["logs:DescribeLogGroups"])
+            .resource(Value::sub(
+                "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*",
+            )),
+    ]
+}
