@@ -32,6 +32,17 @@ pub enum KeyMode {
     Two,
 }
 
+/// Where the key that encrypts session data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyPlacement {
+    /// One key in the central account's home Region.
+    #[default]
+    Central,
+    /// A key per member account and Region, created by the member stack.
+    PerAccount,
+}
+
 /// How member stacks write the Session Manager preferences document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,6 +165,7 @@ pub struct RawMember {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSession {
+    pub key_placement: Option<KeyPlacement>,
     pub idle_timeout_minutes: Option<u32>,
     pub max_duration_minutes: Option<u32>,
     pub run_as_user: Option<String>,
@@ -265,6 +277,7 @@ pub struct MemberSettings {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionSettings {
+    pub key_placement: KeyPlacement,
     pub idle_timeout: Minutes,
     pub max_duration: Option<Minutes>,
     pub run_as_user: Option<OsUserName>,
@@ -464,6 +477,14 @@ impl RawConfig {
             .transpose()
             .map_err(at("session.max_duration_minutes"))?;
 
+        let key_placement = session.key_placement.unwrap_or_default();
+        if key_placement == KeyPlacement::PerAccount && self.keys == Some(KeyMode::One) {
+            return Err(Error::field(
+                "session.key_placement",
+                "per-account session keys need keys: two (with keys: one the bucket key is the session key)",
+            ));
+        }
+
         let regions = match &rollout.regions {
             Some(regions) if regions.is_empty() => {
                 return Err(Error::field(
@@ -557,6 +578,7 @@ impl RawConfig {
                 )?,
             },
             session: SessionSettings {
+                key_placement,
                 idle_timeout,
                 max_duration,
                 run_as_user: parse_opt("session.run_as_user", session.run_as_user.as_ref())?,
@@ -890,6 +912,11 @@ mod tests {
         );
         let err = config_error("cloudwatch:\n  enabled: true\n  log_group_name: 'bad name'\n");
         assert!(err.contains("cloudwatch.log_group_name"), "{err}");
+        let err = config_error("keys: one\nsession:\n  key_placement: per-account\n");
+        assert!(
+            err.contains("session.key_placement") && err.contains("keys: two"),
+            "{err}"
+        );
         let err = config_error("operators:\n  role_names: ['a,b']\n");
         assert!(err.contains("operators.role_names[0]"), "{err}");
     }

@@ -53,6 +53,7 @@ pub fn schema() -> Value {
                 "session_key_arn": string("Full ARN of the session key", KEY_ARN_PATTERN),
             })),
             "session": object("Session Manager preferences", json!({
+                "key_placement": {"enum": ["central", "per-account"], "description": "One session key in the central account, or one per member account and Region"},
                 "idle_timeout_minutes": minutes("Idle session timeout", 60),
                 "max_duration_minutes": minutes("Maximum session duration", 1440),
                 "run_as_user": string("OS user sessions run as", "^[a-z_][a-z0-9_-]{0,31}$"),

@@ -113,6 +113,8 @@ pub struct Request {
     /// The AWS service calling KMS on the principal's behalf, if any.
     pub via_service: Option<String>,
     pub encryption_context_bucket: Option<String>,
+    /// The aliases of the KMS key the request uses (`kms:ResourceAliases`).
+    pub resource_aliases: Vec<String>,
 }
 
 /// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
@@ -151,21 +153,28 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
     for (operator, keys) in &statement.condition {
         for (key, expected) in keys {
             let expected = resolver.strings(expected)?;
-            let actual: Option<String> = match key.as_str() {
-                "aws:PrincipalOrgID" => request.org_id.clone(),
-                "aws:PrincipalAccount" => request.account.clone(),
-                "aws:PrincipalOrgPaths" => request.org_path.clone(),
-                "aws:SecureTransport" => Some(request.secure_transport.to_string()),
-                "kms:ViaService" => request.via_service.clone(),
-                "kms:EncryptionContext:aws:s3:arn" => request.encryption_context_bucket.clone(),
+            // Every key here is single-valued but kms:ResourceAliases.
+            let actual: Vec<String> = match key.as_str() {
+                "aws:PrincipalOrgID" => request.org_id.clone().into_iter().collect(),
+                "aws:PrincipalAccount" => request.account.clone().into_iter().collect(),
+                "aws:PrincipalOrgPaths" => request.org_path.clone().into_iter().collect(),
+                "aws:SecureTransport" => vec![request.secure_transport.to_string()],
+                "kms:ViaService" => request.via_service.clone().into_iter().collect(),
+                "kms:EncryptionContext:aws:s3:arn" => request
+                    .encryption_context_bucket
+                    .clone()
+                    .into_iter()
+                    .collect(),
+                "kms:ResourceAliases" => request.resource_aliases.clone(),
                 _ => return None,
             };
-            let holds = match (operator.as_str(), actual) {
-                (_, None) => false,
-                ("StringEquals" | "Bool", Some(actual)) => expected.contains(&actual),
-                ("StringLike" | "ForAnyValue:StringLike", Some(actual)) => {
-                    expected.iter().any(|e| wildcard(e, &actual, false))
+            let holds = match operator.as_str() {
+                "StringEquals" | "Bool" | "ForAnyValue:StringEquals" => {
+                    actual.iter().any(|a| expected.contains(a))
                 }
+                "StringLike" | "ForAnyValue:StringLike" => actual
+                    .iter()
+                    .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
                 _ => return None,
             };
             if !holds {

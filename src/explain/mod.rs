@@ -6,7 +6,7 @@ pub mod diagram;
 pub mod eval;
 
 use crate::cfn::{PolicyDocument, Properties, Statement, Template};
-use crate::config::{KeyMode, Settings};
+use crate::config::{KeyMode, KeyPlacement, Settings};
 use crate::stacks::{central, member, wiring, PREFERENCES_DOCUMENT};
 use eval::{matches, Policy, Request, Resolver};
 use serde::Serialize;
@@ -112,9 +112,14 @@ impl Example {
             |b| b.to_string(),
         );
         let key = |name: &str| format!("arn:aws:kms:{REGION}:{CENTRAL_ACCOUNT}:key/{name}");
-        let (bucket_key, session_key) = match settings.key_mode {
-            KeyMode::Two => (key("bucket-key"), key("session-key")),
-            KeyMode::One => (key("logging-key"), key("logging-key")),
+        let (bucket_key, session_key) = match (settings.key_mode, settings.session.key_placement) {
+            (KeyMode::Two, KeyPlacement::Central) => (key("bucket-key"), key("session-key")),
+            // The member's own key, in the member account.
+            (KeyMode::Two, KeyPlacement::PerAccount) => (
+                key("bucket-key"),
+                format!("arn:aws:kms:{REGION}:{member}:key/member-session-key"),
+            ),
+            (KeyMode::One, _) => (key("logging-key"), key("logging-key")),
         };
         Example {
             member,
@@ -276,7 +281,12 @@ impl Example {
                 Box::new(move |_: &Principal| Target {
                     action: "kms:Decrypt",
                     resource: self.session_key.clone(),
-                    owner: CENTRAL_ACCOUNT.to_owned(),
+                    owner: self
+                        .session_key
+                        .split(':')
+                        .nth(4)
+                        .unwrap_or(CENTRAL_ACCOUNT)
+                        .to_owned(),
                     kind: Kind::Kms,
                     via_s3: false,
                 }),
@@ -369,6 +379,7 @@ pub fn matrix(
         bucket_policy,
     );
     // Key policies by the key ARN the example gives each key.
+    let member_key_resolver = example.member_resolver(&example.member);
     let key_policies: Vec<(String, Policy)> = policies_of(
         central_template,
         "key policy",
@@ -382,6 +393,18 @@ pub fn matrix(
             policy,
         ))
     })
+    .chain(
+        // A per-account session key lives in the member template.
+        policies_of(
+            member_template,
+            "member key policy",
+            &member_key_resolver,
+            key_policy,
+        )
+        .into_iter()
+        .filter(|(id, _)| *id == crate::stacks::session_key::MEMBER_SESSION_KEY)
+        .map(|(_, policy)| (example.session_key.clone(), policy)),
+    )
     .collect();
     let admin = administrator_access();
     let columns = example.columns();
@@ -467,6 +490,10 @@ fn decide(
         encryption_context_bucket: target
             .via_s3
             .then(|| format!("arn:aws:s3:::{}", example.bucket)),
+        resource_aliases: (target.resource == example.session_key)
+            .then(|| crate::stacks::SESSION_KEY_ALIAS.to_owned())
+            .into_iter()
+            .collect(),
     };
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);

@@ -1,5 +1,6 @@
 //! The central-account stack: KMS key(s), the log bucket and its organisation-scoped policy.
 
+use super::SESSION_KEY_ALIAS;
 use super::{holding_data, wiring};
 use crate::cfn::kms::{Alias, Key};
 use crate::cfn::s3::{
@@ -11,7 +12,7 @@ use crate::cfn::s3::{
 use crate::cfn::{
     Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
 };
-use crate::config::{KeyMode, LockPeriod, RetentionSettings, Settings};
+use crate::config::{KeyMode, KeyPlacement, LockPeriod, RetentionSettings, Settings};
 use crate::ids::{BUCKET_NAME_PATTERN, ORG_ID_PATTERN};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
@@ -36,17 +37,20 @@ pub fn build(settings: &Settings) -> Template {
     let scopes = scopes(settings);
     let (bucket_key, session_key) = match settings.key_mode {
         KeyMode::Two => {
+            // With per-account session keys, each member stack makes its own.
+            let central_session_key = settings.session.key_placement == KeyPlacement::Central;
             template.resource(BUCKET_KEY, holding_data(bucket_key(&scopes)));
-            template.resource(SESSION_KEY, holding_data(session_key(&scopes)));
+            if central_session_key {
+                template.resource(SESSION_KEY, holding_data(session_key(&scopes)));
+            }
             template.resource(
                 "BucketKeyAlias",
                 alias("alias/session-manager-logs/bucket", BUCKET_KEY),
             );
-            template.resource(
-                "SessionKeyAlias",
-                alias("alias/session-manager-logs/session", SESSION_KEY),
-            );
-            (BUCKET_KEY, SESSION_KEY)
+            if central_session_key {
+                template.resource("SessionKeyAlias", alias(SESSION_KEY_ALIAS, SESSION_KEY));
+            }
+            (BUCKET_KEY, central_session_key.then_some(SESSION_KEY))
         }
         KeyMode::One => {
             template.resource(LOGGING_KEY, holding_data(single_key(&scopes)));
@@ -54,7 +58,7 @@ pub fn build(settings: &Settings) -> Template {
                 "LoggingKeyAlias",
                 alias("alias/session-manager-logs", LOGGING_KEY),
             );
-            (LOGGING_KEY, LOGGING_KEY)
+            (LOGGING_KEY, Some(LOGGING_KEY))
         }
     };
 
@@ -88,14 +92,16 @@ pub fn build(settings: &Settings) -> Template {
         )
         .exported_as(wiring::BUCKET_KEY_ARN),
     );
-    template.output(
-        wiring::SESSION_KEY_ARN,
-        Output::new(
-            "ARN of the KMS key that encrypts session data",
-            Value::get_att(session_key, "Arn"),
-        )
-        .exported_as(wiring::SESSION_KEY_ARN),
-    );
+    if let Some(session_key) = session_key {
+        template.output(
+            wiring::SESSION_KEY_ARN,
+            Output::new(
+                "ARN of the KMS key that encrypts session data",
+                Value::get_att(session_key, "Arn"),
+            )
+            .exported_as(wiring::SESSION_KEY_ARN),
+        );
+    }
     template
 }
 

@@ -2,7 +2,7 @@
 //! agent's IAM policy and the Session Manager preferences.
 
 use super::preferences::{self, SessionDocument};
-use super::{cloudwatch, operators};
+use super::{cloudwatch, operators, session_key};
 use super::{holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use crate::cfn::custom::CustomResource;
 use crate::cfn::iam::{InlinePolicy, ManagedPolicy, Role};
@@ -65,7 +65,7 @@ pub fn build(settings: &Settings) -> Template {
     let document = preferences::document(
         settings,
         Value::reference(wiring::BUCKET_NAME),
-        Value::reference(wiring::SESSION_KEY_ARN),
+        session_key::arn(settings),
         log_group,
     );
     match settings.member.preferences {
@@ -101,13 +101,7 @@ fn parameters(template: &mut Template, settings: &Settings) {
             member.bucket_key_arn.as_ref().map(|k| k.to_string()),
         ),
     );
-    template.parameter(
-        wiring::SESSION_KEY_ARN,
-        key_arn(
-            "ARN of the session KMS key (central stack output SessionKeyArn)",
-            member.session_key_arn.as_ref().map(|k| k.to_string()),
-        ),
-    );
+    session_key::add(template, settings);
     template.parameter(
         AGENT_ROLE_NAMES,
         Parameter::list(
@@ -187,9 +181,10 @@ fn agent_policy_document(settings: &Settings) -> PolicyDocument {
         Statement::allow("UseBucketKey")
             .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
             .resource(Value::reference(wiring::BUCKET_KEY_ARN)),
-        Statement::allow("DecryptSessionData")
-            .actions(&["kms:Decrypt"])
-            .resource(Value::reference(wiring::SESSION_KEY_ARN)),
+        session_key::grant(
+            settings,
+            Statement::allow("DecryptSessionData").actions(&["kms:Decrypt"]),
+        ),
     ];
     if let Some(cloudwatch) = &settings.cloudwatch {
         statements.extend(cloudwatch::agent_statements(cloudwatch));

@@ -6,6 +6,7 @@ pub mod member;
 pub mod operators;
 pub mod preferences;
 pub mod rollout;
+pub mod session_key;
 
 use crate::cfn::{Resource, Template};
 use crate::config::Settings;
@@ -21,6 +22,9 @@ pub mod wiring {
 
 /// The name of the Session Manager preferences document in every account and Region.
 pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
+
+/// The alias of the session key, in the central account or in each member account.
+pub const SESSION_KEY_ALIAS: &str = "alias/session-manager-logs/session";
 
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.

@@ -2,7 +2,7 @@
 //! the logging preferences, encrypt them with the session key, resume and end
 //! only one's own sessions, and never change the preferences document.
 
-use super::{wiring, PREFERENCES_DOCUMENT};
+use super::{session_key, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::{
     Expr, Intrinsic, Parameter, PolicyDocument, Pseudo, Resource, Statement, Template, Value,
@@ -19,7 +19,7 @@ fn document_arn_in_any_region() -> Value<String> {
     ))
 }
 
-pub fn policy_document() -> PolicyDocument {
+pub fn policy_document(settings: &Settings) -> PolicyDocument {
     PolicyDocument::new(vec![
         Statement::allow("StartSessionsWithLoggingPreferences")
             .actions(&["ssm:StartSession"])
@@ -30,9 +30,10 @@ pub fn policy_document() -> PolicyDocument {
             ])
             // Without it, StartSession with --document-name bypasses the preferences.
             .condition("BoolIfExists", "ssm:SessionDocumentAccessCheck", true),
-        Statement::allow("EncryptSessionData")
-            .actions(&["kms:GenerateDataKey"])
-            .resource(Value::reference(wiring::SESSION_KEY_ARN)),
+        session_key::grant(
+            settings,
+            Statement::allow("EncryptSessionData").actions(&["kms:GenerateDataKey"]),
+        ),
         Statement::allow("ResumeAndEndOwnSessions")
             .actions(&["ssm:ResumeSession", "ssm:TerminateSession"])
             .resource(Value::sub(
@@ -77,7 +78,7 @@ pub fn add(template: &mut Template, settings: &Settings, iam_condition: &str) {
         OPERATOR_POLICY,
         Resource::new(ManagedPolicy {
             description: "smlog: lets operators start logged Session Manager sessions, and not change the logging preferences".to_owned(),
-            policy_document: policy_document(),
+            policy_document: policy_document(settings),
             roles: Some(roles.into()),
         })
         .when(iam_condition),

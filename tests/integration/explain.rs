@@ -172,3 +172,33 @@ fn the_cli_prints_matrix_json_and_both_diagram_formats() {
     let output = smlog_in(dir.path(), &["explain", "--format", "dot"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn per_account_session_keys_serve_their_own_account_only() {
+    let text =
+        std::fs::read_to_string(repo_path("templates/examples/per-account-keys.yaml")).unwrap();
+    let settings =
+        smlog::config::RawConfig::from_yaml(&text, std::path::Path::new("per-account-keys.yaml"))
+            .unwrap()
+            .resolve()
+            .unwrap();
+    let matrix = explain::for_settings(&settings);
+    let agent = matrix.cell(AGENT, "use session key").unwrap();
+    assert_eq!(agent.verdict, Verdict::Allowed);
+    assert!(
+        agent
+            .because
+            .iter()
+            .any(|b| b.starts_with("member key policy SessionKey")),
+        "{:?}",
+        agent.because
+    );
+    assert_eq!(
+        verdict(&matrix, "central account administrator", "use session key"),
+        Verdict::Denied
+    );
+    assert_eq!(
+        verdict(&matrix, OUTSIDER, "use session key"),
+        Verdict::Denied
+    );
+}

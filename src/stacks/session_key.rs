@@ -1,0 +1,90 @@
+//! The session key as member stacks see it: the central account's key (a
+//! parameter), or with `session.key_placement: per-account` a key of the
+//! member account's own in every Region, which only that account's IAM
+//! policies can grant.
+
+use super::{holding_data, wiring, SESSION_KEY_ALIAS};
+use crate::cfn::kms::{Alias, Key};
+use crate::cfn::{Parameter, PolicyDocument, Principal, Statement, Template, Value};
+use crate::config::{KeyPlacement, Settings};
+use crate::ids::KMS_KEY_ARN_PATTERN;
+
+pub const MEMBER_SESSION_KEY: &str = "SessionKey";
+
+fn per_account(settings: &Settings) -> bool {
+    settings.session.key_placement == KeyPlacement::PerAccount
+}
+
+/// The parameter for the central key, or the member's own key and alias.
+pub fn add(template: &mut Template, settings: &Settings) {
+    if !per_account(settings) {
+        template.parameter(
+            wiring::SESSION_KEY_ARN,
+            Parameter::string("ARN of the session KMS key (central stack output SessionKeyArn)")
+                .default_opt(
+                    settings
+                        .member
+                        .session_key_arn
+                        .as_ref()
+                        .map(|k| k.to_string()),
+                )
+                .pattern(
+                    KMS_KEY_ARN_PATTERN,
+                    "a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias",
+                ),
+        );
+        return;
+    }
+    template.resource(
+        MEMBER_SESSION_KEY,
+        holding_data(Key {
+            description: "smlog: encrypts Session Manager session data in this account and Region"
+                .to_owned(),
+            enable_key_rotation: true,
+            rotation_period_in_days: None,
+            pending_window_in_days: Some(30),
+            multi_region: None,
+            // The account's own IAM policies (agent, operators) grant its use.
+            key_policy: PolicyDocument::new(vec![Statement::allow("EnableAccountAdministration")
+                .principal(Principal::Aws(vec![Value::sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+                )]))
+                .actions(&["kms:*"])
+                .resource("*")]),
+        }),
+    );
+    template.resource(
+        "SessionKeyAlias",
+        Alias {
+            alias_name: SESSION_KEY_ALIAS.into(),
+            target_key_id: Value::reference(MEMBER_SESSION_KEY),
+        },
+    );
+}
+
+/// The key the preferences name (`kmsKeyId`) in this account and Region.
+pub fn arn(settings: &Settings) -> Value<String> {
+    if per_account(settings) {
+        Value::get_att(MEMBER_SESSION_KEY, "Arn")
+    } else {
+        Value::reference(wiring::SESSION_KEY_ARN)
+    }
+}
+
+/// Points an IAM statement at the session key. IAM policies are created in
+/// one Region only, so per-account keys are named by their alias in every Region.
+pub fn grant(settings: &Settings, statement: Statement) -> Statement {
+    if per_account(settings) {
+        statement
+            .resource(Value::sub(
+                "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*",
+            ))
+            .condition(
+                "ForAnyValue:StringEquals",
+                "kms:ResourceAliases",
+                SESSION_KEY_ALIAS,
+            )
+    } else {
+        statement.resource(Value::reference(wiring::SESSION_KEY_ARN))
+    }
+}
