@@ -30,7 +30,10 @@ def test_each_account_and_region_logs_under_its_own_prefix(aws, org, central, ro
 
 def test_the_agent_policy_exists_once_per_account(aws, org, rollout):
     # IAM is global: the policy is created only in the IAM Region's instance.
+    # (Other tests deploy plain member stacks into some of these accounts too;
+    # only the StackSet's own stacks, named after it, count here.)
     for account in org["accounts"]:
         policies = aws.as_account(account)("iam", "list-policies", "--scope", "Local")["Policies"]
-        agent = [p for p in policies if "SessionLoggingAgentPolicy" in p["PolicyName"]]
+        agent = [p for p in policies
+                 if p["PolicyName"].startswith(f"{STACK_SET}-SessionLoggingAgentPolicy")]
         assert len(agent) == 1, f"{account}: {[p['PolicyName'] for p in policies]}"

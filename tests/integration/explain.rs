@@ -1,7 +1,7 @@
 //! `smlog explain`: the access matrix answers the questions reviewers ask,
 //! flips when a template widens access, and its committed copies stay current.
 
-use super::support::{empty_dir, repo_path, smlog_in, stdout};
+use super::support::{empty_dir, example_settings, repo_path, smlog_in, stdout};
 use smlog::cfn::Properties;
 use smlog::config::Settings;
 use smlog::explain::{self, diagram::DiagramFormat, Matrix, Verdict};
@@ -175,14 +175,7 @@ fn the_cli_prints_matrix_json_and_both_diagram_formats() {
 
 #[test]
 fn per_account_session_keys_serve_their_own_account_only() {
-    let text =
-        std::fs::read_to_string(repo_path("templates/examples/per-account-keys.yaml")).unwrap();
-    let settings =
-        smlog::config::RawConfig::from_yaml(&text, std::path::Path::new("per-account-keys.yaml"))
-            .unwrap()
-            .resolve()
-            .unwrap();
-    let matrix = explain::for_settings(&settings);
+    let matrix = explain::for_settings(&example_settings("per-account-keys"));
     let agent = matrix.cell(AGENT, "use session key").unwrap();
     assert_eq!(agent.verdict, Verdict::Allowed);
     assert!(

@@ -1,8 +1,7 @@
 //! Golden files: the committed templates and CLI inputs are exactly what smlog
 //! synthesizes. `SMLOG_BLESS=1 cargo test` rewrites them after a deliberate change.
 
-use super::support::{default_artefacts, repo_path};
-use smlog::config::RawConfig;
+use super::support::{default_artefacts, example_settings, repo_path};
 use smlog::synth::{self, Artefact};
 use std::path::{Path, PathBuf};
 
@@ -61,10 +60,7 @@ fn example_artefacts_match_the_committed_files() {
     let examples = examples();
     assert!(!examples.is_empty(), "no example configurations");
     for (config, out) in examples {
-        let text = std::fs::read_to_string(&config).unwrap();
-        let settings = RawConfig::from_yaml(&text, &config)
-            .and_then(|raw| raw.resolve())
-            .unwrap_or_else(|e| panic!("{}: {e}", config.display()));
+        let settings = example_settings(config.file_stem().unwrap().to_str().unwrap());
         check_against(&out, &synth::all(&settings).unwrap());
     }
 }

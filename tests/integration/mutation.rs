@@ -1,7 +1,7 @@
 //! Mutation tests: harmful edits to generated templates, each of which must be
 //! caught by the rule written for it — in-process and through `smlog validate`.
 
-use super::support::{empty_dir, smlog_in, stdout};
+use super::support::{empty_dir, example_settings, smlog_in, stdout};
 use serde_yaml::Value;
 use smlog::config::{PreferencesMode, Settings};
 use smlog::guard::{self, Document};
@@ -76,25 +76,9 @@ pub fn mutants() -> Vec<Mutant> {
     let member = generated(Target::Member, &defaults);
     let native_member = generated(Target::Member, &native);
     let rollout = generated(Target::Rollout, &defaults);
-    let example = std::fs::read_to_string(super::support::repo_path(
-        "templates/examples/retention-and-operators.yaml",
-    ))
-    .unwrap();
-    let guarded = smlog::config::RawConfig::from_yaml(&example, std::path::Path::new("example"))
-        .unwrap()
-        .resolve()
-        .unwrap();
+    let guarded = example_settings("retention-and-operators");
     let locked_central = generated(Target::Central, &guarded);
-    let streaming = std::fs::read_to_string(super::support::repo_path(
-        "templates/examples/cloudwatch.yaml",
-    ))
-    .unwrap();
-    let streaming =
-        smlog::config::RawConfig::from_yaml(&streaming, std::path::Path::new("example"))
-            .unwrap()
-            .resolve()
-            .unwrap();
-    let streaming_member = generated(Target::Member, &streaming);
+    let streaming_member = generated(Target::Member, &example_settings("cloudwatch"));
     let operated_member = generated(Target::Member, &guarded);
     let sse = [
         "Resources",

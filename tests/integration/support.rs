@@ -38,3 +38,12 @@ pub fn default_artefacts() -> Vec<Artefact> {
 pub fn empty_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }
+
+/// The settings of an example configuration, `templates/examples/NAME.yaml`.
+pub fn example_settings(name: &str) -> Settings {
+    let path = repo_path(&format!("templates/examples/{name}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    smlog::config::RawConfig::from_yaml(&text, &path)
+        .and_then(|raw| raw.resolve())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
