@@ -26,3 +26,14 @@ pub struct Alias {
     pub alias_name: Value<String>,
     pub target_key_id: Value<String>,
 }
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-replicakey.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicaKey {
+    pub description: String,
+    pub primary_key_arn: Value<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_window_in_days: Option<u32>,
+    pub key_policy: PolicyDocument,
+}

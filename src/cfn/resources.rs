@@ -40,6 +40,7 @@ macro_rules! resource_types {
 
 resource_types! {
     KmsKey(kms::Key) = "AWS::KMS::Key",
+    KmsReplicaKey(kms::ReplicaKey) = "AWS::KMS::ReplicaKey",
     KmsAlias(kms::Alias) = "AWS::KMS::Alias",
     S3Bucket(s3::Bucket) = "AWS::S3::Bucket",
     S3BucketPolicy(s3::BucketPolicy) = "AWS::S3::BucketPolicy",

@@ -301,6 +301,16 @@ pub const DEFAULT_IDLE_TIMEOUT_MINUTES: u32 = 20;
 /// Shell profiles run on every session start; this keeps them short.
 pub const MAX_SHELL_PROFILE_CHARS: usize = 4096;
 
+impl Settings {
+    /// A central session key that member stacks in other Regions need too:
+    /// it becomes a multi-Region key with a replica in each of them.
+    pub fn multi_region_session_key(&self) -> bool {
+        self.key_mode == KeyMode::Two
+            && self.session.key_placement == KeyPlacement::Central
+            && self.rollout.regions.iter().any(|r| *r != self.home_region)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         RawConfig::default()

@@ -16,6 +16,8 @@ pub const CENTRAL_ACCOUNT: &str = "111111111111";
 pub const OUTSIDE_ACCOUNT: &str = "999999999999";
 pub const EXAMPLE_ORG: &str = "o-exampleorg0";
 pub const REGION: &str = "us-east-1";
+/// The example's multi-Region session key id.
+const EXAMPLE_MRK: &str = "mrk-00000000000000000000000000000000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -113,6 +115,9 @@ impl Example {
         );
         let key = |name: &str| format!("arn:aws:kms:{REGION}:{CENTRAL_ACCOUNT}:key/{name}");
         let (bucket_key, session_key) = match (settings.key_mode, settings.session.key_placement) {
+            (KeyMode::Two, KeyPlacement::Central) if settings.multi_region_session_key() => {
+                (key("bucket-key"), key(EXAMPLE_MRK))
+            }
             (KeyMode::Two, KeyPlacement::Central) => (key("bucket-key"), key("session-key")),
             // The member's own key, in the member account.
             (KeyMode::Two, KeyPlacement::PerAccount) => (
@@ -172,6 +177,11 @@ impl Example {
             .with(wiring::BUCKET_NAME, self.bucket.clone())
             .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
+            .with(crate::stacks::multi_region::SESSION_KEY_ID, EXAMPLE_MRK)
+            .with(
+                crate::stacks::multi_region::CENTRAL_ACCOUNT_ID,
+                CENTRAL_ACCOUNT,
+            )
     }
 
     fn principals(&self) -> Vec<Principal> {

@@ -102,6 +102,9 @@ pub fn build(settings: &Settings) -> Template {
             .exported_as(wiring::SESSION_KEY_ARN),
         );
     }
+    if settings.multi_region_session_key() {
+        super::multi_region::extend_central(&mut template, settings);
+    }
     template
 }
 

@@ -3,6 +3,7 @@
 pub mod central;
 pub mod cloudwatch;
 pub mod member;
+pub mod multi_region;
 pub mod operators;
 pub mod preferences;
 pub mod rollout;

@@ -1,8 +1,10 @@
 //! The session key as member stacks see it: the central account's key (a
 //! parameter), or with `session.key_placement: per-account` a key of the
 //! member account's own in every Region, which only that account's IAM
-//! policies can grant.
+//! policies can grant; or, when the central key serves several Regions, its
+//! replica in the member's Region, found by the shared `mrk-` id.
 
+use super::multi_region::{CENTRAL_ACCOUNT_ID, SESSION_KEY_ID};
 use super::{holding_data, wiring, SESSION_KEY_ALIAS};
 use crate::cfn::kms::{Alias, Key};
 use crate::cfn::{Parameter, PolicyDocument, Principal, Statement, Template, Value};
@@ -15,8 +17,26 @@ fn per_account(settings: &Settings) -> bool {
     settings.session.key_placement == KeyPlacement::PerAccount
 }
 
-/// The parameter for the central key, or the member's own key and alias.
+/// The parameter(s) for the central key, or the member's own key and alias.
 pub fn add(template: &mut Template, settings: &Settings) {
+    if settings.multi_region_session_key() {
+        template.parameter(
+            SESSION_KEY_ID,
+            Parameter::string(
+                "Id of the multi-Region session key (central stack output SessionKeyId)",
+            )
+            .pattern(
+                "^mrk-[0-9a-f]{32}$",
+                "a multi-Region key id: mrk- and 32 hexadecimal digits",
+            ),
+        );
+        template.parameter(
+            CENTRAL_ACCOUNT_ID,
+            Parameter::string("The central account (central stack output CentralAccountId)")
+                .pattern("^[0-9]{12}$", "a 12-digit account id"),
+        );
+        return;
+    }
     if !per_account(settings) {
         template.parameter(
             wiring::SESSION_KEY_ARN,
@@ -64,6 +84,11 @@ pub fn add(template: &mut Template, settings: &Settings) {
 
 /// The key the preferences name (`kmsKeyId`) in this account and Region.
 pub fn arn(settings: &Settings) -> Value<String> {
+    if settings.multi_region_session_key() {
+        return Value::sub(format!(
+            "arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{{CENTRAL_ACCOUNT_ID}}}:key/${{{SESSION_KEY_ID}}}"
+        ));
+    }
     if per_account(settings) {
         Value::get_att(MEMBER_SESSION_KEY, "Arn")
     } else {
@@ -74,6 +99,12 @@ pub fn arn(settings: &Settings) -> Value<String> {
 /// Points an IAM statement at the session key. IAM policies are created in
 /// one Region only, so per-account keys are named by their alias in every Region.
 pub fn grant(settings: &Settings, statement: Statement) -> Statement {
+    if settings.multi_region_session_key() {
+        // The replicas share the primary's id: one ARN pattern names them all.
+        return statement.resource(Value::sub(format!(
+            "arn:${{AWS::Partition}}:kms:*:${{{CENTRAL_ACCOUNT_ID}}}:key/${{{SESSION_KEY_ID}}}"
+        )));
+    }
     if per_account(settings) {
         statement
             .resource(Value::sub(

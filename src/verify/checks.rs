@@ -67,6 +67,19 @@ impl Recorder<'_> {
     }
 }
 
+/// A multi-Region key's ARN in another Region: same id, that Region's ARN.
+fn in_region(key_arn: &str, region: &str) -> String {
+    let parts: Vec<&str> = key_arn.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[5].starts_with("key/mrk-") {
+        format!(
+            "{}:{}:{}:{region}:{}:{}",
+            parts[0], parts[1], parts[2], parts[4], parts[5]
+        )
+    } else {
+        key_arn.to_owned()
+    }
+}
+
 fn text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
@@ -115,7 +128,7 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
                 r.compare(
                     "preferences: kmsKeyId",
                     text(&inputs["kmsKeyId"]),
-                    key.clone(),
+                    in_region(key, region),
                 );
             }
         }
@@ -193,4 +206,24 @@ pub fn roles(settings: &crate::config::Settings) -> Vec<String> {
         roles.push(DHMC_ROLE_NAME.to_owned());
     }
     roles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_region;
+
+    #[test]
+    fn multi_region_keys_are_expected_in_the_checked_region() {
+        let primary = "arn:aws:kms:us-east-1:111111111111:key/mrk-0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            in_region(primary, "eu-west-1"),
+            "arn:aws:kms:eu-west-1:111111111111:key/mrk-0123456789abcdef0123456789abcdef"
+        );
+        let single = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(
+            in_region(single, "eu-west-1"),
+            single,
+            "a single-Region key stays where it is"
+        );
+    }
 }

@@ -79,6 +79,7 @@ pub fn mutants() -> Vec<Mutant> {
     let guarded = example_settings("retention-and-operators");
     let locked_central = generated(Target::Central, &guarded);
     let streaming_member = generated(Target::Member, &example_settings("cloudwatch"));
+    let multi_region_central = generated(Target::Central, &example_settings("multi-region"));
     let operated_member = generated(Target::Member, &guarded);
     let sse = [
         "Resources",
@@ -525,6 +526,19 @@ pub fn mutants() -> Vec<Mutant> {
                 "SessionLoggingAgentPolicy",
                 "PolicyDocument",
                 "FindLogGroups",
+            )
+        },
+    );
+    mutate(
+        "replica key without the root statement",
+        "kms_key_keeps_account_administration",
+        &multi_region_central,
+        &|t| {
+            remove_statement(
+                t,
+                "SessionKeyReplica",
+                "KeyPolicy",
+                "EnableAccountAdministration",
             )
         },
     );
