@@ -119,7 +119,15 @@ def rollout(aws, org, central, workdir):
         "member:\n  preferences: native\n"
         f"rollout:\n  organizational_unit_ids: [{org['ou']}]\n  regions: [{', '.join(REGIONS)}]\n")
     smlog("synth", "all", "--out-dir", ".", cwd=folder)
-    parameters = [f"ParameterKey={k},ParameterValue={v}" for k, v in member_parameters(central).items()]
+    # Two Regions: the session key must be a multi-Region key with a replica in
+    # each. The emulator cannot build one from the central template, so a
+    # primary is made and replicated with the KMS API (see test_regions.py).
+    primary = aws("kms", "create-key", "--multi-region", "--description", "session key")["KeyMetadata"]
+    for region in REGIONS[1:]:
+        aws("kms", "replicate-key", "--key-id", primary["KeyId"], "--replica-region", region)
+    values = {k: v for k, v in member_parameters(central).items() if k != "SessionKeyArn"}
+    values.update({"SessionKeyId": primary["KeyId"], "CentralAccountId": aws.account_id()})
+    parameters = [f"ParameterKey={k},ParameterValue={v}" for k, v in values.items()]
     aws("cloudformation", "create-stack-set", "--cli-input-json",
         f"file://{folder / 'stacksets/create-stack-set.json'}", "--parameters", *parameters)
     operation = aws("cloudformation", "create-stack-instances", "--cli-input-json",
@@ -128,4 +136,4 @@ def rollout(aws, org, central, workdir):
     record_gap("the rollout stack's AWS::CloudFormation::StackSet resource",
                "the same StackSet created from stacksets/create-stack-set.json, and a test that its "
                "TemplateBody is the member template")
-    return {"operation": operation}
+    return {"operation": operation, "session_key_arn": primary["Arn"]}
