@@ -1,7 +1,7 @@
 //! The central-account stack: KMS key(s), the log bucket and its organisation-scoped policy.
 
 use super::SESSION_KEY_ALIAS;
-use super::{holding_data, wiring};
+use super::{holding_data, root_administration, rotated_key, wiring};
 use crate::cfn::kms::{Alias, Key};
 use crate::cfn::s3::{
     Bucket, BucketEncryption, BucketPolicy, DefaultRetention, LifecycleConfiguration,
@@ -197,16 +197,6 @@ fn scopes(settings: &Settings) -> Vec<Scope> {
     scopes
 }
 
-/// Keeps the account (and so its administrators' IAM policies) in control of the key.
-fn root_administration() -> Statement {
-    Statement::allow("EnableAccountAdministration")
-        .principal(Principal::Aws(vec![Value::sub(
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-        )]))
-        .actions(&["kms:*"])
-        .resource("*")
-}
-
 /// Admitted principals may use the key only through S3, for this bucket.
 fn use_through_s3(scope: &Scope) -> Statement {
     scope
@@ -249,26 +239,15 @@ fn key_statements(scopes: &[Scope], grant: fn(&Scope) -> Statement) -> Vec<State
         .collect()
 }
 
-fn key(description: &str, statements: Vec<Statement>) -> Key {
-    Key {
-        description: description.to_owned(),
-        enable_key_rotation: true,
-        rotation_period_in_days: None,
-        pending_window_in_days: Some(30),
-        multi_region: None,
-        key_policy: PolicyDocument::new(statements),
-    }
-}
-
 fn bucket_key(scopes: &[Scope]) -> Key {
-    key(
+    rotated_key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
         key_statements(scopes, use_through_s3),
     )
 }
 
 fn session_key(scopes: &[Scope]) -> Key {
-    key(
+    rotated_key(
         "smlog: encrypts Session Manager session data between client and node",
         key_statements(scopes, session_encryption),
     )
@@ -277,7 +256,7 @@ fn session_key(scopes: &[Scope]) -> Key {
 /// Key mode `one`: one key encrypts the bucket and the sessions. Session
 /// encryption needs direct use, so `kms:ViaService` cannot narrow it.
 fn single_key(scopes: &[Scope]) -> Key {
-    key(
+    rotated_key(
         "smlog: encrypts Session Manager logs and session data",
         key_statements(scopes, session_encryption),
     )

@@ -2,10 +2,10 @@
 //! retained log group per account and Region, and the agent permissions it
 //! needs (`logs:DescribeLogGroups` included: without it sessions hang).
 
-use super::holding_data;
+use super::{holding_data, root_administration, rotated_key};
 use crate::cfn::kms::Key;
 use crate::cfn::lambda::LogGroup;
-use crate::cfn::{Expr, PolicyDocument, Principal, Statement, Template, Value};
+use crate::cfn::{Expr, Principal, Statement, Template, Value};
 use crate::config::CloudWatchSettings;
 
 pub const LOG_GROUP: &str = "SessionLogGroup";
@@ -20,19 +20,10 @@ fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> Value<String> {
 
 /// A key CloudWatch Logs may use for this log group only (log groups need a key in their own Region).
 fn logs_key(settings: &CloudWatchSettings) -> Key {
-    Key {
-        description: "smlog: encrypts the Session Manager log group".to_owned(),
-        enable_key_rotation: true,
-        rotation_period_in_days: None,
-        pending_window_in_days: Some(30),
-        multi_region: None,
-        key_policy: PolicyDocument::new(vec![
-            Statement::allow("EnableAccountAdministration")
-                .principal(Principal::Aws(vec![Value::sub(
-                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-                )]))
-                .actions(&["kms:*"])
-                .resource("*"),
+    rotated_key(
+        "smlog: encrypts the Session Manager log group",
+        vec![
+            root_administration(),
             Statement::allow("AllowLogGroupEncryption")
                 .principal(Principal::Service(vec![Value::sub(
                     "logs.${AWS::Region}.amazonaws.com",
@@ -52,8 +43,8 @@ fn logs_key(settings: &CloudWatchSettings) -> Key {
                     "kms:EncryptionContext:aws:logs:arn",
                     Expr::from(log_group_arn(settings, "${AWS::Region}")),
                 ),
-        ]),
-    }
+        ],
+    )
 }
 
 /// Adds the key and the log group; returns the group's name for the preferences.

@@ -9,7 +9,8 @@ pub mod preferences;
 pub mod rollout;
 pub mod session_key;
 
-use crate::cfn::{Resource, Template};
+use crate::cfn::kms::Key;
+use crate::cfn::{PolicyDocument, Principal, Resource, Statement, Template, Value};
 use crate::config::Settings;
 
 /// Names shared by the central stack's outputs and the member stack's
@@ -30,6 +31,28 @@ pub const SESSION_KEY_ALIAS: &str = "alias/session-manager-logs/session";
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.
 pub const DHMC_ROLE_NAME: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+
+/// Keeps the key's own account (and so its IAM policies) in control of a key.
+pub(crate) fn root_administration() -> Statement {
+    Statement::allow("EnableAccountAdministration")
+        .principal(Principal::Aws(vec![Value::sub(
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+        )]))
+        .actions(&["kms:*"])
+        .resource("*")
+}
+
+/// A symmetric customer-managed key with rotation on and a 30-day deletion window.
+pub(crate) fn rotated_key(description: &str, statements: Vec<Statement>) -> Key {
+    Key {
+        description: description.to_owned(),
+        enable_key_rotation: true,
+        rotation_period_in_days: None,
+        pending_window_in_days: Some(30),
+        multi_region: None,
+        key_policy: PolicyDocument::new(statements),
+    }
+}
 
 /// A resource that holds data (logs, keys, preferences) outlives its stack.
 pub(crate) fn holding_data(resource: impl Into<Resource>) -> Resource {

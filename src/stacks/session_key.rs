@@ -5,9 +5,9 @@
 //! replica in the member's Region, found by the shared `mrk-` id.
 
 use super::multi_region::{CENTRAL_ACCOUNT_ID, SESSION_KEY_ID};
-use super::{holding_data, wiring, SESSION_KEY_ALIAS};
-use crate::cfn::kms::{Alias, Key};
-use crate::cfn::{Parameter, PolicyDocument, Principal, Statement, Template, Value};
+use super::{holding_data, root_administration, rotated_key, wiring, SESSION_KEY_ALIAS};
+use crate::cfn::kms::Alias;
+use crate::cfn::{Parameter, Statement, Template, Value};
 use crate::config::{KeyPlacement, Settings};
 use crate::ids::KMS_KEY_ARN_PATTERN;
 
@@ -57,21 +57,11 @@ pub fn add(template: &mut Template, settings: &Settings) {
     }
     template.resource(
         MEMBER_SESSION_KEY,
-        holding_data(Key {
-            description: "smlog: encrypts Session Manager session data in this account and Region"
-                .to_owned(),
-            enable_key_rotation: true,
-            rotation_period_in_days: None,
-            pending_window_in_days: Some(30),
-            multi_region: None,
-            // The account's own IAM policies (agent, operators) grant its use.
-            key_policy: PolicyDocument::new(vec![Statement::allow("EnableAccountAdministration")
-                .principal(Principal::Aws(vec![Value::sub(
-                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-                )]))
-                .actions(&["kms:*"])
-                .resource("*")]),
-        }),
+        // The account's own IAM policies (agent, operators) grant its use.
+        holding_data(rotated_key(
+            "smlog: encrypts Session Manager session data in this account and Region",
+            vec![root_administration()],
+        )),
     );
     template.resource(
         "SessionKeyAlias",
