@@ -3,9 +3,10 @@
 //! Figures only; no assertion here depends on time.
 
 use smlog::config::{RawConfig, Settings};
-use smlog::limits;
-use smlog::stacks::{central, Target};
-use smlog::{emit, synth};
+use smlog::emit;
+use smlog::gate::{self, limits};
+use smlog::stacks::central;
+use smlog::synth::{self, Target};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -57,19 +58,19 @@ fn run_process(args: &[&str], dir: &Path) -> (Duration, i64) {
 
 fn with_accounts(count: usize) -> Settings {
     let mut settings = Settings::default();
-    settings.principals.accounts = (0..count)
+    settings.scope.accounts = (0..count)
         .map(|i| {
             format!("{:012}", 300_000_000_000u64 + i as u64)
                 .parse()
                 .unwrap()
         })
         .collect();
-    settings.principals.organization = false;
+    settings.scope.organization = None;
     settings
 }
 
 fn bucket_policy_bytes(settings: &Settings) -> usize {
-    limits::measure(&central::build(settings))
+    limits::measure(&central::build(settings).unwrap())
         .into_iter()
         .find(|m| m.what == "bucket policy")
         .map(|m| m.size)
@@ -94,17 +95,26 @@ fn main() {
 
     println!("== validation cost (in-process, all three templates)");
     let build_only = time(50, || {
-        Target::ALL.map(|t| emit::to_yaml(&synth::template(&defaults, t).unwrap()).unwrap())
+        let templates = synth::build(&defaults).unwrap();
+        let rollout = synth::rollout(&defaults, &templates.member).unwrap();
+        (
+            emit::to_yaml(&templates.central).unwrap(),
+            emit::to_yaml(&rollout.template).unwrap(),
+        )
     });
-    let templates = Target::ALL.map(|t| (t.path(), synth::template(&defaults, t).unwrap()));
-    let named: Vec<(&str, &smlog::cfn::Template)> =
-        templates.iter().map(|(p, t)| (*p, t)).collect();
+    let templates = synth::build(&defaults).unwrap();
+    let rollout = synth::rollout(&defaults, &templates.member).unwrap();
+    let named: Vec<(&str, &smlog::cfn::Template)> = vec![
+        (Target::Central.path(), &templates.central),
+        (Target::Member.path(), &templates.member),
+        (Target::Rollout.path(), &rollout.template),
+    ];
     let first_check = {
         let start = Instant::now();
-        synth::enforce_rules(&named).unwrap();
+        gate::enforce_rules(&named).unwrap();
         start.elapsed()
     };
-    let check = time(50, || synth::enforce_rules(&named).unwrap());
+    let check = time(50, || gate::enforce_rules(&named).unwrap());
     println!("   build + render     {}", ms(build_only));
     println!(
         "   cfn-guard check    {} (first call in a process: {})   (target < 20 ms)",

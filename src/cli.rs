@@ -1,12 +1,11 @@
 //! The command line: subcommands, flags and their help, wired to the library.
 
-use crate::config::{self, KeyMode, RawConfig, Settings};
+use crate::config::{self, KeyMode, Overrides, Settings};
 use crate::emit::{self, Format};
 use crate::error::{exit, Error, Result};
-use crate::guard;
-use crate::stacks::Target;
-use crate::synth;
+use crate::synth::{self, Target};
 use crate::validate::{self, ReportFormat};
+use crate::{explain, verify};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,7 +17,8 @@ Exit codes:
   2  usage error (bad command line)
   3  configuration error (bad value, unknown key, AWS limit exceeded)
   4  a file could not be read or written
-  5  internal error";
+  5  internal error
+  6  AWS could not be asked (verify: the aws CLI failed outside a single check)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,7 +71,9 @@ Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file
   smlog verify --central --stale-after 7d       # in the central account: who is logging
 
 Talks to AWS through your aws CLI (profiles, SSO, AWS_ENDPOINT_URL). Exit code 0
-when every check passes, 1 when any fails or an account is silent.")]
+when every check passes, 1 when any fails or an account is silent, 6 when AWS
+cannot be asked at all (no credentials, the account list or bucket unreadable);
+an AWS error inside one check fails that check only.")]
     Verify(VerifyArgs),
     /// Write a commented starter smlog.yaml that synthesizes as written
     #[command(after_help = "Examples:
@@ -238,30 +240,15 @@ pub struct ValidateArgs {
 impl ConfigArgs {
     /// Loads the file, applies the flags, and checks everything once.
     pub fn settings(&self) -> Result<Settings> {
-        let (mut raw, source): (RawConfig, _) = config::load(self.config.as_deref())?;
-        if let Some(id) = &self.organization_id {
-            raw.organization_id = Some(id.clone());
-        }
-        if let Some(name) = &self.bucket_name {
-            raw.bucket_name = Some(name.clone());
-        }
-        if let Some(keys) = self.keys {
-            raw.keys = Some(match keys {
+        let overrides = Overrides {
+            organization_id: self.organization_id.clone(),
+            bucket_name: self.bucket_name.clone(),
+            keys: self.keys.map(|keys| match keys {
                 KeysArg::One => KeyMode::One,
                 KeysArg::Two => KeyMode::Two,
-            });
-        }
-        // A value from a flag has no place in the file: only file values get a location.
-        let from_flags = |field: &str| {
-            (field == "organization_id" && self.organization_id.is_some())
-                || (field == "bucket_name" && self.bucket_name.is_some())
+            }),
         };
-        raw.resolve().map_err(|error| match (&source, &error) {
-            (Some(source), Error::Field { field, .. }) if !from_flags(field) => {
-                source.annotate(error)
-            }
-            _ => error,
-        })
+        config::load(self.config.as_deref(), &overrides)
     }
 }
 
@@ -289,17 +276,11 @@ fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
 }
 
 fn explain_command(args: &ExplainArgs) -> Result<u8> {
-    use crate::explain::{self, diagram::DiagramFormat};
-    let settings = args.config.settings()?;
-    let text = match (args.diagram, args.format) {
-        (false, None | Some(ExplainFormat::Markdown)) => {
-            explain::for_settings(&settings).to_markdown()
-        }
-        (false, Some(ExplainFormat::Json)) => emit::to_json(&explain::for_settings(&settings))?,
-        (true, None | Some(ExplainFormat::Mermaid)) => {
-            explain::diagram(&settings, DiagramFormat::Mermaid)?
-        }
-        (true, Some(ExplainFormat::Dot)) => explain::diagram(&settings, DiagramFormat::Dot)?,
+    let view = match (args.diagram, args.format) {
+        (false, None | Some(ExplainFormat::Markdown)) => explain::View::Markdown,
+        (false, Some(ExplainFormat::Json)) => explain::View::Json,
+        (true, None | Some(ExplainFormat::Mermaid)) => explain::View::Mermaid,
+        (true, Some(ExplainFormat::Dot)) => explain::View::Dot,
         (diagram, Some(format)) => {
             return Err(Error::Usage(format!(
                 "--format {} does not go with {}",
@@ -315,137 +296,25 @@ fn explain_command(args: &ExplainArgs) -> Result<u8> {
             )))
         }
     };
-    print(&text)?;
+    print(&explain::command(&args.config.settings()?, view)?)?;
     Ok(exit::OK)
 }
 
 fn verify_command(args: &VerifyArgs) -> Result<u8> {
-    use crate::ids::{AccountId, KmsKeyArn, Region};
-    use crate::verify::{self, aws::Aws, checks, coverage, Accounts};
-    let settings = args.config.settings()?;
-    let flag = |name: &str, err: crate::ids::InvalidId| Error::field(name, err.to_string());
-    let bucket = settings.bucket_name.as_ref().map(|b| b.to_string()).ok_or_else(|| {
-        Error::Usage("verify needs the bucket's name: set bucket_name in smlog.yaml or pass --bucket-name".to_owned())
-    })?;
-    let key = |given: &Option<String>,
-               configured: &Option<KmsKeyArn>,
-               name: &str|
-     -> Result<Option<String>> {
-        match given {
-            Some(arn) => Ok(Some(
-                arn.parse::<KmsKeyArn>()
-                    .map_err(|e| flag(name, e))?
-                    .to_string(),
-            )),
-            None => Ok(configured.as_ref().map(|k| k.to_string())),
-        }
-    };
-    if let Some(region) = &args.region {
-        region.parse::<Region>().map_err(|e| flag("--region", e))?;
-    }
-    let stale_after = coverage::parse_duration(&args.stale_after).ok_or_else(|| {
-        Error::field(
-            "--stale-after",
-            format!(
-                "{:?} is not a duration such as 7d, 12h or 30m",
-                args.stale_after
-            ),
-        )
-    })?;
-    let base = Aws {
+    let options = verify::Options {
+        central: args.central,
+        accounts: args.accounts.clone(),
+        assume_role: args.assume_role.clone(),
+        stale_after: args.stale_after.clone(),
         profile: args.profile.clone(),
         region: args.region.clone(),
-        credentials: Vec::new(),
+        bucket_key_arn: args.bucket_key_arn.clone(),
+        session_key_arn: args.session_key_arn.clone(),
+        json: args.format == VerifyFormat::Json,
     };
-    let aws_error = |e: verify::aws::AwsError| {
-        Error::Internal(format!("aws CLI: {e}")).context("while listing accounts")
-    };
-    let listed: Option<Vec<String>> = match args.accounts.as_deref() {
-        None => None,
-        Some("all") => Some(coverage::organization_accounts(&base).map_err(aws_error)?),
-        Some(list) => Some(
-            list.split(',')
-                .map(|id| {
-                    id.trim()
-                        .parse::<AccountId>()
-                        .map(|a| a.to_string())
-                        .map_err(|e| flag("--accounts", e))
-                })
-                .collect::<Result<_>>()?,
-        ),
-    };
-
-    if args.central {
-        let expected = listed.unwrap_or_else(|| {
-            settings
-                .principals
-                .accounts
-                .iter()
-                .map(|a| a.to_string())
-                .collect()
-        });
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let report =
-            coverage::report(&base, &bucket, &expected, stale_after, now).map_err(|e| {
-                Error::Internal(format!("aws CLI: {e}")).context(format!("while listing {bucket}"))
-            })?;
-        print(&match args.format {
-            VerifyFormat::Text => verify::coverage_text(&report),
-            VerifyFormat::Json => emit::to_json(&report)?,
-        })?;
-        let complete = report.silent.is_empty() && report.stale.is_empty();
-        return Ok(if complete { exit::OK } else { exit::VIOLATIONS });
-    }
-
-    let expected = checks::Expected {
-        bucket,
-        bucket_key_arn: key(
-            &args.bucket_key_arn,
-            &settings.member.bucket_key_arn,
-            "--bucket-key-arn",
-        )?,
-        session_key_arn: key(
-            &args.session_key_arn,
-            &settings.member.session_key_arn,
-            "--session-key-arn",
-        )?,
-        roles: checks::roles(&settings),
-    };
-    let (accounts, regions) = match listed {
-        Some(ids) => {
-            let role = args.assume_role.clone().ok_or_else(|| {
-                Error::Usage("--accounts needs --assume-role NAME (for example OrganizationAccountAccessRole)".to_owned())
-            })?;
-            let regions = match &args.region {
-                Some(region) => vec![region.clone()],
-                None => settings
-                    .rollout
-                    .regions
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect(),
-            };
-            (Accounts::Listed { ids, role }, regions)
-        }
-        None => {
-            let region = base.effective_region().ok_or_else(|| {
-                Error::Usage("no Region: pass --region or configure one for the aws CLI".to_owned())
-            })?;
-            (Accounts::Caller, vec![region])
-        }
-    };
-    let found = verify::members(&base, &accounts, &regions, &expected);
-    print(&match args.format {
-        VerifyFormat::Text => verify::checks_text(&found),
-        VerifyFormat::Json => emit::to_json(&found)?,
-    })?;
-    Ok(if verify::passed(&found) {
-        exit::OK
-    } else {
-        exit::VIOLATIONS
-    })
+    let (report, passed) = verify::command(&args.config.settings()?, &options)?;
+    print(&report)?;
+    Ok(if passed { exit::OK } else { exit::VIOLATIONS })
 }
 
 fn init_command(args: &InitArgs) -> Result<u8> {
@@ -500,7 +369,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
 }
 
 fn validate_command(args: &ValidateArgs) -> Result<u8> {
-    let mut rules = guard::builtin_rules();
+    let mut rules = crate::gate::guard::builtin_rules();
     if let Some(dir) = &args.rules {
         rules.extend(validate::read_rules_dir(dir)?);
     }

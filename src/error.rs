@@ -1,6 +1,6 @@
 //! The library's one error type and the process exit code each kind maps to.
 
-use crate::guard::Violation;
+use crate::gate::guard::Violation;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -17,6 +17,8 @@ pub mod exit {
     pub const IO: u8 = 4;
     /// A bug or broken rule set inside smlog.
     pub const INTERNAL: u8 = 5;
+    /// AWS could not be asked: the aws CLI failed where no single check could absorb it.
+    pub const AWS: u8 = 6;
 }
 
 #[derive(Debug)]
@@ -43,6 +45,8 @@ pub enum Error {
         reason: String,
     },
     Internal(String),
+    /// A call to AWS (through the aws CLI) that failed.
+    Aws(String),
     /// Another error, with what smlog was doing when it happened.
     Context {
         context: String,
@@ -81,6 +85,7 @@ impl Error {
             Error::Violations(_) => exit::VIOLATIONS,
             Error::Io { .. } | Error::Unreadable { .. } => exit::IO,
             Error::Internal(_) => exit::INTERNAL,
+            Error::Aws(_) => exit::AWS,
             Error::Context { source, .. } => source.exit_code(),
         }
     }
@@ -102,6 +107,7 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Unreadable { path, reason } => write!(f, "{}: {reason}", path.display()),
             Error::Internal(message) => write!(f, "internal error: {message}"),
+            Error::Aws(message) => write!(f, "AWS error: {message}"),
             Error::Context { context, source } => write!(f, "{context}: {source}"),
         }
     }

@@ -44,12 +44,19 @@ fn prefixed(value: &str, prefix: &str, min: usize, max: usize, allowed: fn(char)
 }
 
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, pattern: $pattern:expr, constraint: $constraint:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(String);
 
         impl $name {
+            /// A regular expression every valid value matches: the parameter's
+            /// `AllowedPattern` in templates and the `pattern` in the JSON Schema.
+            /// [`FromStr`] may check more than a pattern can say.
+            pub const PATTERN: &'static str = $pattern;
+            /// The pattern in words (CloudFormation's `ConstraintDescription`).
+            pub const CONSTRAINT: &'static str = $constraint;
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -66,52 +73,110 @@ macro_rules! string_id {
                 id.0
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": Self::PATTERN,
+                    "description": Self::CONSTRAINT,
+                })
+            }
+        }
     };
 }
 
 string_id!(
     /// An AWS Organizations id, `o-` and 10 to 32 lowercase letters or digits.
-    OrgId
+    OrgId,
+    pattern: "^o-[a-z0-9]{10,32}$",
+    constraint: "an organization id: o- then 10 to 32 lowercase letters or digits"
 );
 string_id!(
     /// A 12-digit AWS account id.
-    AccountId
+    AccountId,
+    pattern: "^[0-9]{12}$",
+    constraint: "a 12-digit account id"
 );
 string_id!(
     /// An organizational unit id (`ou-…`) or the organisation root (`r-…`).
-    OuId
+    OuId,
+    pattern: "^(r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$",
+    constraint: "an OU id (ou-…) or the root id (r-…)"
 );
 string_id!(
     /// An AWS Region code such as `eu-west-1`.
-    Region
+    Region,
+    pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$",
+    constraint: "a Region code such as us-east-1"
 );
 string_id!(
     /// An S3 general purpose bucket name that S3 accepts today and smlog can serve over TLS.
-    BucketName
+    BucketName,
+    pattern: "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+    constraint: "3 to 63 lowercase letters, digits and hyphens, beginning and ending with a letter or digit"
 );
 string_id!(
     /// The full ARN of a KMS key (`arn:aws:kms:REGION:ACCOUNT:key/ID`), never an alias.
-    KmsKeyArn
+    KmsKeyArn,
+    pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$",
+    constraint: "a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias"
+);
+string_id!(
+    /// The id of a multi-Region KMS key, the same for the primary and its replicas.
+    MultiRegionKeyId,
+    pattern: "^mrk-[0-9a-f]{32}$",
+    constraint: "a multi-Region key id: mrk- and 32 hexadecimal digits"
 );
 string_id!(
     /// An IAM role name (not an ARN).
-    RoleName
+    RoleName,
+    pattern: "^[A-Za-z0-9+=.@_-]{1,64}$",
+    constraint: "1 to 64 letters, digits and +=.@_-"
 );
 string_id!(
     /// A StackSet name.
-    StackSetName
+    StackSetName,
+    pattern: "^[a-zA-Z][a-zA-Z0-9-]{0,127}$",
+    constraint: "a letter, then up to 127 letters, digits and hyphens"
 );
 string_id!(
     /// An operating-system user name for Session Manager's run-as support.
-    OsUserName
+    OsUserName,
+    pattern: "^[a-z_][a-z0-9_-]{0,31}$",
+    constraint: "1 to 32 characters: a lowercase letter or _, then lowercase letters, digits, _ or -"
 );
 string_id!(
     /// A path in the organisation for `aws:PrincipalOrgPaths`, normalised to
     /// end in `/*`: `o-…/r-…/` then zero or more `ou-…/`.
-    OrgPath
+    OrgPath,
+    pattern: "^o-[a-z0-9]{10,32}/r-[a-z0-9]{4,32}(/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})*/?\\*?$",
+    constraint: "o-ORG/r-ROOT/ then zero or more ou-…/ segments"
 );
 
-pub const ORG_ID_PATTERN: &str = "^o-[a-z0-9]{10,32}$";
+impl FromStr for MultiRegionKeyId {
+    type Err = InvalidId;
+    fn from_str(s: &str) -> Result<Self, InvalidId> {
+        if s.strip_prefix("mrk-").is_some_and(|hex| {
+            hex.len() == 32
+                && hex
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        }) {
+            Ok(MultiRegionKeyId(s.to_owned()))
+        } else {
+            invalid("multi-Region key id", s, Self::CONSTRAINT)
+        }
+    }
+}
 
 impl FromStr for OrgId {
     type Err = InvalidId;
@@ -122,7 +187,10 @@ impl FromStr for OrgId {
             invalid(
                 "organization id",
                 s,
-                format!("must match {ORG_ID_PATTERN} (\"o-\" then 10 to 32 lowercase letters or digits)"),
+                format!(
+                    "must match {} (\"o-\" then 10 to 32 lowercase letters or digits)",
+                    Self::PATTERN
+                ),
             )
         }
     }
@@ -226,14 +294,11 @@ impl FromStr for BucketName {
     }
 }
 
-/// A CloudFormation `AllowedPattern` for bucket names; the full rules are
-/// checked by [`BucketName`], this only stops the worst at deploy time.
-pub const BUCKET_NAME_PATTERN: &str = "^$|^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$";
-
-pub const KMS_KEY_ARN_PATTERN: &str =
-    "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$";
-
 impl KmsKeyArn {
+    /// The ARN of a multi-Region key (`key/mrk-…`), primary or replica.
+    pub const MULTI_REGION_PATTERN: &'static str =
+        "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/mrk-[0-9a-f]{32}$";
+
     /// The Region part of the ARN.
     pub fn region(&self) -> &str {
         self.0.split(':').nth(3).unwrap_or_default()
@@ -251,13 +316,7 @@ fn is_key_id(id: &str) -> bool {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit() && !c.is_ascii_uppercase(),
         });
-    let multi_region = id.strip_prefix("mrk-").is_some_and(|hex| {
-        hex.len() == 32
-            && hex
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    });
-    uuid || multi_region
+    uuid || id.parse::<MultiRegionKeyId>().is_ok()
 }
 
 impl FromStr for KmsKeyArn {

@@ -1,5 +1,10 @@
 //! smlog: organisation-wide AWS Session Manager logging, synthesized as
 //! CloudFormation and checked with cfn-guard before anything is written.
+//!
+//! Data flows one way: `config` (file and flags → checked `Settings`) →
+//! `stacks` (settings → `cfn` templates) → `gate` (size limits, cfn-guard) →
+//! `emit` (YAML/JSON, atomic writes). The verbs `synth`, `validate`,
+//! `explain` and `verify` drive that flow; `cli` only parses the command line.
 
 pub mod cfn;
 pub mod cli;
@@ -7,9 +12,8 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod explain;
-pub mod guard;
+pub mod gate;
 pub mod ids;
-pub mod limits;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

@@ -1,13 +1,46 @@
-//! The synthesis pipeline: settings → templates → guard check → rendered artefacts.
-//! Nothing leaves this module unless every template passed the rules.
+//! `smlog synth`, the pipeline: settings → templates (built once) → the gate
+//! (size limits, cfn-guard rules) → rendered artefacts (rendered once).
+//! Nothing leaves this module unless every template it depends on passed,
+//! the member inside the rollout included.
 
 use crate::cfn::Template;
 use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
-use crate::guard::{self, Document};
-use crate::limits;
-use crate::stacks::{central, rollout, Target};
+use crate::gate::{self, limits};
+use crate::stacks::{central, member, rollout};
+
+/// What `synth` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Central,
+    Member,
+    Rollout,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Central, Target::Member, Target::Rollout];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Central => "central",
+            Target::Member => "member",
+            Target::Rollout => "rollout",
+        }
+    }
+
+    /// Where the artefact lives in the repository layout (`synth all --out-dir`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Target::Central => "templates/central.yaml",
+            Target::Member => "stacksets/member.yaml",
+            Target::Rollout => "stacksets/rollout.yaml",
+        }
+    }
+}
+
+pub const CREATE_STACK_SET_INPUT: &str = "stacksets/create-stack-set.json";
+pub const CREATE_STACK_INSTANCES_INPUT: &str = "stacksets/create-stack-instances.json";
 
 /// One file smlog produces, at its place in the repository layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,21 +49,52 @@ pub struct Artefact {
     pub text: String,
 }
 
-/// Builds one template and checks it against AWS's policy size limits, with
-/// context naming it when that fails.
-pub fn template(settings: &Settings, target: Target) -> Result<Template> {
-    let context = || format!("while building the {} template", target.name());
-    let template = target.build(settings).map_err(|e| e.context(context()))?;
-    let exceeded = limits::check(&template);
+/// The templates a configuration makes, built and not yet checked.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    pub central: Template,
+    pub member: Template,
+}
+
+pub fn build(settings: &Settings) -> Result<Templates> {
+    let context = |target: Target| format!("while building the {} template", target.name());
+    Ok(Templates {
+        central: central::build(settings).map_err(|e| e.context(context(Target::Central)))?,
+        member: member::build(settings).map_err(|e| e.context(context(Target::Member)))?,
+    })
+}
+
+/// The member rendered as the StackSet carries it, and the rollout around it.
+pub struct Rollout {
+    pub member_body: String,
+    pub template: Template,
+}
+
+/// Renders the member once and builds the rollout that carries it inline.
+pub fn rollout(settings: &Settings, member: &Template) -> Result<Rollout> {
+    let member_body = emit::to_yaml(member)?;
+    limits::inline_template_body(&member_body)
+        .map_err(|message| Error::Config(message).context("while building the rollout template"))?;
+    let template = rollout::build(settings, member, &member_body)
+        .map_err(|e| e.context("while building the rollout template"))?;
+    Ok(Rollout {
+        member_body,
+        template,
+    })
+}
+
+/// Checks a template against AWS's policy size limits, naming it when that fails.
+fn within_limits(settings: &Settings, name: &str, template: &Template) -> Result<()> {
+    let exceeded = limits::check(template);
     if exceeded.is_empty() {
-        return Ok(template);
+        return Ok(());
     }
     let mut message = exceeded
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ");
-    let listed = settings.principals.accounts.len();
+    let listed = settings.scope.accounts.len();
     if listed > 0 {
         message.push_str(&format!(
             ". With this configuration at most {} accounts fit in `accounts` (it lists {listed}); \
@@ -38,7 +102,7 @@ pub fn template(settings: &Settings, target: Target) -> Result<Template> {
             account_capacity(settings)
         ));
     }
-    Err(Error::Config(message).context(context()))
+    Err(Error::Config(message).context(format!("while building the {name} template")))
 }
 
 /// How many explicit accounts fit before the first policy outgrows its limit.
@@ -47,14 +111,16 @@ pub fn template(settings: &Settings, target: Target) -> Result<Template> {
 pub fn account_capacity(settings: &Settings) -> usize {
     let sizes_with = |count: usize| {
         let mut probe = settings.clone();
-        probe.principals.accounts = (0..count)
+        probe.scope.accounts = (0..count)
             .map(|i| {
                 format!("{:012}", 100_000_000_000u64 + i as u64)
                     .parse()
                     .expect("12 digits")
             })
             .collect();
-        limits::measure(&central::build(&probe))
+        central::build(&probe)
+            .map(|template| limits::measure(&template))
+            .unwrap_or_default()
     };
     let (one, two) = (sizes_with(1), sizes_with(2));
     one.iter()
@@ -68,83 +134,103 @@ pub fn account_capacity(settings: &Settings) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Fails with every violation when any template breaks the built-in rules.
-/// cfn-guard reads the templates as compact JSON, its fastest input; the
-/// violations name the template and resource (JSON line numbers would mislead).
-pub fn enforce_rules(templates: &[(&str, &Template)]) -> Result<()> {
-    let documents = templates
-        .iter()
-        .map(|(name, template)| {
-            Ok(Document {
-                name: (*name).to_owned(),
-                content: serde_json::to_string(template)
-                    .map_err(|e| Error::Internal(format!("serialisation failed: {e}")))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut violations = guard::check(&documents, &guard::builtin_rules())?;
-    violations.iter_mut().for_each(|v| v.line = None);
-    if violations.is_empty() {
-        Ok(())
+/// The artefacts for `targets` (and, with `with_cli_inputs`, the StackSet CLI
+/// inputs), each template checked once and rendered once. The member is
+/// checked whenever the rollout is made, since the rollout carries it.
+pub fn artefacts(
+    settings: &Settings,
+    templates: &Templates,
+    targets: &[Target],
+    format: Format,
+    with_cli_inputs: bool,
+) -> Result<Vec<Artefact>> {
+    let wants = |target| targets.contains(&target);
+    let needs_member = wants(Target::Member) || wants(Target::Rollout) || with_cli_inputs;
+    let rollout = if wants(Target::Rollout) || with_cli_inputs {
+        Some(rollout(settings, &templates.member)?)
     } else {
-        Err(Error::Violations(violations))
+        None
+    };
+
+    let mut checked: Vec<(&str, &Template)> = Vec::new();
+    if wants(Target::Central) {
+        checked.push((Target::Central.path(), &templates.central));
     }
+    if needs_member {
+        checked.push((Target::Member.path(), &templates.member));
+    }
+    if let Some(rollout) = rollout.as_ref().filter(|_| wants(Target::Rollout)) {
+        checked.push((Target::Rollout.path(), &rollout.template));
+    }
+    for (name, template) in &checked {
+        within_limits(settings, name, template)?;
+    }
+    gate::enforce_rules(&checked)?;
+
+    let mut artefacts = Vec::new();
+    for target in targets {
+        let text = match (target, format, &rollout) {
+            (Target::Central, _, _) => emit::render(&templates.central, format)?,
+            (Target::Member, Format::Yaml, Some(rollout)) => rollout.member_body.clone(),
+            (Target::Member, _, _) => emit::render(&templates.member, format)?,
+            (Target::Rollout, _, Some(rollout)) => emit::render(&rollout.template, format)?,
+            (Target::Rollout, _, None) => unreachable!("the rollout is built when wanted"),
+        };
+        artefacts.push(Artefact {
+            path: target.path().to_owned(),
+            text,
+        });
+    }
+    if let (true, Some(rollout)) = (with_cli_inputs, &rollout) {
+        artefacts.push(Artefact {
+            path: CREATE_STACK_SET_INPUT.to_owned(),
+            text: emit::to_json(&rollout::create_stack_set_input(
+                settings,
+                &rollout.member_body,
+            ))?,
+        });
+        artefacts.push(Artefact {
+            path: CREATE_STACK_INSTANCES_INPUT.to_owned(),
+            text: emit::to_json(&rollout::create_stack_instances_input(settings))?,
+        });
+    }
+    Ok(artefacts)
 }
 
 /// One template, checked and rendered.
 pub fn one(settings: &Settings, target: Target, format: Format) -> Result<String> {
-    let template = template(settings, target)?;
-    enforce_rules(&[(target.path(), &template)])?;
-    emit::render(&template, format)
+    let templates = build(settings)?;
+    let mut artefacts = artefacts(settings, &templates, &[target], format, false)?;
+    Ok(artefacts.remove(0).text)
 }
 
 /// Every artefact: the three templates (checked) and the StackSet CLI inputs.
 pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
-    let templates = Target::ALL
-        .into_iter()
-        .map(|target| Ok((target.path(), template(settings, target)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let named: Vec<(&str, &Template)> = templates.iter().map(|(path, t)| (*path, t)).collect();
-    enforce_rules(&named)?;
-    let mut artefacts = Vec::new();
-    for (path, template) in &templates {
-        artefacts.push(Artefact {
-            path: (*path).to_owned(),
-            text: emit::to_yaml(template)?,
-        });
-    }
-    artefacts.push(Artefact {
-        path: "stacksets/create-stack-set.json".to_owned(),
-        text: emit::to_json(&rollout::create_stack_set_input(settings)?)?,
-    });
-    artefacts.push(Artefact {
-        path: "stacksets/create-stack-instances.json".to_owned(),
-        text: emit::to_json(&rollout::create_stack_instances_input(settings))?,
-    });
-    Ok(artefacts)
+    artefacts(
+        settings,
+        &build(settings)?,
+        &Target::ALL,
+        Format::Yaml,
+        true,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cfn::Properties;
 
     #[test]
-    fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
-        let settings = Settings::default();
-        let mut central_template = template(&settings, Target::Central).unwrap();
-        for resource in central_template.resources.values_mut() {
-            if let Properties::KmsKey(key) = &mut resource.properties {
-                key.enable_key_rotation = false;
-            }
-        }
-        let error = enforce_rules(&[("templates/central.yaml", &central_template)]).unwrap_err();
-        assert_eq!(error.exit_code(), crate::error::exit::VIOLATIONS);
-        let message = error.to_string();
-        assert!(
-            message.contains("templates/central.yaml: rule kms_key_rotation_enabled on BucketKey: Violation: EnableKeyRotation must be true"),
-            "{message}"
-        );
-        assert!(message.contains("on SessionKey"), "{message}");
+    fn the_largest_valid_configuration_fits_inline() {
+        let mut raw = crate::config::RawConfig::default();
+        let longest = "x".repeat(crate::config::MAX_SHELL_PROFILE_CHARS);
+        raw.session = Some(crate::config::RawSession {
+            linux_shell_profile: Some(longest.clone()),
+            windows_shell_profile: Some(longest),
+            ..Default::default()
+        });
+        let settings = raw.resolve().unwrap();
+        let templates = build(&settings).unwrap();
+        let rollout = rollout(&settings, &templates.member).unwrap();
+        assert!(rollout.member_body.len() < limits::TEMPLATE_BODY_BYTES);
     }
 }

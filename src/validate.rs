@@ -3,8 +3,8 @@
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::guard::{self, Document, RuleFile, Violation};
-use crate::stacks::Target;
+use crate::gate::guard::{self, Document, RuleFile, Violation};
+use crate::synth::Target;
 use crate::{emit, synth};
 use std::path::{Path, PathBuf};
 
@@ -30,8 +30,8 @@ pub fn read_template(path: &Path) -> Result<Document> {
     };
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let content = String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".to_owned()))?;
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(&content).map_err(|e| unreadable(format!("not YAML or JSON: {e}")))?;
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(&content)
+        .map_err(|e| unreadable(format!("not YAML or JSON: {e}")))?;
     if value
         .get("Resources")
         .and_then(|r| r.as_mapping())
@@ -76,15 +76,17 @@ pub fn read_rules_dir(dir: &Path) -> Result<Vec<RuleFile>> {
 /// Documents to check: the named files, or every template synthesized from the settings.
 pub fn documents(files: &[PathBuf], settings: &Settings) -> Result<Vec<Document>> {
     if files.is_empty() {
-        return Target::ALL
-            .into_iter()
-            .map(|target| {
-                Ok(Document {
-                    name: target.path().to_owned(),
-                    content: emit::to_yaml(&synth::template(settings, target)?)?,
-                })
-            })
-            .collect();
+        let templates = synth::build(settings)?;
+        let rollout = synth::rollout(settings, &templates.member)?;
+        let document = |target: Target, content: String| Document {
+            name: target.path().to_owned(),
+            content,
+        };
+        return Ok(vec![
+            document(Target::Central, emit::to_yaml(&templates.central)?),
+            document(Target::Member, rollout.member_body),
+            document(Target::Rollout, emit::to_yaml(&rollout.template)?),
+        ]);
     }
     files.iter().map(|path| read_template(path)).collect()
 }

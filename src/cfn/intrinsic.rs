@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn intrinsics_become_one_entry_maps_in_yaml_too() {
-        let text = serde_yaml::to_string(&Intrinsic::get_att("Key", "Arn")).unwrap();
+        let text = serde_yaml_ng::to_string(&Intrinsic::get_att("Key", "Arn")).unwrap();
         assert_eq!(text, "Fn::GetAtt:\n- Key\n- Arn\n", "no YAML tags");
     }
 }

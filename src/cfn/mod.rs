@@ -7,15 +7,18 @@ pub mod intrinsic;
 pub mod kms;
 pub mod lambda;
 pub mod policy;
+pub mod references;
 pub mod resources;
 pub mod s3;
 pub mod ssm;
 pub mod stackset;
+pub mod sub;
 pub mod template;
 pub mod value;
 
 pub use intrinsic::{Expr, Intrinsic, Pseudo};
 pub use policy::{Effect, PolicyDocument, Principal, Statement};
+pub use references::DanglingReference;
 pub use resources::Properties;
 pub use template::{Output, Parameter, Resource, Template};
 pub use value::Value;

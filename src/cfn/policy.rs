@@ -115,11 +115,6 @@ impl Statement {
             .insert(key.to_owned(), value.into());
         self
     }
-
-    /// The value a condition key is tested against under an operator, if any.
-    pub fn condition_value(&self, operator: &str, key: &str) -> Option<&Expr> {
-        self.condition.get(operator).and_then(|keys| keys.get(key))
-    }
 }
 
 #[cfg(test)]
@@ -180,8 +175,8 @@ mod tests {
             "insertion order"
         );
         assert_eq!(
-            document.statement[2].condition_value("StringEquals", "aws:PrincipalOrgID"),
-            Some(&Intrinsic::reference("Org").into())
+            value["Statement"][2]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+            json!({"Ref": "Org"})
         );
     }
 }

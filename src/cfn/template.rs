@@ -2,6 +2,7 @@
 //! parameters, outputs and the resource envelope.
 
 use super::intrinsic::Intrinsic;
+use super::references::{self, DanglingReference};
 use super::resources::Properties;
 use super::value::Value;
 use indexmap::IndexMap;
@@ -16,16 +17,14 @@ pub const FORMAT_VERSION: &str = "2010-09-09";
 pub struct Template {
     #[serde(rename = "AWSTemplateFormatVersion")]
     format_version: &'static str,
-    pub description: String,
+    description: String,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub metadata: IndexMap<String, serde_json::Value>,
+    parameters: IndexMap<String, Parameter>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub parameters: IndexMap<String, Parameter>,
+    conditions: IndexMap<String, Intrinsic>,
+    resources: IndexMap<String, Resource>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub conditions: IndexMap<String, Intrinsic>,
-    pub resources: IndexMap<String, Resource>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub outputs: IndexMap<String, Output>,
+    outputs: IndexMap<String, Output>,
 }
 
 impl Template {
@@ -33,7 +32,6 @@ impl Template {
         Template {
             format_version: FORMAT_VERSION,
             description: description.into(),
-            metadata: IndexMap::new(),
             parameters: IndexMap::new(),
             conditions: IndexMap::new(),
             resources: IndexMap::new(),
@@ -63,14 +61,20 @@ impl Template {
         Self::insert_unique(&mut self.outputs, "output", id, output);
     }
 
-    /// The resources of one property type, with their logical ids.
-    pub fn resources_of<'a, T: 'a>(
-        &'a self,
-        pick: impl Fn(&'a Properties) -> Option<&'a T> + 'a,
-    ) -> impl Iterator<Item = (&'a str, &'a T)> + 'a {
-        self.resources
-            .iter()
-            .filter_map(move |(id, resource)| pick(&resource.properties).map(|p| (id.as_str(), p)))
+    pub fn parameters(&self) -> impl Iterator<Item = (&str, &Parameter)> {
+        self.parameters.iter().map(|(id, p)| (id.as_str(), p))
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &Resource)> {
+        self.resources.iter().map(|(id, r)| (id.as_str(), r))
+    }
+
+    /// Checks that every reference resolves; a template that fails this is a
+    /// bug in whatever built it, so stack builders end with it.
+    pub fn verified(self) -> Result<Self, DanglingReference> {
+        let json = serde_json::to_value(&self).expect("templates serialise to JSON");
+        references::check(&json)?;
+        Ok(self)
     }
 }
 
@@ -167,6 +171,12 @@ impl Output {
         }
     }
 
+    /// The output exists only where the condition holds.
+    pub fn when(mut self, condition: &str) -> Self {
+        self.condition = Some(condition.to_owned());
+        self
+    }
+
     /// Exports the output as `<stack name>-<suffix>`.
     pub fn exported_as(mut self, suffix: &str) -> Self {
         self.export = Some(Export {
@@ -234,11 +244,6 @@ impl Resource {
     pub fn depends_on(mut self, logical_id: &str) -> Self {
         self.depends_on.insert(logical_id.to_owned());
         self
-    }
-
-    pub fn is_retained(&self) -> bool {
-        self.deletion_policy == Some(DeletionPolicy::Retain)
-            && self.update_replace_policy == Some(DeletionPolicy::Retain)
     }
 }
 
@@ -353,8 +358,6 @@ mod tests {
             ]
         );
         assert_eq!(value["DependsOn"], json!(["Alpha", "Zeta"]));
-        assert!(resource.is_retained());
-        assert!(!Resource::new(alias()).deleted().is_retained());
     }
 
     #[test]

@@ -158,7 +158,7 @@ mod tests {
 
     fn round_trip(value: &Value) {
         let text = to_string(value);
-        let back: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+        let back: Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
         assert_eq!(&back, value, "\n{text}");
     }
 

@@ -47,16 +47,16 @@ fn graph(
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     let mut arn_to_node = Vec::new();
-    for (id, resource) in &central.resources {
+    for (id, resource) in central.resources() {
         match &resource.properties {
             Properties::S3Bucket(bucket) => {
                 nodes.push(Node {
-                    id: id.clone(),
+                    id: id.to_owned(),
                     label: format!("{id} (S3, SSE-KMS, versioned)"),
                     group: "central",
                 });
                 if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
-                    arn_to_node.push((arn.clone(), id.clone()));
+                    arn_to_node.push((arn.clone(), id.to_owned()));
                 }
                 let key = bucket
                     .bucket_encryption
@@ -70,7 +70,7 @@ fn graph(
                 if let Some(Value::Fn(intrinsic)) = key {
                     if let crate::cfn::Intrinsic::GetAtt { logical_name, .. } = intrinsic.as_ref() {
                         edges.push(Edge {
-                            from: id.clone(),
+                            from: id.to_owned(),
                             to: logical_name.clone(),
                             label: "default encryption".to_owned(),
                         });
@@ -79,21 +79,21 @@ fn graph(
             }
             Properties::KmsKey(_) => {
                 nodes.push(Node {
-                    id: id.clone(),
+                    id: id.to_owned(),
                     label: format!("{id} (KMS, rotated)"),
                     group: "central",
                 });
                 if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
-                    arn_to_node.push((arn.clone(), id.clone()));
+                    arn_to_node.push((arn.clone(), id.to_owned()));
                 }
             }
             _ => {}
         }
     }
-    for (id, resource) in &rollout.resources {
+    for (id, resource) in rollout.resources() {
         if let Properties::StackSet(stack_set) = &resource.properties {
             nodes.push(Node {
-                id: id.clone(),
+                id: id.to_owned(),
                 label: format!(
                     "StackSet {} ({})",
                     stack_set.stack_set_name, stack_set.permission_model
@@ -101,7 +101,7 @@ fn graph(
                 group: "management",
             });
             edges.push(Edge {
-                from: id.clone(),
+                from: id.to_owned(),
                 to: "MemberStack".to_owned(),
                 label: "deploys, auto-deployment on".to_owned(),
             });
@@ -117,21 +117,21 @@ fn graph(
         label: "SSM Agent (instance profile or DHMC role)".to_owned(),
         group: "member",
     });
-    for (id, resource) in &member.resources {
+    for (id, resource) in member.resources() {
         match &resource.properties {
             Properties::IamManagedPolicy(policy) => {
                 nodes.push(Node {
-                    id: id.clone(),
+                    id: id.to_owned(),
                     label: format!("{id} (IAM)"),
                     group: "member",
                 });
                 edges.push(Edge {
                     from: "MemberStack".to_owned(),
-                    to: id.clone(),
+                    to: id.to_owned(),
                     label: "creates".to_owned(),
                 });
                 edges.push(Edge {
-                    from: id.clone(),
+                    from: id.to_owned(),
                     to: "Agent".to_owned(),
                     label: "attached to".to_owned(),
                 });
@@ -159,20 +159,20 @@ fn graph(
                 }
             }
             Properties::SsmDocument(_) | Properties::Custom(_)
-                if id == crate::stacks::member::PREFERENCES =>
+                if id == crate::stacks::ids::PREFERENCES =>
             {
                 nodes.push(Node {
-                    id: id.clone(),
+                    id: id.to_owned(),
                     label: format!("{} (preferences)", crate::stacks::PREFERENCES_DOCUMENT),
                     group: "member",
                 });
                 edges.push(Edge {
                     from: "MemberStack".to_owned(),
-                    to: id.clone(),
+                    to: id.to_owned(),
                     label: "writes".to_owned(),
                 });
                 edges.push(Edge {
-                    from: id.clone(),
+                    from: id.to_owned(),
                     to: "Agent".to_owned(),
                     label: "bucket, ACCOUNT/REGION prefix, session key".to_owned(),
                 });

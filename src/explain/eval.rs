@@ -2,6 +2,7 @@
 //! wildcard actions and resources, the condition keys smlog uses, intrinsics
 //! resolved against a fixed example deployment, and explicit deny first.
 
+use crate::cfn::sub::{self, Part};
 use crate::cfn::{Effect, Expr, Intrinsic, PolicyDocument, Principal, Statement, Value};
 use std::collections::BTreeMap;
 
@@ -26,20 +27,16 @@ impl Resolver {
 
     fn sub(&self, template: &str, variables: &BTreeMap<String, String>) -> Option<String> {
         let mut out = String::new();
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let end = after.find('}')?;
-            let name = &after[..end];
-            match name.strip_prefix('!') {
+        for part in sub::parts(template) {
+            match part {
+                Part::Text(text) => out.push_str(text),
                 // A policy variable, kept for the evaluator: ${aws:PrincipalAccount}.
-                Some(literal) => out.push_str(&format!("${{{literal}}}")),
-                None => out.push_str(variables.get(name).or_else(|| self.values.get(name))?),
+                Part::Escaped(literal) => out.push_str(&format!("${{{literal}}}")),
+                Part::Variable(name) => {
+                    out.push_str(variables.get(name).or_else(|| self.values.get(name))?)
+                }
             }
-            rest = &after[end + 1..];
         }
-        out.push_str(rest);
         Some(out)
     }
 

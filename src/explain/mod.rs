@@ -6,8 +6,11 @@ pub mod diagram;
 pub mod eval;
 
 use crate::cfn::{PolicyDocument, Properties, Statement, Template};
-use crate::config::{KeyMode, KeyPlacement, Settings};
-use crate::stacks::{central, member, wiring, PREFERENCES_DOCUMENT};
+use crate::config::{SessionKey, Settings};
+use crate::error::Result;
+use crate::stacks::ids::*;
+use crate::stacks::{central, wiring, PREFERENCES_DOCUMENT, SESSION_KEY_ALIAS_NAME};
+use crate::synth;
 use eval::{matches, Policy, Request, Resolver};
 use serde::Serialize;
 
@@ -96,9 +99,9 @@ struct Example {
 
 impl Example {
     fn new(settings: &Settings) -> Self {
-        let listed = &settings.principals.accounts;
+        let listed = &settings.scope.accounts;
         let admitted_by_org =
-            settings.principals.organization || !settings.principals.organization_paths.is_empty();
+            settings.scope.organization.is_some() || !settings.scope.paths.is_empty();
         let (member, other_member) = if admitted_by_org || listed.is_empty() {
             ("222222222222".to_owned(), "333333333333".to_owned())
         } else {
@@ -109,29 +112,29 @@ impl Example {
                     .map_or("333333333333".to_owned(), |a| a.to_string()),
             )
         };
-        let bucket = settings.bucket_name.as_ref().map_or(
+        let bucket = settings.bucket.name.as_ref().map_or(
             format!("session-manager-logs-{CENTRAL_ACCOUNT}-{REGION}"),
             |b| b.to_string(),
         );
         let key = |name: &str| format!("arn:aws:kms:{REGION}:{CENTRAL_ACCOUNT}:key/{name}");
-        let (bucket_key, session_key) = match (settings.key_mode, settings.session.key_placement) {
-            (KeyMode::Two, KeyPlacement::Central) if settings.multi_region_session_key() => {
-                (key("bucket-key"), key(EXAMPLE_MRK))
-            }
-            (KeyMode::Two, KeyPlacement::Central) => (key("bucket-key"), key("session-key")),
+        let (bucket_key, session_key) = match settings.session_key {
+            SessionKey::Central { multi_region: true } => (key("bucket-key"), key(EXAMPLE_MRK)),
+            SessionKey::Central {
+                multi_region: false,
+            } => (key("bucket-key"), key("session-key")),
             // The member's own key, in the member account.
-            (KeyMode::Two, KeyPlacement::PerAccount) => (
+            SessionKey::PerAccount => (
                 key("bucket-key"),
                 format!("arn:aws:kms:{REGION}:{member}:key/member-session-key"),
             ),
-            (KeyMode::One, _) => (key("logging-key"), key("logging-key")),
+            SessionKey::BucketKey => (key("logging-key"), key("logging-key")),
         };
         Example {
             member,
             other_member,
             org_path: settings
-                .principals
-                .organization_paths
+                .scope
+                .paths
                 .first()
                 .map(|p| p.as_str().trim_end_matches('*').to_owned() + "ou-member/"),
             bucket,
@@ -142,8 +145,8 @@ impl Example {
 
     fn org_id(&self, settings: &Settings) -> String {
         settings
-            .organization_id
-            .as_ref()
+            .scope
+            .organization_id()
             .map_or(EXAMPLE_ORG.to_owned(), |o| o.to_string())
     }
 
@@ -156,17 +159,18 @@ impl Example {
             .with(
                 wiring::BUCKET_NAME,
                 settings
-                    .bucket_name
+                    .bucket
+                    .name
                     .as_ref()
                     .map(|b| b.to_string())
                     .unwrap_or_default(),
             )
-            .with("LogBucket", self.bucket.clone())
-            .with("LogBucket.Arn", format!("arn:aws:s3:::{}", self.bucket))
-            .with("BucketKey.Arn", self.bucket_key.clone())
-            .with("SessionKey.Arn", self.session_key.clone())
-            .with("LoggingKey.Arn", self.session_key.clone())
-            .condition("GenerateBucketName", settings.bucket_name.is_none())
+            .with(LOG_BUCKET, self.bucket.clone())
+            .with(&arn_of(LOG_BUCKET), format!("arn:aws:s3:::{}", self.bucket))
+            .with(&arn_of(BUCKET_KEY), self.bucket_key.clone())
+            .with(&arn_of(SESSION_KEY), self.session_key.clone())
+            .with(&arn_of(LOGGING_KEY), self.session_key.clone())
+            .condition("GenerateBucketName", settings.bucket.name.is_none())
     }
 
     fn member_resolver(&self, account: &str) -> Resolver {
@@ -177,11 +181,8 @@ impl Example {
             .with(wiring::BUCKET_NAME, self.bucket.clone())
             .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
-            .with(crate::stacks::multi_region::SESSION_KEY_ID, EXAMPLE_MRK)
-            .with(
-                crate::stacks::multi_region::CENTRAL_ACCOUNT_ID,
-                CENTRAL_ACCOUNT,
-            )
+            .with(wiring::SESSION_KEY_ID, EXAMPLE_MRK)
+            .with(wiring::CENTRAL_ACCOUNT_ID, CENTRAL_ACCOUNT)
     }
 
     fn principals(&self) -> Vec<Principal> {
@@ -348,6 +349,11 @@ fn key_policy(properties: &Properties) -> Option<&PolicyDocument> {
     }
 }
 
+/// The resolver's name for a resource's ARN attribute.
+fn arn_of(logical_id: &str) -> String {
+    format!("{logical_id}.Arn")
+}
+
 /// The picked policies of a template, each with its logical id.
 fn policies_of<'a>(
     template: &'a Template,
@@ -356,13 +362,12 @@ fn policies_of<'a>(
     pick: Pick,
 ) -> Vec<(&'a str, Policy<'a>)> {
     template
-        .resources
-        .iter()
+        .resources()
         .filter_map(|(id, resource)| {
             let document = pick(&resource.properties)?;
             let label = format!("{label} {id}");
             Some((
-                id.as_str(),
+                id,
                 Policy {
                     label,
                     document,
@@ -397,12 +402,7 @@ pub fn matrix(
         key_policy,
     )
     .into_iter()
-    .filter_map(|(id, policy)| {
-        Some((
-            central_resolver.values.get(&format!("{id}.Arn"))?.clone(),
-            policy,
-        ))
-    })
+    .filter_map(|(id, policy)| Some((central_resolver.values.get(&arn_of(id))?.clone(), policy)))
     .chain(
         // A per-account session key lives in the member template.
         policies_of(
@@ -412,7 +412,7 @@ pub fn matrix(
             key_policy,
         )
         .into_iter()
-        .filter(|(id, _)| *id == crate::stacks::session_key::MEMBER_SESSION_KEY)
+        .filter(|(id, _)| *id == MEMBER_SESSION_KEY)
         .map(|(_, policy)| (example.session_key.clone(), policy)),
     )
     .collect();
@@ -501,7 +501,7 @@ fn decide(
             .via_s3
             .then(|| format!("arn:aws:s3:::{}", example.bucket)),
         resource_aliases: (target.resource == example.session_key)
-            .then(|| crate::stacks::SESSION_KEY_ALIAS.to_owned())
+            .then(|| SESSION_KEY_ALIAS_NAME.to_owned())
             .into_iter()
             .collect(),
     };
@@ -595,15 +595,6 @@ impl Matrix {
         row.cells.get(index)
     }
 
-    /// The cells of one principal's row, in column order.
-    pub fn cell_row(&self, principal: &str) -> Vec<Cell> {
-        self.rows
-            .iter()
-            .find(|r| r.principal == principal)
-            .map(|r| r.cells.clone())
-            .unwrap_or_default()
-    }
-
     pub fn to_markdown(&self) -> String {
         let mut out = String::from("# Who may do what\n\n");
         out.push_str(&format!(
@@ -632,25 +623,44 @@ impl Matrix {
     }
 }
 
+/// What `explain` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The access matrix as Markdown, with reasons.
+    Markdown,
+    /// The access matrix as JSON.
+    Json,
+    /// The setup as a Mermaid flowchart.
+    Mermaid,
+    /// The setup as a Graphviz graph.
+    Dot,
+}
+
+/// Runs `explain`: the matrix or the diagram for freshly synthesized templates.
+pub fn command(settings: &Settings, view: View) -> Result<String> {
+    match view {
+        View::Markdown => Ok(for_settings(settings)?.to_markdown()),
+        View::Json => crate::emit::to_json(&for_settings(settings)?),
+        View::Mermaid => diagram(settings, diagram::DiagramFormat::Mermaid),
+        View::Dot => diagram(settings, diagram::DiagramFormat::Dot),
+    }
+}
+
 /// The matrix for freshly synthesized templates.
-pub fn for_settings(settings: &Settings) -> Matrix {
-    matrix(
-        settings,
-        &central::build(settings),
-        &member::build(settings),
-    )
+pub fn for_settings(settings: &Settings) -> Result<Matrix> {
+    let templates = synth::build(settings)?;
+    Ok(matrix(settings, &templates.central, &templates.member))
 }
 
 /// The diagram for freshly synthesized templates.
-pub fn diagram(
-    settings: &Settings,
-    format: diagram::DiagramFormat,
-) -> crate::error::Result<String> {
+pub fn diagram(settings: &Settings, format: diagram::DiagramFormat) -> Result<String> {
     let example = Example::new(settings);
+    let templates = synth::build(settings)?;
+    let rollout = synth::rollout(settings, &templates.member)?;
     Ok(diagram::render(
-        &central::build(settings),
-        &member::build(settings),
-        &crate::stacks::rollout::build(settings)?,
+        &templates.central,
+        &templates.member,
+        &rollout.template,
         &example.central_resolver(settings),
         &example.member_resolver(&example.member),
         format,

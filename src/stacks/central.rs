@@ -1,8 +1,14 @@
-//! The central-account stack: KMS key(s), the log bucket and its organisation-scoped policy.
+//! The central-account stack: KMS key(s), the log bucket and its
+//! organisation-scoped policy. With a multi-Region session key it is deployed
+//! once per Region of the central account: the home Region holds the bucket,
+//! its key and the primary session key; every other Region a replica of the
+//! session key (same `mrk-` id).
 
-use super::SESSION_KEY_ALIAS;
-use super::{holding_data, root_administration, rotated_key, wiring};
-use crate::cfn::kms::{Alias, Key};
+use super::ids::*;
+use super::{
+    finish, holding_data, root_administration, rotated_key, wiring, SESSION_KEY_ALIAS_NAME,
+};
+use crate::cfn::kms::{Alias, Key, ReplicaKey};
 use crate::cfn::s3::{
     Bucket, BucketEncryption, BucketPolicy, DefaultRetention, LifecycleConfiguration,
     LifecycleRule, LoggingConfiguration, NoncurrentVersionExpiration, ObjectLockConfiguration,
@@ -10,114 +16,265 @@ use crate::cfn::s3::{
     VersioningConfiguration,
 };
 use crate::cfn::{
-    Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
+    Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Pseudo, Resource, Statement,
+    Template, Value,
 };
-use crate::config::{KeyMode, KeyPlacement, LockPeriod, RetentionSettings, Settings};
-use crate::ids::{BUCKET_NAME_PATTERN, ORG_ID_PATTERN};
+use crate::config::{LockPeriod, RetentionSettings, Scope, SessionKey, Settings};
+use crate::error::Result;
+use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
-const BUCKET_KEY: &str = "BucketKey";
-const SESSION_KEY: &str = "SessionKey";
-/// In key mode `one`, the single key that serves both purposes.
-const LOGGING_KEY: &str = "LoggingKey";
-pub const LOG_BUCKET: &str = "LogBucket";
-pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+pub const HOME_REGION: &str = "HomeRegion";
+pub const PRIMARY_SESSION_KEY_ARN: &str = "PrimarySessionKeyArn";
+const IS_HOME_REGION: &str = "IsHomeRegion";
+const IS_REPLICA_REGION: &str = "IsReplicaRegion";
 
-pub fn build(settings: &Settings) -> Template {
+/// Where the stack's resources go: everywhere (one Region), or, with a
+/// multi-Region session key, the bucket and keys in the home Region only.
+#[derive(Clone, Copy)]
+struct Placement {
+    multi_region: bool,
+}
+
+impl Placement {
+    fn home_only(self, resource: impl Into<Resource>) -> Resource {
+        let resource = resource.into();
+        if self.multi_region {
+            resource.when(IS_HOME_REGION)
+        } else {
+            resource
+        }
+    }
+
+    fn home_only_output(self, output: Output) -> Output {
+        if self.multi_region {
+            output.when(IS_HOME_REGION)
+        } else {
+            output
+        }
+    }
+}
+
+/// The session key's value in this Region: the primary at home, the replica elsewhere.
+fn home_or_replica(home: Intrinsic, replica: Intrinsic) -> Value<String> {
+    Intrinsic::if_(IS_HOME_REGION, home, replica).into()
+}
+
+pub fn build(settings: &Settings) -> Result<Template> {
     let mut template = Template::new(
         "smlog central stack: encrypted, organisation-scoped S3 bucket and KMS keys for Session Manager logs",
     );
-    parameters(&mut template, settings);
+    let placement = Placement {
+        multi_region: settings.session_key.is_multi_region(),
+    };
+    parameters(&mut template, settings, placement);
     template.condition(
         GENERATE_BUCKET_NAME,
         Intrinsic::equals(Intrinsic::reference(wiring::BUCKET_NAME), ""),
     );
+    if placement.multi_region {
+        template.condition(
+            IS_HOME_REGION,
+            Intrinsic::equals(
+                Intrinsic::pseudo(Pseudo::Region),
+                Intrinsic::reference(HOME_REGION),
+            ),
+        );
+        template.condition(
+            IS_REPLICA_REGION,
+            Intrinsic::negate(Intrinsic::Condition(IS_HOME_REGION.to_owned())),
+        );
+    }
 
-    let scopes = scopes(settings);
-    let (bucket_key, session_key) = match settings.key_mode {
-        KeyMode::Two => {
-            // With per-account session keys, each member stack makes its own.
-            let central_session_key = settings.session.key_placement == KeyPlacement::Central;
-            template.resource(BUCKET_KEY, holding_data(bucket_key(&scopes)));
-            if central_session_key {
-                template.resource(SESSION_KEY, holding_data(session_key(&scopes)));
-            }
-            template.resource(
-                "BucketKeyAlias",
-                alias("alias/session-manager-logs/bucket", BUCKET_KEY),
-            );
-            if central_session_key {
-                template.resource("SessionKeyAlias", alias(SESSION_KEY_ALIAS, SESSION_KEY));
-            }
-            (BUCKET_KEY, central_session_key.then_some(SESSION_KEY))
-        }
-        KeyMode::One => {
-            template.resource(LOGGING_KEY, holding_data(single_key(&scopes)));
-            template.resource(
-                "LoggingKeyAlias",
-                alias("alias/session-manager-logs", LOGGING_KEY),
-            );
-            (LOGGING_KEY, Some(LOGGING_KEY))
-        }
-    };
-
+    let admissions = admissions(&settings.scope);
+    let keys = keys(settings.session_key, &admissions, placement);
+    for (id, resource) in keys.resources {
+        template.resource(id, resource);
+    }
     template.resource(
         LOG_BUCKET,
-        holding_data(log_bucket(bucket_key, &settings.retention)),
+        placement.home_only(holding_data(log_bucket(
+            keys.bucket_key,
+            &settings.bucket.retention,
+        ))),
     );
-    template.resource(LOG_BUCKET_POLICY, bucket_policy(&scopes));
+    template.resource(
+        LOG_BUCKET_POLICY,
+        placement.home_only(bucket_policy(&admissions)),
+    );
+    if let Some(replica) = keys.replica {
+        template.resource(SESSION_KEY_REPLICA, replica);
+    }
+    outputs(&mut template, &keys.session_key, keys.bucket_key, placement);
+    finish(template, "central")
+}
 
+/// The keys of the central stack, in template order, and how to name them.
+struct CentralKeys {
+    resources: Vec<(&'static str, Resource)>,
+    /// In the other Regions of a multi-Region session key; placed after the bucket.
+    replica: Option<Resource>,
+    bucket_key: &'static str,
+    /// The session key's ARN in this Region, when the central stack has one.
+    session_key: Option<Value<String>>,
+}
+
+fn keys(session_key: SessionKey, admissions: &[Admission], placement: Placement) -> CentralKeys {
+    let alias_of = |name: &str, key: &str| alias(name, Value::reference(key));
+    match session_key {
+        SessionKey::BucketKey => CentralKeys {
+            resources: vec![
+                (LOGGING_KEY, holding_data(single_key(admissions))),
+                (
+                    LOGGING_KEY_ALIAS,
+                    alias_of("alias/session-manager-logs", LOGGING_KEY).into(),
+                ),
+            ],
+            replica: None,
+            bucket_key: LOGGING_KEY,
+            session_key: Some(Value::get_att(LOGGING_KEY, "Arn")),
+        },
+        // Each member stack makes its own session key.
+        SessionKey::PerAccount => CentralKeys {
+            resources: vec![
+                (BUCKET_KEY, holding_data(bucket_key(admissions))),
+                (
+                    BUCKET_KEY_ALIAS,
+                    alias_of(BUCKET_KEY_ALIAS_NAME, BUCKET_KEY).into(),
+                ),
+            ],
+            replica: None,
+            bucket_key: BUCKET_KEY,
+            session_key: None,
+        },
+        SessionKey::Central { multi_region } => {
+            let mut key = session_key_of(admissions);
+            key.multi_region = multi_region.then_some(true);
+            let replica = multi_region.then(|| {
+                holding_data(ReplicaKey {
+                    description: "smlog: replica of the multi-Region session key for this Region"
+                        .to_owned(),
+                    primary_key_arn: Value::reference(PRIMARY_SESSION_KEY_ARN),
+                    pending_window_in_days: Some(30),
+                    key_policy: key.key_policy.clone(),
+                })
+                .when(IS_REPLICA_REGION)
+            });
+            let (alias_target, arn) = if multi_region {
+                (
+                    home_or_replica(
+                        Intrinsic::reference(SESSION_KEY),
+                        Intrinsic::reference(SESSION_KEY_REPLICA),
+                    ),
+                    home_or_replica(
+                        Intrinsic::get_att(SESSION_KEY, "Arn"),
+                        Intrinsic::get_att(SESSION_KEY_REPLICA, "Arn"),
+                    ),
+                )
+            } else {
+                (
+                    Value::reference(SESSION_KEY),
+                    Value::get_att(SESSION_KEY, "Arn"),
+                )
+            };
+            CentralKeys {
+                resources: vec![
+                    (
+                        BUCKET_KEY,
+                        placement.home_only(holding_data(bucket_key(admissions))),
+                    ),
+                    (SESSION_KEY, placement.home_only(holding_data(key))),
+                    (
+                        BUCKET_KEY_ALIAS,
+                        placement.home_only(alias_of(BUCKET_KEY_ALIAS_NAME, BUCKET_KEY)),
+                    ),
+                    (
+                        SESSION_KEY_ALIAS,
+                        alias(SESSION_KEY_ALIAS_NAME, alias_target).into(),
+                    ),
+                ],
+                replica,
+                bucket_key: BUCKET_KEY,
+                session_key: Some(arn),
+            }
+        }
+    }
+}
+
+const BUCKET_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/bucket";
+
+fn outputs(
+    template: &mut Template,
+    session_key: &Option<Value<String>>,
+    bucket_key: &str,
+    placement: Placement,
+) {
     template.output(
         wiring::BUCKET_NAME,
-        Output::new(
-            "Name of the central Session Manager log bucket",
-            Value::reference(LOG_BUCKET),
-        )
-        .exported_as(wiring::BUCKET_NAME),
+        placement.home_only_output(
+            Output::new(
+                "Name of the central Session Manager log bucket",
+                Value::reference(LOG_BUCKET),
+            )
+            .exported_as(wiring::BUCKET_NAME),
+        ),
     );
     template.output(
         wiring::BUCKET_ARN,
-        Output::new(
-            "ARN of the central log bucket",
-            Value::get_att(LOG_BUCKET, "Arn"),
-        )
-        .exported_as(wiring::BUCKET_ARN),
+        placement.home_only_output(
+            Output::new(
+                "ARN of the central log bucket",
+                Value::get_att(LOG_BUCKET, "Arn"),
+            )
+            .exported_as(wiring::BUCKET_ARN),
+        ),
     );
     template.output(
         wiring::BUCKET_KEY_ARN,
-        Output::new(
-            "ARN of the KMS key that encrypts the bucket",
-            Value::get_att(bucket_key, "Arn"),
-        )
-        .exported_as(wiring::BUCKET_KEY_ARN),
+        placement.home_only_output(
+            Output::new(
+                "ARN of the KMS key that encrypts the bucket",
+                Value::get_att(bucket_key, "Arn"),
+            )
+            .exported_as(wiring::BUCKET_KEY_ARN),
+        ),
     );
-    if let Some(session_key) = session_key {
+    if let Some(arn) = session_key {
         template.output(
             wiring::SESSION_KEY_ARN,
-            Output::new(
-                "ARN of the KMS key that encrypts session data",
-                Value::get_att(session_key, "Arn"),
-            )
-            .exported_as(wiring::SESSION_KEY_ARN),
+            Output::new("ARN of the KMS key that encrypts session data", arn.clone())
+                .exported_as(wiring::SESSION_KEY_ARN),
         );
     }
-    if settings.multi_region_session_key() {
-        super::multi_region::extend_central(&mut template, settings);
+    if placement.multi_region {
+        template.output(
+            wiring::SESSION_KEY_ID,
+            Output::new(
+                "Id (mrk-…) of the multi-Region session key, the same in every Region",
+                // Ref of a key (and of a replica) is its id.
+                home_or_replica(
+                    Intrinsic::reference(SESSION_KEY),
+                    Intrinsic::reference(SESSION_KEY_REPLICA),
+                ),
+            )
+            .exported_as(wiring::SESSION_KEY_ID),
+        );
+        template.output(
+            wiring::CENTRAL_ACCOUNT_ID,
+            Output::new("The central account", Value::pseudo(Pseudo::AccountId))
+                .exported_as(wiring::CENTRAL_ACCOUNT_ID),
+        );
     }
-    template
 }
 
-fn parameters(template: &mut Template, settings: &Settings) {
-    if settings.principals.organization {
+fn parameters(template: &mut Template, settings: &Settings, placement: Placement) {
+    if let Some(organization) = &settings.scope.organization {
         template.parameter(
             ORGANIZATION_ID,
             Parameter::string("AWS Organizations id whose principals may write session logs")
-                .default_opt(settings.organization_id.as_ref().map(|id| id.to_string()))
-                .pattern(
-                    ORG_ID_PATTERN,
-                    "an organization id: o- then 10 to 32 lowercase letters or digits",
-                ),
+                .default_opt(organization.id.as_ref().map(|id| id.to_string()))
+                .pattern(OrgId::PATTERN, OrgId::CONSTRAINT),
         );
     }
     template.parameter(
@@ -125,12 +282,40 @@ fn parameters(template: &mut Template, settings: &Settings) {
         Parameter::string(
             "Name of the log bucket; empty for session-manager-logs-<account id>-<Region>",
         )
-        .default_value(settings.bucket_name.as_ref().map(|b| b.to_string()).unwrap_or_default())
+        .default_value(
+            settings
+                .bucket
+                .name
+                .as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+        )
         .pattern(
-            BUCKET_NAME_PATTERN,
-            "empty, or 3 to 63 lowercase letters, digits and hyphens, beginning and ending with a letter or digit",
+            &format!("^$|{}", BucketName::PATTERN),
+            &format!("empty, or {}", BucketName::CONSTRAINT),
         ),
     );
+    if placement.multi_region {
+        template.parameter(
+            HOME_REGION,
+            Parameter::string(
+                "The Region that holds the bucket, its key and the primary session key",
+            )
+            .default_value(settings.home_region.to_string())
+            .pattern(Region::PATTERN, Region::CONSTRAINT),
+        );
+        template.parameter(
+            PRIMARY_SESSION_KEY_ARN,
+            Parameter::string(
+                "In every other Region: the home stack's output SessionKeyArn; none in the home Region",
+            )
+            .default_value("none")
+            .pattern(
+                &format!("^none$|{}", KmsKeyArn::MULTI_REGION_PATTERN),
+                "none, or the ARN of the multi-Region primary key (key/mrk-…)",
+            ),
+        );
+    }
 }
 
 /// The bucket name, generated or given.
@@ -145,14 +330,14 @@ fn bucket_name() -> Value<String> {
 
 /// One way of naming who may deliver logs and use the keys: a name for the
 /// statement ids and the condition that admits them.
-struct Scope {
+struct Admission {
     name: &'static str,
     operator: &'static str,
     key: &'static str,
     value: Expr,
 }
 
-impl Scope {
+impl Admission {
     fn admit(&self, statement: Statement) -> Statement {
         statement.condition(self.operator, self.key, self.value.clone())
     }
@@ -160,45 +345,38 @@ impl Scope {
 
 /// The organisation, parts of it, and listed accounts, as configured. Each
 /// gets statements of its own: conditions inside one statement all must hold.
-fn scopes(settings: &Settings) -> Vec<Scope> {
-    let principals = &settings.principals;
+fn admissions(scope: &Scope) -> Vec<Admission> {
     let list = |items: Vec<&str>| Expr::List(items.into_iter().map(Expr::from).collect());
-    let mut scopes = Vec::new();
-    if principals.organization {
-        scopes.push(Scope {
+    let mut admissions = Vec::new();
+    if scope.organization.is_some() {
+        admissions.push(Admission {
             name: "Organization",
             operator: "StringEquals",
             key: "aws:PrincipalOrgID",
             value: Intrinsic::reference(ORGANIZATION_ID).into(),
         });
     }
-    if !principals.organization_paths.is_empty() {
-        scopes.push(Scope {
+    if !scope.paths.is_empty() {
+        admissions.push(Admission {
             name: "OrganizationPaths",
             operator: "ForAnyValue:StringLike",
             key: "aws:PrincipalOrgPaths",
-            value: list(
-                principals
-                    .organization_paths
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect(),
-            ),
+            value: list(scope.paths.iter().map(|p| p.as_str()).collect()),
         });
     }
-    if !principals.accounts.is_empty() {
-        scopes.push(Scope {
+    if !scope.accounts.is_empty() {
+        admissions.push(Admission {
             name: "Accounts",
             operator: "StringEquals",
             key: "aws:PrincipalAccount",
-            value: list(principals.accounts.iter().map(|a| a.as_str()).collect()),
+            value: list(scope.accounts.iter().map(|a| a.as_str()).collect()),
         });
     }
-    scopes
+    admissions
 }
 
 /// Admitted principals may use the key only through S3, for this bucket.
-fn use_through_s3(scope: &Scope) -> Statement {
+fn use_through_s3(scope: &Admission) -> Statement {
     scope
         .admit(
             Statement::allow(&format!("Allow{}UseThroughS3", scope.name))
@@ -224,7 +402,7 @@ fn use_through_s3(scope: &Scope) -> Statement {
 }
 
 /// Admitted principals encrypt and decrypt session data with the key directly.
-fn session_encryption(scope: &Scope) -> Statement {
+fn session_encryption(scope: &Admission) -> Statement {
     scope.admit(
         Statement::allow(&format!("Allow{}SessionEncryption", scope.name))
             .principal(Principal::Anyone)
@@ -233,39 +411,39 @@ fn session_encryption(scope: &Scope) -> Statement {
     )
 }
 
-fn key_statements(scopes: &[Scope], grant: fn(&Scope) -> Statement) -> Vec<Statement> {
+fn key_statements(admissions: &[Admission], grant: fn(&Admission) -> Statement) -> Vec<Statement> {
     std::iter::once(root_administration())
-        .chain(scopes.iter().map(grant))
+        .chain(admissions.iter().map(grant))
         .collect()
 }
 
-fn bucket_key(scopes: &[Scope]) -> Key {
+fn bucket_key(admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
-        key_statements(scopes, use_through_s3),
+        key_statements(admissions, use_through_s3),
     )
 }
 
-fn session_key(scopes: &[Scope]) -> Key {
+fn session_key_of(admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager session data between client and node",
-        key_statements(scopes, session_encryption),
+        key_statements(admissions, session_encryption),
     )
 }
 
 /// Key mode `one`: one key encrypts the bucket and the sessions. Session
 /// encryption needs direct use, so `kms:ViaService` cannot narrow it.
-fn single_key(scopes: &[Scope]) -> Key {
+fn single_key(admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        key_statements(scopes, session_encryption),
+        key_statements(admissions, session_encryption),
     )
 }
 
-fn alias(name: &str, key: &str) -> Alias {
+fn alias(name: &str, target: Value<String>) -> Alias {
     Alias {
         alias_name: name.into(),
-        target_key_id: Value::reference(key),
+        target_key_id: target,
     }
 }
 
@@ -330,14 +508,14 @@ fn log_bucket(key: &str, retention: &RetentionSettings) -> Bucket {
 /// write below their own account id. One statement per scope carries both
 /// grants (object actions never match the bucket ARN, nor bucket actions the
 /// object ARNs), so an account list appears once and about 1,300 accounts fit.
-fn bucket_policy(scopes: &[Scope]) -> BucketPolicy {
+fn bucket_policy(admissions: &[Admission]) -> BucketPolicy {
     let bucket_arn = || Value::get_att(LOG_BUCKET, "Arn");
     let mut statements = vec![Statement::deny("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions(&["s3:*"])
         .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
         .condition("Bool", "aws:SecureTransport", false)];
-    for scope in scopes {
+    for scope in admissions {
         statements.push(
             scope.admit(
                 Statement::allow(&format!("Allow{}LogDelivery", scope.name))

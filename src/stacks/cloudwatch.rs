@@ -2,14 +2,12 @@
 //! retained log group per account and Region, and the agent permissions it
 //! needs (`logs:DescribeLogGroups` included: without it sessions hang).
 
+use super::ids::{LOGS_KEY, LOG_GROUP};
 use super::{holding_data, root_administration, rotated_key};
 use crate::cfn::kms::Key;
 use crate::cfn::lambda::LogGroup;
 use crate::cfn::{Expr, Principal, Statement, Template, Value};
 use crate::config::CloudWatchSettings;
-
-pub const LOG_GROUP: &str = "SessionLogGroup";
-pub const LOGS_KEY: &str = "SessionLogsKey";
 
 fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> Value<String> {
     Value::sub(format!(

@@ -1,9 +1,10 @@
 //! The member stack, deployed by a StackSet to every account and Region: the
 //! agent's IAM policy and the Session Manager preferences.
 
+use super::ids::{AGENT_POLICY, PREFERENCES};
 use super::preferences::{self, SessionDocument};
 use super::{cloudwatch, operators, session_key};
-use super::{holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
+use super::{finish, holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use crate::cfn::custom::CustomResource;
 use crate::cfn::iam::{InlinePolicy, ManagedPolicy, Role};
 use crate::cfn::lambda::{Code, Function, LogGroup};
@@ -12,7 +13,8 @@ use crate::cfn::{
     Expr, Intrinsic, Parameter, PolicyDocument, Principal, Pseudo, Statement, Template, Value,
 };
 use crate::config::{PreferencesMode, Settings};
-use crate::ids::{BUCKET_NAME_PATTERN, KMS_KEY_ARN_PATTERN};
+use crate::error::Result;
+use crate::ids::{BucketName, KmsKeyArn, Region};
 
 pub const AGENT_ROLE_NAMES: &str = "AgentRoleNames";
 pub const ATTACH_DHMC_ROLE: &str = "AttachToDefaultHostManagementRole";
@@ -21,18 +23,14 @@ pub const IAM_REGION: &str = "IamRegion";
 const CREATE_ACCOUNT_RESOURCES: &str = "CreateAccountResources";
 const HAS_AGENT_ROLES: &str = "HasAgentRoles";
 const ATTACH_DHMC: &str = "AttachDhmcRole";
-pub const AGENT_POLICY: &str = "SessionLoggingAgentPolicy";
-pub const PREFERENCES: &str = "SessionPreferences";
 const PREFERENCES_FUNCTION: &str = "SessionPreferencesFunction";
 const PREFERENCES_ROLE: &str = "SessionPreferencesFunctionRole";
 const PREFERENCES_LOG_GROUP: &str = "SessionPreferencesFunctionLogs";
 /// Lambda names are per Region, and one stack instance exists per account and Region.
 pub const PREFERENCES_FUNCTION_NAME: &str = "smlog-session-preferences";
 pub const HANDLER_SOURCE: &str = include_str!("preferences_handler.py");
-/// Lambda's limit for inline (`ZipFile`) source code.
-pub const INLINE_CODE_LIMIT: usize = 4096;
 
-pub fn build(settings: &Settings) -> Template {
+pub fn build(settings: &Settings) -> Result<Template> {
     let mut template = Template::new(
         "smlog member stack: IAM policy for the SSM Agent and Session Manager preferences that log to the central bucket",
     );
@@ -54,8 +52,13 @@ pub fn build(settings: &Settings) -> Template {
         AGENT_POLICY,
         agent_policy(settings).when(CREATE_ACCOUNT_RESOURCES),
     );
-    if settings.operators.enabled {
-        operators::add(&mut template, settings, CREATE_ACCOUNT_RESOURCES);
+    if let Some(operator_settings) = &settings.operators {
+        operators::add(
+            &mut template,
+            settings,
+            operator_settings,
+            CREATE_ACCOUNT_RESOURCES,
+        );
     }
 
     let log_group = settings
@@ -74,7 +77,7 @@ pub fn build(settings: &Settings) -> Template {
         }
         PreferencesMode::Upsert => upsert_document(&mut template, &document),
     }
-    template
+    finish(template, "member")
 }
 
 fn parameters(template: &mut Template, settings: &Settings) {
@@ -82,17 +85,13 @@ fn parameters(template: &mut Template, settings: &Settings) {
     template.parameter(
         wiring::BUCKET_NAME,
         Parameter::string("Name of the central log bucket (central stack output BucketName)")
-            .default_opt(settings.bucket_name.as_ref().map(|b| b.to_string()))
-            .pattern(
-                BUCKET_NAME_PATTERN.trim_start_matches("^$|"),
-                "3 to 63 lowercase letters, digits and hyphens, beginning and ending with a letter or digit",
-            ),
+            .default_opt(settings.bucket.name.as_ref().map(|b| b.to_string()))
+            .pattern(BucketName::PATTERN, BucketName::CONSTRAINT),
     );
     let key_arn = |description: &str, default: Option<String>| {
-        Parameter::string(description).default_opt(default).pattern(
-            KMS_KEY_ARN_PATTERN,
-            "a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias",
-        )
+        Parameter::string(description)
+            .default_opt(default)
+            .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT)
     };
     template.parameter(
         wiring::BUCKET_KEY_ARN,
@@ -128,10 +127,7 @@ fn parameters(template: &mut Template, settings: &Settings) {
         IAM_REGION,
         Parameter::string("The one Region in which this account's IAM policy is created")
             .default_value(member.iam_region.to_string())
-            .pattern(
-                "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$",
-                "a Region code such as us-east-1",
-            ),
+            .pattern(Region::PATTERN, Region::CONSTRAINT),
     );
 }
 
@@ -278,10 +274,8 @@ fn upsert_document(template: &mut Template, document: &SessionDocument) {
             },
         },
     );
-    let mut preferences = CustomResource::new(
-        "SessionPreferences",
-        Value::get_att(PREFERENCES_FUNCTION, "Arn"),
-    );
+    let mut preferences =
+        CustomResource::new(PREFERENCES, Value::get_att(PREFERENCES_FUNCTION, "Arn"));
     preferences
         .properties
         .insert("DocumentName".to_owned(), PREFERENCES_DOCUMENT.into());

@@ -1,17 +1,45 @@
-//! The Session Manager logging domain: pure functions from checked settings to templates.
+//! The Session Manager logging domain: pure functions from checked settings
+//! to templates. Nothing here reads files, renders text or checks rules.
 
 pub mod central;
 pub mod cloudwatch;
 pub mod member;
-pub mod multi_region;
 pub mod operators;
 pub mod preferences;
 pub mod rollout;
 pub mod session_key;
 
 use crate::cfn::kms::Key;
-use crate::cfn::{PolicyDocument, Principal, Resource, Statement, Template, Value};
-use crate::config::Settings;
+use crate::cfn::{
+    DanglingReference, PolicyDocument, Principal, Resource, Statement, Template, Value,
+};
+use crate::error::Error;
+
+/// Logical ids that more than one module names (the stacks, `explain`,
+/// `verify`, the tests). The guard rules name some of them too.
+pub mod ids {
+    // Central stack.
+    pub const BUCKET_KEY: &str = "BucketKey";
+    pub const BUCKET_KEY_ALIAS: &str = "BucketKeyAlias";
+    pub const SESSION_KEY: &str = "SessionKey";
+    pub const SESSION_KEY_ALIAS: &str = "SessionKeyAlias";
+    pub const SESSION_KEY_REPLICA: &str = "SessionKeyReplica";
+    /// With `keys: one`, the single key that serves both purposes.
+    pub const LOGGING_KEY: &str = "LoggingKey";
+    pub const LOGGING_KEY_ALIAS: &str = "LoggingKeyAlias";
+    pub const LOG_BUCKET: &str = "LogBucket";
+    pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+    // Member stack.
+    pub const AGENT_POLICY: &str = "SessionLoggingAgentPolicy";
+    pub const OPERATOR_POLICY: &str = "SessionOperatorPolicy";
+    pub const PREFERENCES: &str = "SessionPreferences";
+    /// A per-account session key has the central key's logical id.
+    pub const MEMBER_SESSION_KEY: &str = SESSION_KEY;
+    pub const LOG_GROUP: &str = "SessionLogGroup";
+    pub const LOGS_KEY: &str = "SessionLogsKey";
+    // Rollout stack.
+    pub const STACK_SET: &str = "SessionLoggingStackSet";
+}
 
 /// Names shared by the central stack's outputs and the member stack's
 /// parameters, so the one can be fed into the other without renaming.
@@ -20,13 +48,16 @@ pub mod wiring {
     pub const BUCKET_ARN: &str = "BucketArn";
     pub const BUCKET_KEY_ARN: &str = "BucketKeyArn";
     pub const SESSION_KEY_ARN: &str = "SessionKeyArn";
+    /// With a multi-Region session key: its `mrk-` id and the central account.
+    pub const SESSION_KEY_ID: &str = "SessionKeyId";
+    pub const CENTRAL_ACCOUNT_ID: &str = "CentralAccountId";
 }
 
 /// The name of the Session Manager preferences document in every account and Region.
 pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
 
 /// The alias of the session key, in the central account or in each member account.
-pub const SESSION_KEY_ALIAS: &str = "alias/session-manager-logs/session";
+pub const SESSION_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/session";
 
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.
@@ -59,39 +90,35 @@ pub(crate) fn holding_data(resource: impl Into<Resource>) -> Resource {
     resource.into().retained()
 }
 
-/// Every artefact smlog synthesizes, by target name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Target {
-    Central,
-    Member,
-    Rollout,
+/// A finished template: every reference resolves, or smlog has a bug.
+pub(crate) fn finish(template: Template, name: &str) -> crate::error::Result<Template> {
+    template.verified().map_err(|dangling: DanglingReference| {
+        Error::Internal(format!(
+            "the {name} template has a dangling reference: {dangling}"
+        ))
+    })
 }
 
-impl Target {
-    pub const ALL: [Target; 3] = [Target::Central, Target::Member, Target::Rollout];
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::kms::Alias;
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Central => "central",
-            Target::Member => "member",
-            Target::Rollout => "rollout",
-        }
-    }
-
-    /// Where the artefact lives in the repository layout (`synth all --out-dir`).
-    pub fn path(self) -> &'static str {
-        match self {
-            Target::Central => "templates/central.yaml",
-            Target::Member => "stacksets/member.yaml",
-            Target::Rollout => "stacksets/rollout.yaml",
-        }
-    }
-
-    pub fn build(self, settings: &Settings) -> crate::error::Result<Template> {
-        match self {
-            Target::Central => Ok(central::build(settings)),
-            Target::Member => Ok(member::build(settings)),
-            Target::Rollout => rollout::build(settings),
-        }
+    #[test]
+    fn a_template_with_a_dangling_reference_does_not_leave_the_builder() {
+        let mut template = Template::new("d");
+        template.resource(
+            "Alias",
+            Alias {
+                alias_name: "alias/x".into(),
+                target_key_id: Value::reference("KeyThatIsNotThere"),
+            },
+        );
+        let error = finish(template, "test").unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::INTERNAL);
+        assert_eq!(
+            error.to_string(),
+            "internal error: the test template has a dangling reference: Resources.Alias: Ref names \"KeyThatIsNotThere\", which the template does not define"
+        );
     }
 }

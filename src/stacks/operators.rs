@@ -2,14 +2,14 @@
 //! the logging preferences, encrypt them with the session key, resume and end
 //! only one's own sessions, and never change the preferences document.
 
+use super::ids::OPERATOR_POLICY;
 use super::{session_key, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::{
     Expr, Intrinsic, Parameter, PolicyDocument, Pseudo, Resource, Statement, Template, Value,
 };
-use crate::config::Settings;
+use crate::config::{OperatorSettings, Settings};
 
-pub const OPERATOR_POLICY: &str = "SessionOperatorPolicy";
 pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
 const HAS_OPERATOR_ROLES: &str = "HasOperatorRoles";
 
@@ -51,13 +51,17 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
 }
 
 /// Adds the parameter, condition and policy (created where IAM resources are).
-pub fn add(template: &mut Template, settings: &Settings, iam_condition: &str) {
+pub fn add(
+    template: &mut Template,
+    settings: &Settings,
+    operators: &OperatorSettings,
+    iam_condition: &str,
+) {
     template.parameter(
         OPERATOR_ROLE_NAMES,
         Parameter::list("Names of the roles operators use to start sessions; may be empty")
             .default_value(
-                settings
-                    .operators
+                operators
                     .role_names
                     .iter()
                     .map(|r| r.as_str())

@@ -1,7 +1,8 @@
 //! Org-wide rollout: a stack holding a service-managed StackSet of the member
 //! template, and the equivalent `aws cloudformation` CLI inputs.
 
-use super::member;
+use super::finish;
+use super::ids::STACK_SET;
 use crate::cfn::stackset::{
     AutoDeployment, DeploymentTargets, ManagedExecution, OperationPreferences, StackInstances,
     StackSet, StackSetParameter,
@@ -9,32 +10,13 @@ use crate::cfn::stackset::{
 use crate::cfn::template::ParameterType;
 use crate::cfn::{Intrinsic, Parameter, Template, Value};
 use crate::config::Settings;
-use crate::emit;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use serde_json::json;
 
-/// CloudFormation's limit for a template body passed inline.
-pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
-const STACK_SET: &str = "SessionLoggingStackSet";
 pub const ORGANIZATIONAL_UNIT_IDS: &str = "OrganizationalUnitIds";
 pub const REGIONS: &str = "Regions";
 const CAPABILITIES: [&str; 1] = ["CAPABILITY_IAM"];
-
-/// The member template as the StackSet carries it, checked against the inline limit.
-pub fn member_body(settings: &Settings) -> Result<String> {
-    within_inline_limit(emit::to_yaml(&member::build(settings))?)
-}
-
-fn within_inline_limit(body: String) -> Result<String> {
-    if body.len() > TEMPLATE_BODY_LIMIT {
-        return Err(Error::Config(format!(
-            "the member template is {} bytes, {} over the {TEMPLATE_BODY_LIMIT}-byte limit for an inline StackSet template body; shorten session.linux_shell_profile / session.windows_shell_profile",
-            body.len(),
-            body.len() - TEMPLATE_BODY_LIMIT
-        )));
-    }
-    Ok(body)
-}
+const DESCRIPTION: &str = "smlog: Session Manager logging to the central bucket";
 
 fn operation_preferences(settings: &Settings) -> OperationPreferences {
     OperationPreferences {
@@ -52,9 +34,10 @@ fn joined(values: &[impl ToString]) -> String {
         .join(",")
 }
 
-pub fn build(settings: &Settings) -> Result<Template> {
+/// The rollout stack for a member template and its rendered body (already
+/// checked: the body is handed over, never rendered again).
+pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Result<Template> {
     let rollout = &settings.rollout;
-    let member_template = member::build(settings);
     let mut template = Template::new(
         "smlog rollout stack: a service-managed StackSet that deploys the member stack to every account of the chosen OUs and Regions",
     );
@@ -75,7 +58,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
     );
     // The member template's own parameters, passed through unchanged.
     let mut passed = Vec::new();
-    for (name, parameter) in &member_template.parameters {
+    for (name, parameter) in member.parameters() {
         template.parameter(name, parameter.clone());
         let value = match parameter.kind {
             ParameterType::CommaDelimitedList => Intrinsic::JoinList {
@@ -86,7 +69,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
             _ => Value::reference(name),
         };
         passed.push(StackSetParameter {
-            parameter_key: name.clone(),
+            parameter_key: name.to_owned(),
             parameter_value: value,
         });
     }
@@ -95,7 +78,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
         STACK_SET,
         StackSet {
             stack_set_name: rollout.stack_set_name.to_string(),
-            description: "smlog: Session Manager logging to the central bucket".to_owned(),
+            description: DESCRIPTION.to_owned(),
             permission_model: "SERVICE_MANAGED".to_owned(),
             auto_deployment: AutoDeployment {
                 enabled: true,
@@ -112,25 +95,25 @@ pub fn build(settings: &Settings) -> Result<Template> {
                 },
                 regions: Value::reference(REGIONS),
             }],
-            template_body: member_body(settings)?,
+            template_body: member_body.to_owned(),
         },
     );
-    Ok(template)
+    finish(template, "rollout")
 }
 
 /// Input for `aws cloudformation create-stack-set --cli-input-json`.
-pub fn create_stack_set_input(settings: &Settings) -> Result<serde_json::Value> {
+pub fn create_stack_set_input(settings: &Settings, member_body: &str) -> serde_json::Value {
     let rollout = &settings.rollout;
-    Ok(json!({
+    json!({
         "StackSetName": rollout.stack_set_name.as_str(),
-        "Description": "smlog: Session Manager logging to the central bucket",
-        "TemplateBody": member_body(settings)?,
+        "Description": DESCRIPTION,
+        "TemplateBody": member_body,
         "Capabilities": CAPABILITIES,
         "PermissionModel": "SERVICE_MANAGED",
         "AutoDeployment": {"Enabled": true, "RetainStacksOnAccountRemoval": false},
         "CallAs": rollout.call_as.as_str(),
         "ManagedExecution": {"Active": true},
-    }))
+    })
 }
 
 /// Input for `aws cloudformation create-stack-instances --cli-input-json`;
@@ -154,31 +137,4 @@ pub fn create_stack_instances_input(settings: &Settings) -> serde_json::Value {
         });
     }
     input
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bodies_over_the_inline_limit_are_refused_with_the_overshoot() {
-        assert!(within_inline_limit("x".repeat(TEMPLATE_BODY_LIMIT)).is_ok());
-        let err = within_inline_limit("x".repeat(TEMPLATE_BODY_LIMIT + 10)).unwrap_err();
-        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
-        let message = err.to_string();
-        assert!(
-            message.contains("51210 bytes, 10 over the 51200-byte limit"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn the_largest_valid_configuration_fits_inline() {
-        let mut raw = crate::config::RawConfig::default();
-        let longest = "x".repeat(crate::config::MAX_SHELL_PROFILE_CHARS);
-        raw.session.linux_shell_profile = Some(longest.clone());
-        raw.session.windows_shell_profile = Some(longest);
-        let body = member_body(&raw.resolve().unwrap()).unwrap();
-        assert!(body.len() < TEMPLATE_BODY_LIMIT);
-    }
 }

@@ -3,7 +3,7 @@
 //! agent policy is attached where the configuration says.
 
 use super::aws::Aws;
-use crate::stacks::{member::AGENT_POLICY, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
+use crate::stacks::{ids::AGENT_POLICY, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use serde::Serialize;
 
 /// What the configuration says the account should show.

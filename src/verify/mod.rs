@@ -6,7 +6,11 @@ pub mod aws;
 pub mod checks;
 pub mod coverage;
 
-use aws::Aws;
+use crate::config::Settings;
+use crate::emit;
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, KmsKeyArn, Region};
+use aws::{Aws, AwsError};
 use checks::{Check, Expected, Status};
 use coverage::Coverage;
 use std::io::{IsTerminal, Write};
@@ -15,6 +19,154 @@ use std::sync::Mutex;
 
 /// At most this many accounts are checked at once.
 pub const PARALLEL_ACCOUNTS: usize = 8;
+
+/// What the command line asks `verify` to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The coverage report in the central account instead of the member checks.
+    pub central: bool,
+    /// `all` or a comma-separated list of account ids.
+    pub accounts: Option<String>,
+    pub assume_role: Option<String>,
+    /// `7d`, `12h`, `30m`.
+    pub stale_after: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub bucket_key_arn: Option<String>,
+    pub session_key_arn: Option<String>,
+    pub json: bool,
+}
+
+fn flag(name: &str, err: crate::ids::InvalidId) -> Error {
+    Error::field(name, err.to_string())
+}
+
+/// A key ARN from a flag (checked) or else from the configuration.
+fn expected_key(
+    given: &Option<String>,
+    configured: &Option<KmsKeyArn>,
+    name: &str,
+) -> Result<Option<String>> {
+    match given {
+        Some(arn) => Ok(Some(
+            arn.parse::<KmsKeyArn>()
+                .map_err(|e| flag(name, e))?
+                .to_string(),
+        )),
+        None => Ok(configured.as_ref().map(|k| k.to_string())),
+    }
+}
+
+fn aws_error(doing: &str) -> impl Fn(AwsError) -> Error + '_ {
+    move |e| Error::Aws(format!("{e} (while {doing})"))
+}
+
+/// Runs `verify`: the report to print, and whether everything passed.
+pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)> {
+    let bucket = settings.bucket.name.as_ref().map(|b| b.to_string()).ok_or_else(|| {
+        Error::Usage("verify needs the bucket's name: set bucket_name in smlog.yaml or pass --bucket-name".to_owned())
+    })?;
+    if let Some(region) = &options.region {
+        region.parse::<Region>().map_err(|e| flag("--region", e))?;
+    }
+    let stale_after = coverage::parse_duration(&options.stale_after).ok_or_else(|| {
+        Error::field(
+            "--stale-after",
+            format!(
+                "{:?} is not a duration such as 7d, 12h or 30m",
+                options.stale_after
+            ),
+        )
+    })?;
+    let base = Aws {
+        profile: options.profile.clone(),
+        region: options.region.clone(),
+        credentials: Vec::new(),
+    };
+    let listed: Option<Vec<String>> = match options.accounts.as_deref() {
+        None => None,
+        Some("all") => {
+            Some(coverage::organization_accounts(&base).map_err(aws_error("listing accounts"))?)
+        }
+        Some(list) => Some(
+            list.split(',')
+                .map(|id| {
+                    id.trim()
+                        .parse::<AccountId>()
+                        .map(|a| a.to_string())
+                        .map_err(|e| flag("--accounts", e))
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+
+    if options.central {
+        let expected = listed.unwrap_or_else(|| {
+            settings
+                .scope
+                .accounts
+                .iter()
+                .map(|a| a.to_string())
+                .collect()
+        });
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let report = coverage::report(&base, &bucket, &expected, stale_after, now)
+            .map_err(aws_error(&format!("listing {bucket}")))?;
+        let text = if options.json {
+            emit::to_json(&report)?
+        } else {
+            coverage_text(&report)
+        };
+        return Ok((text, report.silent.is_empty() && report.stale.is_empty()));
+    }
+
+    let expected = Expected {
+        bucket,
+        bucket_key_arn: expected_key(
+            &options.bucket_key_arn,
+            &settings.member.bucket_key_arn,
+            "--bucket-key-arn",
+        )?,
+        session_key_arn: expected_key(
+            &options.session_key_arn,
+            &settings.member.session_key_arn,
+            "--session-key-arn",
+        )?,
+        roles: checks::roles(settings),
+    };
+    let (accounts, regions) = match listed {
+        Some(ids) => {
+            let role = options.assume_role.clone().ok_or_else(|| {
+                Error::Usage("--accounts needs --assume-role NAME (for example OrganizationAccountAccessRole)".to_owned())
+            })?;
+            let regions = match &options.region {
+                Some(region) => vec![region.clone()],
+                None => settings
+                    .rollout
+                    .regions
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect(),
+            };
+            (Accounts::Listed { ids, role }, regions)
+        }
+        None => {
+            let region = base.effective_region().ok_or_else(|| {
+                Error::Usage("no Region: pass --region or configure one for the aws CLI".to_owned())
+            })?;
+            (Accounts::Caller, vec![region])
+        }
+    };
+    let found = members(&base, &accounts, &regions, &expected);
+    let text = if options.json {
+        emit::to_json(&found)?
+    } else {
+        checks_text(&found)
+    };
+    Ok((text, passed(&found)))
+}
 
 /// Where to run the member checks.
 pub enum Accounts {

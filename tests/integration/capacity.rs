@@ -40,7 +40,7 @@ fn the_largest_account_list_that_fits_is_accepted_and_one_more_is_refused() {
         "{capacity} accounts: {}",
         stderr(&accepted)
     );
-    let template: serde_json::Value = serde_yaml::from_str(&stdout(&accepted)).unwrap();
+    let template: serde_json::Value = serde_yaml_ng::from_str(&stdout(&accepted)).unwrap();
     let statements = template["Resources"]["LogBucketPolicy"]["Properties"]["PolicyDocument"]
         ["Statement"]
         .as_array()

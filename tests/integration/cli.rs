@@ -26,7 +26,7 @@ fn synth_prints_the_central_template() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert_eq!(text, committed("templates/central.yaml"));
-    let template: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let template: serde_json::Value = serde_yaml_ng::from_str(&text).unwrap();
     assert_eq!(
         resource_types(&template),
         [
@@ -48,7 +48,7 @@ fn json_output_is_the_same_template() {
         let output = smlog_in(dir.path(), &["synth", target, "--format", "json"]);
         assert!(output.status.success(), "{}", stderr(&output));
         let from_json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-        let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml).unwrap();
+        let from_yaml: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
         assert_eq!(from_json, from_yaml, "{target}");
     }
 }
@@ -166,7 +166,7 @@ fn config_file_values_become_parameter_defaults_and_flags_override_them() {
         &["synth", "--bucket-name", "other-session-logs"],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    let template: serde_json::Value = serde_yaml::from_str(&stdout(&output)).unwrap();
+    let template: serde_json::Value = serde_yaml_ng::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         template["Parameters"]["OrganizationId"]["Default"],
         "o-a1b2c3d4e5"
@@ -311,7 +311,11 @@ fn schema_is_json_schema_for_the_config() {
     );
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(
-        schema["properties"]["session"]["properties"]["idle_timeout_minutes"]["maximum"],
+        schema["properties"]["session"]["anyOf"][0]["$ref"],
+        "#/$defs/RawSession"
+    );
+    assert_eq!(
+        schema["$defs"]["RawSession"]["properties"]["idle_timeout_minutes"]["maximum"],
         60
     );
 }
@@ -340,4 +344,43 @@ fn sarif_reports_carry_rule_ids_and_real_lines() {
     let location = &result["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], "rotation-off.yaml");
     assert_eq!(location["region"]["startLine"], first_line);
+}
+
+#[test]
+fn verify_exits_with_its_own_code_when_aws_cannot_be_asked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = empty_dir();
+    // An aws CLI that fails every call, as one without credentials does.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let aws = bin.join("aws");
+    std::fs::write(
+        &aws,
+        "#!/bin/sh\necho 'Unable to locate credentials. You can configure credentials by running \"aws configure\".' >&2\nexit 253\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_smlog"))
+        .args([
+            "verify",
+            "--accounts",
+            "all",
+            "--assume-role",
+            "Auditor",
+            "--bucket-name",
+            "example-session-logs",
+        ])
+        .current_dir(dir.path())
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("AWS error: Unable to locate credentials")
+            && message.contains("while listing accounts"),
+        "{message}"
+    );
+    let help = stdout(&smlog_in(dir.path(), &["--help"]));
+    assert!(help.contains("  6  AWS could not be asked"), "{help}");
 }

@@ -1,11 +1,11 @@
 //! `smlog explain`: the access matrix answers the questions reviewers ask,
 //! flips when a template widens access, and its committed copies stay current.
 
-use super::support::{empty_dir, example_settings, repo_path, smlog_in, stdout};
+use super::support::{edited, empty_dir, example_settings, repo_path, smlog_in, stdout};
 use smlog::cfn::Properties;
 use smlog::config::Settings;
 use smlog::explain::{self, diagram::DiagramFormat, Matrix, Verdict};
-use smlog::stacks::{central, member};
+use smlog::synth;
 
 const AGENT: &str = "SSM agent role in a member account";
 const NO_TLS: &str = "SSM agent role, request without TLS";
@@ -22,7 +22,7 @@ fn verdict(matrix: &Matrix, principal: &str, column: &str) -> Verdict {
 
 #[test]
 fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() {
-    let matrix = explain::for_settings(&Settings::default());
+    let matrix = explain::for_settings(&Settings::default()).unwrap();
     assert_eq!(
         verdict(&matrix, AGENT, "write own prefix"),
         Verdict::Allowed
@@ -51,7 +51,12 @@ fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() 
         }
     }
     for principal in [OUTSIDER, ANONYMOUS] {
-        for (column, cell) in matrix.columns.iter().zip(&matrix.cell_row(principal)) {
+        let row = matrix
+            .rows
+            .iter()
+            .find(|r| r.principal == principal)
+            .unwrap();
+        for (column, cell) in matrix.columns.iter().zip(&row.cells) {
             assert_eq!(cell.verdict, Verdict::Denied, "{principal} / {column}");
         }
     }
@@ -73,17 +78,17 @@ fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() 
 #[test]
 fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it() {
     let settings = Settings::default();
-    let mut central_template = central::build(&settings);
-    for resource in central_template.resources.values_mut() {
-        if let Properties::S3BucketPolicy(policy) = &mut resource.properties {
+    let templates = synth::build(&settings).unwrap();
+    let central_template = edited(&templates.central, |properties| {
+        if let Properties::S3BucketPolicy(policy) = properties {
             for statement in &mut policy.policy_document.statement {
                 if statement.sid == "AllowOrganizationLogDelivery" {
                     statement.condition.clear();
                 }
             }
         }
-    }
-    let matrix = explain::matrix(&settings, &central_template, &member::build(&settings));
+    });
+    let matrix = explain::matrix(&settings, &central_template, &templates.member);
     // Anonymous callers have no aws:PrincipalAccount, so the prefix never matches them.
     assert_eq!(
         verdict(&matrix, ANONYMOUS, "write own prefix"),
@@ -99,15 +104,13 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
         "the grant is still write-only"
     );
 
-    let mut member_template = member::build(&settings);
-    for resource in member_template.resources.values_mut() {
-        if let Properties::IamManagedPolicy(policy) = &mut resource.properties {
+    let member_template = edited(&templates.member, |properties| {
+        if let Properties::IamManagedPolicy(policy) = properties {
             policy.policy_document.statement[0].action = vec!["s3:*".to_owned()];
         }
-    }
-    let mut wide_central = central::build(&settings);
-    for resource in wide_central.resources.values_mut() {
-        if let Properties::S3BucketPolicy(policy) = &mut resource.properties {
+    });
+    let wide_central = edited(&templates.central, |properties| {
+        if let Properties::S3BucketPolicy(policy) = properties {
             policy.policy_document.statement[1]
                 .action
                 .push("s3:GetObject".to_owned());
@@ -115,7 +118,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
                 .resource
                 .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
         }
-    }
+    });
     let matrix = explain::matrix(&settings, &wide_central, &member_template);
     assert_eq!(
         verdict(&matrix, AGENT, "read logs"),
@@ -126,7 +129,9 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
 
 #[test]
 fn the_committed_matrix_and_the_readme_diagram_are_current() {
-    let matrix = explain::for_settings(&Settings::default()).to_markdown();
+    let matrix = explain::for_settings(&Settings::default())
+        .unwrap()
+        .to_markdown();
     let diagram = explain::diagram(&Settings::default(), DiagramFormat::Mermaid).unwrap();
     if std::env::var_os("SMLOG_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(repo_path("templates/access-matrix.md"), &matrix).unwrap();
@@ -175,7 +180,7 @@ fn the_cli_prints_matrix_json_and_both_diagram_formats() {
 
 #[test]
 fn per_account_session_keys_serve_their_own_account_only() {
-    let matrix = explain::for_settings(&example_settings("per-account-keys"));
+    let matrix = explain::for_settings(&example_settings("per-account-keys")).unwrap();
     let agent = matrix.cell(AGENT, "use session key").unwrap();
     assert_eq!(agent.verdict, Verdict::Allowed);
     assert!(

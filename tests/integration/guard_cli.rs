@@ -70,15 +70,16 @@ fn the_cli_runs_the_rule_tests() {
 #[test]
 fn the_cli_and_smlog_find_the_same_violations_in_every_mutant() {
     let dir = empty_dir();
-    let rules = smlog::guard::builtin_rules();
+    let rules = smlog::gate::guard::builtin_rules();
     for mutant in mutants() {
         let doc = document(&mutant);
         std::fs::write(dir.path().join(&doc.name), &doc.content).unwrap();
-        let in_process: BTreeSet<String> = smlog::guard::check(std::slice::from_ref(&doc), &rules)
-            .unwrap()
-            .into_iter()
-            .map(|v| v.rule)
-            .collect();
+        let in_process: BTreeSet<String> =
+            smlog::gate::guard::check(std::slice::from_ref(&doc), &rules)
+                .unwrap()
+                .into_iter()
+                .map(|v| v.rule)
+                .collect();
         let output = cfn_guard(
             &[
                 "validate",

@@ -2,14 +2,24 @@
 //! caught by the rule written for it — in-process and through `smlog validate`.
 
 use super::support::{empty_dir, example_settings, smlog_in, stdout};
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 use smlog::config::{PreferencesMode, Settings};
-use smlog::guard::{self, Document};
-use smlog::stacks::Target;
-use smlog::{emit, synth};
+use smlog::emit;
+use smlog::gate::guard::{self, Document};
+use smlog::synth::{self, Target};
 
 fn generated(target: Target, settings: &Settings) -> Value {
-    serde_yaml::to_value(synth::template(settings, target).unwrap()).unwrap()
+    let templates = synth::build(settings).unwrap();
+    let template = match target {
+        Target::Central => templates.central,
+        Target::Member => templates.member,
+        Target::Rollout => {
+            synth::rollout(settings, &templates.member)
+                .unwrap()
+                .template
+        }
+    };
+    serde_yaml_ng::to_value(template).unwrap()
 }
 
 /// Walks a path of mapping keys and sequence indexes ("0", "1", …).
@@ -59,7 +69,7 @@ fn drop_condition(template: &mut Value, resource: &str, policy: &str, sid: &str)
 }
 
 fn yaml(text: &str) -> Value {
-    serde_yaml::from_str(text).unwrap()
+    serde_yaml_ng::from_str(text).unwrap()
 }
 
 pub struct Mutant {

@@ -1,7 +1,12 @@
 //! The rollout artefacts carry the member template unchanged and pass every
-//! member parameter through.
+//! member parameter through; the gate refuses a broken template, the member
+//! inside the rollout included.
 
-use super::support::repo_path;
+use super::support::{edited, repo_path};
+use smlog::cfn::Properties;
+use smlog::config::Settings;
+use smlog::emit::Format;
+use smlog::synth::{self, Target};
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_path(relative)).unwrap()
@@ -10,13 +15,14 @@ fn read(relative: &str) -> String {
 #[test]
 fn the_stack_set_template_body_is_the_member_template() {
     let member = read("stacksets/member.yaml");
-    let rollout: serde_json::Value = serde_yaml::from_str(&read("stacksets/rollout.yaml")).unwrap();
+    let rollout: serde_json::Value =
+        serde_yaml_ng::from_str(&read("stacksets/rollout.yaml")).unwrap();
     let body = rollout["Resources"]["SessionLoggingStackSet"]["Properties"]["TemplateBody"]
         .as_str()
         .expect("TemplateBody is a string");
     assert_eq!(body, member);
-    let parsed: serde_json::Value = serde_yaml::from_str(body).unwrap();
-    let member_value: serde_json::Value = serde_yaml::from_str(&member).unwrap();
+    let parsed: serde_json::Value = serde_yaml_ng::from_str(body).unwrap();
+    let member_value: serde_json::Value = serde_yaml_ng::from_str(&member).unwrap();
     assert_eq!(parsed, member_value);
 
     let cli_input: serde_json::Value =
@@ -28,8 +34,10 @@ fn the_stack_set_template_body_is_the_member_template() {
 
 #[test]
 fn every_member_parameter_is_passed_through() {
-    let member: serde_json::Value = serde_yaml::from_str(&read("stacksets/member.yaml")).unwrap();
-    let rollout: serde_json::Value = serde_yaml::from_str(&read("stacksets/rollout.yaml")).unwrap();
+    let member: serde_json::Value =
+        serde_yaml_ng::from_str(&read("stacksets/member.yaml")).unwrap();
+    let rollout: serde_json::Value =
+        serde_yaml_ng::from_str(&read("stacksets/rollout.yaml")).unwrap();
     let passed: Vec<&str> = rollout["Resources"]["SessionLoggingStackSet"]["Properties"]
         ["Parameters"]
         .as_array()
@@ -50,4 +58,62 @@ fn every_member_parameter_is_passed_through() {
             "rollout parameter {name} differs from the member's"
         );
     }
+}
+
+fn rotation_off(properties: &mut Properties) {
+    if let Properties::KmsKey(key) = properties {
+        key.enable_key_rotation = false;
+    }
+}
+
+#[test]
+fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
+    let settings = Settings::default();
+    let mut templates = synth::build(&settings).unwrap();
+    templates.central = edited(&templates.central, rotation_off);
+    let error = synth::artefacts(
+        &settings,
+        &templates,
+        &[Target::Central],
+        Format::Yaml,
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(error.exit_code(), smlog::error::exit::VIOLATIONS);
+    let message = error.to_string();
+    assert!(
+        message.contains("templates/central.yaml: rule kms_key_rotation_enabled on BucketKey: Violation: EnableKeyRotation must be true"),
+        "{message}"
+    );
+    assert!(message.contains("on SessionKey"), "{message}");
+}
+
+#[test]
+fn synth_rollout_refuses_a_member_that_breaks_a_rule() {
+    let settings = Settings::default();
+    let mut templates = synth::build(&settings).unwrap();
+    templates.member.resource(
+        "UnrotatedKey",
+        smlog::cfn::kms::Key {
+            description: "a key someone added by hand".to_owned(),
+            enable_key_rotation: false,
+            rotation_period_in_days: None,
+            pending_window_in_days: None,
+            multi_region: None,
+            key_policy: smlog::cfn::PolicyDocument::new(vec![]),
+        },
+    );
+    let error = synth::artefacts(
+        &settings,
+        &templates,
+        &[Target::Rollout],
+        Format::Yaml,
+        false,
+    )
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("stacksets/member.yaml: rule kms_key_rotation_enabled on UnrotatedKey"),
+        "{message}"
+    );
 }

@@ -43,7 +43,7 @@ fn every_rule_has_a_passing_and_a_failing_case() {
     for entry in std::fs::read_dir(repo_path("rules/tests")).unwrap() {
         let path = entry.unwrap().path();
         let cases: Vec<cfn_guard::commands::test::TestSpec> =
-            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap())
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for case in cases {
             for (rule, outcome) in case.expectations.rules {
@@ -52,7 +52,7 @@ fn every_rule_has_a_passing_and_a_failing_case() {
         }
     }
     let mut rules_seen = 0;
-    for guard in smlog::guard::builtin_rules() {
+    for guard in smlog::gate::guard::builtin_rules() {
         for rule in rule_names(&guard.text) {
             rules_seen += 1;
             let seen = outcomes.get(&rule).cloned().unwrap_or_default();
@@ -68,7 +68,7 @@ fn every_rule_has_a_passing_and_a_failing_case() {
 
 #[test]
 fn embedded_rules_are_the_files_in_rules() {
-    for rule in smlog::guard::builtin_rules() {
+    for rule in smlog::gate::guard::builtin_rules() {
         let on_disk = std::fs::read_to_string(repo_path(&format!("rules/{}", rule.name))).unwrap();
         assert_eq!(on_disk, rule.text, "{}", rule.name);
     }
@@ -84,7 +84,7 @@ fn embedded_rules_are_the_files_in_rules() {
         .count();
     assert_eq!(
         guard_files,
-        smlog::guard::builtin_rules().len(),
+        smlog::gate::guard::builtin_rules().len(),
         "a rules/*.guard file is not embedded"
     );
 }

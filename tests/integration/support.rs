@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: paths, the binary, default artefacts.
 
+use smlog::cfn::{Properties, Template};
 use smlog::config::Settings;
 use smlog::synth::{self, Artefact};
 use std::path::{Path, PathBuf};
@@ -46,4 +47,19 @@ pub fn example_settings(name: &str) -> Settings {
     smlog::config::RawConfig::from_yaml(&text, &path)
         .and_then(|raw| raw.resolve())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A hand-edited copy of a template: its parameters and resources, with every
+/// resource's properties passed through `edit`.
+pub fn edited(template: &Template, edit: impl Fn(&mut Properties)) -> Template {
+    let mut copy = Template::new("edited by a test");
+    for (id, parameter) in template.parameters() {
+        copy.parameter(id, parameter.clone());
+    }
+    for (id, resource) in template.resources() {
+        let mut resource = resource.clone();
+        edit(&mut resource.properties);
+        copy.resource(id, resource);
+    }
+    copy
 }

@@ -26,7 +26,7 @@ pub fn builtin_rules() -> Vec<RuleFile> {
         ($($name:literal),*) => {
             vec![$(RuleFile {
                 name: $name.to_owned(),
-                text: include_str!(concat!("../rules/", $name)).to_owned(),
+                text: include_str!(concat!("../../rules/", $name)).to_owned(),
             }),*]
         };
     }

@@ -2,6 +2,7 @@
 //! written. Intrinsics are measured at the longest value they can resolve to,
 //! so a template that passes here cannot fail the limit at deploy time.
 
+use crate::cfn::sub::{self, Part};
 use crate::cfn::{Properties, Template};
 use serde_json::Value;
 use std::fmt;
@@ -12,6 +13,8 @@ pub const BUCKET_POLICY_BYTES: usize = 20 * 1024;
 pub const KEY_POLICY_BYTES: usize = 32 * 1024;
 /// IAM managed policies: 6,144 characters, not counting white space.
 pub const MANAGED_POLICY_CHARS: usize = 6_144;
+/// CloudFormation's limit for a template body passed inline (a StackSet's `TemplateBody`).
+pub const TEMPLATE_BODY_BYTES: usize = 51_200;
 
 /// Upper bound for anything a reference or attribute resolves to in smlog's
 /// templates (ARNs of buckets and keys, names, organisation ids).
@@ -44,7 +47,7 @@ impl fmt::Display for Exceeded {
 /// Each limited policy of the template, with its worst-case size and limit.
 pub fn measure(template: &Template) -> Vec<Exceeded> {
     let mut sizes = Vec::new();
-    for (id, resource) in &template.resources {
+    for (id, resource) in template.resources() {
         let (what, document, limit, unit, count): (_, _, _, _, fn(&str) -> usize) =
             match &resource.properties {
                 Properties::S3BucketPolicy(p) => (
@@ -72,7 +75,7 @@ pub fn measure(template: &Template) -> Vec<Exceeded> {
             };
         let text = serde_json::to_string(&worst_case(&document)).expect("JSON values serialise");
         sizes.push(Exceeded {
-            resource: id.clone(),
+            resource: id.to_owned(),
             what,
             size: count(&text),
             limit,
@@ -110,22 +113,27 @@ fn pseudo_len(name: &str) -> usize {
 
 /// `Fn::Sub` text with every `${Name}` at its longest and `${!Literal}` unescaped.
 fn sub_len(template: &str, variable_len: impl Fn(&str) -> usize) -> usize {
-    let mut len = 0;
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        len += start;
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return len + rest.len() - start;
-        };
-        let name = &after[..end];
-        len += match name.strip_prefix('!') {
-            Some(literal) => literal.len() + 3,
-            None => variable_len(name),
-        };
-        rest = &after[end + 1..];
+    sub::parts(template)
+        .into_iter()
+        .map(|part| match part {
+            Part::Text(text) => text.len(),
+            Part::Variable(name) => variable_len(name),
+            Part::Escaped(literal) => literal.len() + 3,
+        })
+        .sum()
+}
+
+/// A template body to be passed inline (the member inside the rollout and the
+/// CLI inputs), refused when over CloudFormation's limit.
+pub fn inline_template_body(body: &str) -> Result<(), String> {
+    if body.len() > TEMPLATE_BODY_BYTES {
+        return Err(format!(
+            "the member template is {} bytes, {} over the {TEMPLATE_BODY_BYTES}-byte limit for an inline StackSet template body; shorten session.linux_shell_profile / session.windows_shell_profile",
+            body.len(),
+            body.len() - TEMPLATE_BODY_BYTES
+        ));
     }
-    len + rest.len()
+    Ok(())
 }
 
 fn string_len(value: &Value) -> usize {
@@ -239,12 +247,22 @@ mod tests {
     #[test]
     fn the_default_templates_are_far_inside_the_limits() {
         let settings = crate::config::Settings::default();
-        for target in crate::stacks::Target::ALL {
-            let template = target.build(&settings).unwrap();
-            for measured in measure(&template) {
+        let templates = crate::synth::build(&settings).unwrap();
+        for template in [&templates.central, &templates.member] {
+            for measured in measure(template) {
                 assert!(measured.size * 4 < measured.limit, "{measured}");
             }
-            assert!(check(&template).is_empty());
+            assert!(check(template).is_empty());
         }
+    }
+
+    #[test]
+    fn bodies_over_the_inline_limit_are_refused_with_the_overshoot() {
+        assert!(inline_template_body(&"x".repeat(TEMPLATE_BODY_BYTES)).is_ok());
+        let message = inline_template_body(&"x".repeat(TEMPLATE_BODY_BYTES + 10)).unwrap_err();
+        assert!(
+            message.contains("51210 bytes, 10 over the 51200-byte limit"),
+            "{message}"
+        );
     }
 }

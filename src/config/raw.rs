@@ -1,0 +1,246 @@
+//! The configuration file as written: serde structs that reject unknown keys.
+//! Values stay strings here; `resolve` checks them. Doc comments become the
+//! descriptions in `smlog schema`, and `schemars(with)` borrows each checked
+//! type's pattern, so the schema follows these structs by itself.
+
+use super::settings::{
+    LOG_RETENTION_DAYS, MAX_LOCK_YEARS, MAX_PERCENTAGE, MAX_SHELL_PROFILE_CHARS,
+};
+use crate::ids::{
+    AccountId, BucketName, KmsKeyArn, OrgId, OrgPath, OsUserName, OuId, Region, RoleName,
+    StackSetName, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// smlog configuration: organisation-wide Session Manager logging. Every key is optional.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// AWS Organizations id admitted to the bucket and keys (aws:PrincipalOrgID).
+    #[schemars(with = "Option<OrgId>")]
+    pub organization_id: Option<String>,
+    /// Parts of the organisation admitted by aws:PrincipalOrgPaths: o-…/r-…/ then ou-…/ segments.
+    #[schemars(with = "Option<BTreeSet<OrgPath>>")]
+    pub organization_paths: Option<Vec<String>>,
+    /// Accounts admitted by aws:PrincipalAccount, inside or outside the organisation.
+    #[schemars(with = "Option<BTreeSet<AccountId>>")]
+    pub accounts: Option<Vec<String>>,
+    /// The central log bucket; unset for session-manager-logs-<account id>-<Region>.
+    #[schemars(with = "Option<BucketName>")]
+    pub bucket_name: Option<String>,
+    /// One KMS key for bucket and sessions, or two.
+    pub keys: Option<KeyMode>,
+    /// The central stack's Region: its bucket and keys live there.
+    #[schemars(with = "Option<Region>")]
+    pub home_region: Option<String>,
+    /// The member stack every account gets.
+    #[serde(default)]
+    pub member: Option<RawMember>,
+    /// Session Manager preferences.
+    #[serde(default)]
+    pub session: Option<RawSession>,
+    /// The service-managed StackSet.
+    #[serde(default)]
+    pub rollout: Option<RawRollout>,
+    /// Tamper resistance and retention of the log bucket (opt-in).
+    #[serde(default)]
+    pub retention: Option<RawRetention>,
+    /// A managed policy for the people who start sessions (opt-in).
+    #[serde(default)]
+    pub operators: Option<RawOperators>,
+    /// Session logs in CloudWatch Logs too, in every member account and Region (opt-in).
+    #[serde(default)]
+    pub cloudwatch: Option<RawCloudWatch>,
+}
+
+/// How many KMS keys the central stack creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyMode {
+    /// One key encrypts the bucket and the session data.
+    One,
+    /// A bucket key (used only through S3) and a separate session key.
+    #[default]
+    Two,
+}
+
+/// Where the key that encrypts session data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyPlacement {
+    /// One key in the central account (multi-Region when the rollout spans Regions).
+    #[default]
+    Central,
+    /// A key per member account and Region, created by the member stack.
+    PerAccount,
+}
+
+/// How member stacks write the Session Manager preferences document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PreferencesMode {
+    /// A custom resource creates the document or updates an existing one.
+    #[default]
+    Upsert,
+    /// A plain AWS::SSM::Document; fails where the document already exists.
+    Native,
+}
+
+/// Which account drives the StackSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+pub enum CallAs {
+    /// The organisation's management account.
+    #[default]
+    #[serde(rename = "SELF")]
+    SelfAccount,
+    /// A delegated administrator account for StackSets.
+    #[serde(rename = "DELEGATED_ADMIN")]
+    DelegatedAdmin,
+}
+
+impl CallAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallAs::SelfAccount => "SELF",
+            CallAs::DelegatedAdmin => "DELEGATED_ADMIN",
+        }
+    }
+}
+
+/// S3 Object Lock retention modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum LockMode {
+    /// Users with s3:BypassGovernanceRetention may still delete early.
+    #[serde(rename = "GOVERNANCE")]
+    Governance,
+    /// Nobody, the root user included, can delete before the period ends.
+    #[serde(rename = "COMPLIANCE")]
+    Compliance,
+}
+
+impl LockMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMember {
+    /// Instance-profile roles (names, not ARNs) that get the agent policy.
+    #[schemars(with = "Option<BTreeSet<RoleName>>")]
+    pub agent_role_names: Option<Vec<String>>,
+    /// Also attach the policy to the Default Host Management Configuration role.
+    pub default_host_management_role: Option<bool>,
+    /// The one Region that creates the account's IAM policy.
+    #[schemars(with = "Option<Region>")]
+    pub iam_region: Option<String>,
+    /// How the preferences document is written.
+    pub preferences: Option<PreferencesMode>,
+    /// Full ARN of the bucket key (central stack output BucketKeyArn).
+    #[schemars(with = "Option<KmsKeyArn>")]
+    pub bucket_key_arn: Option<String>,
+    /// Full ARN of the session key (central stack output SessionKeyArn).
+    #[schemars(with = "Option<KmsKeyArn>")]
+    pub session_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    /// One session key in the central account, or one per member account and Region.
+    pub key_placement: Option<KeyPlacement>,
+    /// Idle session timeout in minutes.
+    #[schemars(range(min = *IDLE_TIMEOUT_RANGE.start(), max = *IDLE_TIMEOUT_RANGE.end()))]
+    pub idle_timeout_minutes: Option<u32>,
+    /// Maximum session duration in minutes; unset for no limit.
+    #[schemars(range(min = *MAX_DURATION_RANGE.start(), max = *MAX_DURATION_RANGE.end()))]
+    pub max_duration_minutes: Option<u32>,
+    /// The OS user sessions run as; unset leaves run-as off.
+    #[schemars(with = "Option<OsUserName>")]
+    pub run_as_user: Option<String>,
+    /// Commands run at the start of every Linux session.
+    #[schemars(length(max = MAX_SHELL_PROFILE_CHARS))]
+    pub linux_shell_profile: Option<String>,
+    /// Commands run at the start of every Windows session.
+    #[schemars(length(max = MAX_SHELL_PROFILE_CHARS))]
+    pub windows_shell_profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    /// The StackSet's name.
+    #[schemars(with = "Option<StackSetName>")]
+    pub stack_set_name: Option<String>,
+    /// Target OUs or the root; a parent OU includes its children.
+    #[schemars(with = "Option<BTreeSet<OuId>>")]
+    pub organizational_unit_ids: Option<Vec<String>>,
+    /// Regions that get the member stack.
+    #[schemars(with = "Option<BTreeSet<Region>>")]
+    pub regions: Option<Vec<String>>,
+    /// SELF (management account) or DELEGATED_ADMIN.
+    pub call_as: Option<CallAs>,
+    /// Accounts deployed at once, per Region, in percent.
+    #[schemars(range(max = MAX_PERCENTAGE))]
+    pub max_concurrent_percentage: Option<u32>,
+    /// Accounts that may fail, per Region, in percent.
+    #[schemars(range(max = MAX_PERCENTAGE))]
+    pub failure_tolerance_percentage: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetention {
+    /// S3 Object Lock default retention, in days or in years (one of the two).
+    pub object_lock: Option<RawObjectLock>,
+    /// Move logs to Glacier after this many days.
+    #[schemars(range(min = 1))]
+    pub transition_to_glacier_days: Option<u32>,
+    /// Expire overwritten versions after this many days (current logs never expire).
+    #[schemars(range(min = 1))]
+    pub noncurrent_version_expiration_days: Option<u32>,
+    /// S3 server access logs of the log bucket go to this bucket.
+    #[schemars(with = "Option<BucketName>")]
+    pub access_log_bucket: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawObjectLock {
+    pub mode: LockMode,
+    #[schemars(range(min = 1, max = MAX_LOCK_YEARS * 365))]
+    pub days: Option<u32>,
+    #[schemars(range(min = 1, max = MAX_LOCK_YEARS))]
+    pub years: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperators {
+    /// Create the operator policy in every member account.
+    pub enabled: Option<bool>,
+    /// Roles that get the operator policy.
+    #[schemars(with = "Option<BTreeSet<RoleName>>")]
+    pub role_names: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudWatch {
+    /// Create a log group per member account and Region and log sessions to it.
+    pub enabled: Option<bool>,
+    /// The log group's name.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_/.#-]{1,512}$"))]
+    pub log_group_name: Option<String>,
+    /// Days CloudWatch Logs keeps events; one of the periods it accepts.
+    #[schemars(extend("enum" = LOG_RETENTION_DAYS))]
+    pub retention_days: Option<u32>,
+    /// Stream as the session runs (true) or upload at its end.
+    pub streaming: Option<bool>,
+}

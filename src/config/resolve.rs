@@ -1,0 +1,344 @@
+//! From the file as written to checked settings: every value parsed into its
+//! type, every default filled, every decision made once. Errors name the
+//! field path (`rollout.regions[2]`); loading adds the file, line and column.
+
+use super::raw::{KeyMode, KeyPlacement, RawCloudWatch, RawConfig, RawRetention};
+use super::settings::*;
+use crate::error::{Error, Result};
+use crate::ids::{
+    AccountId, InvalidId, Minutes, OrgId, OrgPath, Region, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
+};
+use std::str::FromStr;
+
+/// Names the offending field in an identifier error.
+fn at(field: &str) -> impl Fn(InvalidId) -> Error + '_ {
+    move |err| Error::field(field, err.to_string())
+}
+
+fn parse_opt<T: FromStr<Err = InvalidId>>(
+    field: &str,
+    value: Option<&String>,
+) -> Result<Option<T>> {
+    value.map(|v| v.parse().map_err(at(field))).transpose()
+}
+
+fn parse_list<T: FromStr<Err = InvalidId>>(field: &str, values: &[String]) -> Result<Vec<T>> {
+    let items: Vec<T> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.parse().map_err(at(&format!("{field}[{i}]"))))
+        .collect::<Result<_>>()?;
+    if let Some((i, duplicate)) = values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+    {
+        return Err(Error::field(
+            format!("{field}[{i}]"),
+            format!("{duplicate:?} is listed twice; each value may appear once"),
+        ));
+    }
+    Ok(items)
+}
+
+fn percentage(field: &str, value: Option<u32>, default: u32) -> Result<u32> {
+    match value.unwrap_or(default) {
+        p if p <= MAX_PERCENTAGE => Ok(p),
+        p => Err(Error::field(
+            field,
+            format!("{p} is not a valid percentage: must be between 0 and {MAX_PERCENTAGE}"),
+        )),
+    }
+}
+
+fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
+    let profile = value.clone().unwrap_or_default();
+    if profile.chars().count() > MAX_SHELL_PROFILE_CHARS {
+        return Err(Error::field(
+            field,
+            format!(
+                "the profile is {} characters long; it must be at most {MAX_SHELL_PROFILE_CHARS}",
+                profile.chars().count()
+            ),
+        ));
+    }
+    Ok(profile)
+}
+
+fn at_least_one_day(field: &str, value: Option<u32>) -> Result<Option<u32>> {
+    match value {
+        Some(0) => Err(Error::field(
+            field,
+            "0 days is not a period: give at least 1",
+        )),
+        other => Ok(other),
+    }
+}
+
+fn log_group_name(field: &str, name: &str) -> Result<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-/.#".contains(c);
+    if (1..=512).contains(&name.len()) && name.chars().all(allowed) && !name.starts_with("aws/") {
+        Ok(name.to_owned())
+    } else {
+        Err(Error::field(
+            field,
+            format!("{name:?} is not a valid log group name: 1 to 512 letters, digits and _-/.#"),
+        ))
+    }
+}
+
+impl RawRetention {
+    fn resolve(&self) -> Result<RetentionSettings> {
+        let object_lock = match &self.object_lock {
+            None => None,
+            Some(lock) => {
+                let period = match (lock.days, lock.years) {
+                    (Some(days), None) if (1..=MAX_LOCK_YEARS * 365).contains(&days) => {
+                        LockPeriod::Days(days)
+                    }
+                    (None, Some(years)) if (1..=MAX_LOCK_YEARS).contains(&years) => {
+                        LockPeriod::Years(years)
+                    }
+                    (Some(_), Some(_)) | (None, None) => {
+                        return Err(Error::field(
+                            "retention.object_lock",
+                            "give the default retention in days or in years (one of the two)",
+                        ))
+                    }
+                    _ => {
+                        return Err(Error::field(
+                            "retention.object_lock",
+                            format!(
+                                "the retention must be 1 to {} days or 1 to {MAX_LOCK_YEARS} years",
+                                MAX_LOCK_YEARS * 365
+                            ),
+                        ))
+                    }
+                };
+                Some(ObjectLock {
+                    mode: lock.mode,
+                    period,
+                })
+            }
+        };
+        Ok(RetentionSettings {
+            object_lock,
+            transition_to_glacier_days: at_least_one_day(
+                "retention.transition_to_glacier_days",
+                self.transition_to_glacier_days,
+            )?,
+            noncurrent_version_expiration_days: at_least_one_day(
+                "retention.noncurrent_version_expiration_days",
+                self.noncurrent_version_expiration_days,
+            )?,
+            access_log_bucket: parse_opt(
+                "retention.access_log_bucket",
+                self.access_log_bucket.as_ref(),
+            )?,
+        })
+    }
+}
+
+impl RawCloudWatch {
+    fn resolve(&self) -> Result<Option<CloudWatchSettings>> {
+        if !self.enabled.unwrap_or(false) {
+            return Ok(None);
+        }
+        let retention_days = self.retention_days.unwrap_or(DEFAULT_LOG_RETENTION_DAYS);
+        if !LOG_RETENTION_DAYS.contains(&retention_days) {
+            return Err(Error::field(
+                "cloudwatch.retention_days",
+                format!("{retention_days} is not a CloudWatch Logs retention period: use one of {LOG_RETENTION_DAYS:?}"),
+            ));
+        }
+        Ok(Some(CloudWatchSettings {
+            log_group_name: log_group_name(
+                "cloudwatch.log_group_name",
+                self.log_group_name.as_deref().unwrap_or(DEFAULT_LOG_GROUP),
+            )?,
+            retention_days,
+            streaming: self.streaming.unwrap_or(true),
+        }))
+    }
+}
+
+impl RawConfig {
+    /// Checks every value, fills every default and makes every decision.
+    pub fn resolve(&self) -> Result<Settings> {
+        let home_region: Region = parse_opt("home_region", self.home_region.as_ref())?
+            .unwrap_or_else(|| DEFAULT_HOME_REGION.parse().expect("valid default Region"));
+        let member = self.member.clone().unwrap_or_default();
+        let session = self.session.clone().unwrap_or_default();
+        let rollout = self.rollout.clone().unwrap_or_default();
+
+        let idle_timeout = Minutes::new(
+            "idle timeout",
+            session
+                .idle_timeout_minutes
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_MINUTES),
+            IDLE_TIMEOUT_RANGE,
+        )
+        .map_err(at("session.idle_timeout_minutes"))?;
+        let max_duration = session
+            .max_duration_minutes
+            .map(|m| Minutes::new("maximum session duration", m, MAX_DURATION_RANGE))
+            .transpose()
+            .map_err(at("session.max_duration_minutes"))?;
+
+        let regions = match &rollout.regions {
+            Some(regions) if regions.is_empty() => {
+                return Err(Error::field(
+                    "rollout.regions",
+                    "the list is empty; name at least one Region",
+                ))
+            }
+            Some(regions) => parse_list("rollout.regions", regions)?,
+            None => vec![home_region.clone()],
+        };
+
+        let session_key = match (
+            self.keys.unwrap_or_default(),
+            session.key_placement.unwrap_or_default(),
+        ) {
+            (KeyMode::One, KeyPlacement::PerAccount) => {
+                return Err(Error::field(
+                    "session.key_placement",
+                    "per-account session keys need keys: two (with keys: one the bucket key is the session key)",
+                ))
+            }
+            (KeyMode::One, KeyPlacement::Central) => SessionKey::BucketKey,
+            (KeyMode::Two, KeyPlacement::PerAccount) => SessionKey::PerAccount,
+            (KeyMode::Two, KeyPlacement::Central) => SessionKey::Central {
+                multi_region: regions.iter().any(|r| *r != home_region),
+            },
+        };
+
+        let operators = self.operators.as_ref();
+        Ok(Settings {
+            scope: self.scope()?,
+            bucket: BucketSettings {
+                name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
+                retention: self
+                    .retention
+                    .as_ref()
+                    .map(RawRetention::resolve)
+                    .transpose()?
+                    .unwrap_or_default(),
+            },
+            session_key,
+            member: MemberSettings {
+                agent_role_names: parse_list(
+                    "member.agent_role_names",
+                    member.agent_role_names.as_deref().unwrap_or_default(),
+                )?,
+                default_host_management_role: member.default_host_management_role.unwrap_or(false),
+                iam_region: parse_opt("member.iam_region", member.iam_region.as_ref())?
+                    .unwrap_or_else(|| home_region.clone()),
+                preferences: member.preferences.unwrap_or_default(),
+                bucket_key_arn: parse_opt("member.bucket_key_arn", member.bucket_key_arn.as_ref())?,
+                session_key_arn: parse_opt(
+                    "member.session_key_arn",
+                    member.session_key_arn.as_ref(),
+                )?,
+            },
+            session: SessionSettings {
+                idle_timeout,
+                max_duration,
+                run_as_user: parse_opt("session.run_as_user", session.run_as_user.as_ref())?,
+                linux_shell_profile: shell_profile(
+                    "session.linux_shell_profile",
+                    &session.linux_shell_profile,
+                )?,
+                windows_shell_profile: shell_profile(
+                    "session.windows_shell_profile",
+                    &session.windows_shell_profile,
+                )?,
+            },
+            rollout: RolloutSettings {
+                stack_set_name: parse_opt(
+                    "rollout.stack_set_name",
+                    rollout.stack_set_name.as_ref(),
+                )?
+                .unwrap_or_else(|| DEFAULT_STACK_SET_NAME.parse().expect("valid default name")),
+                organizational_unit_ids: parse_list(
+                    "rollout.organizational_unit_ids",
+                    rollout
+                        .organizational_unit_ids
+                        .as_deref()
+                        .unwrap_or_default(),
+                )?,
+                regions,
+                call_as: rollout.call_as.unwrap_or_default(),
+                max_concurrent_percentage: percentage(
+                    "rollout.max_concurrent_percentage",
+                    rollout.max_concurrent_percentage,
+                    DEFAULT_MAX_CONCURRENT_PERCENTAGE,
+                )?,
+                failure_tolerance_percentage: percentage(
+                    "rollout.failure_tolerance_percentage",
+                    rollout.failure_tolerance_percentage,
+                    DEFAULT_FAILURE_TOLERANCE_PERCENTAGE,
+                )?,
+            },
+            cloudwatch: self
+                .cloudwatch
+                .as_ref()
+                .map(RawCloudWatch::resolve)
+                .transpose()?
+                .flatten(),
+            operators: match operators {
+                Some(o) if o.enabled.unwrap_or(false) => Some(OperatorSettings {
+                    role_names: parse_list(
+                        "operators.role_names",
+                        o.role_names.as_deref().unwrap_or_default(),
+                    )?,
+                }),
+                Some(o) => {
+                    // Checked even when off, so a later `enabled: true` holds no surprise.
+                    parse_list::<crate::ids::RoleName>(
+                        "operators.role_names",
+                        o.role_names.as_deref().unwrap_or_default(),
+                    )?;
+                    None
+                }
+                None => None,
+            },
+            home_region,
+        })
+    }
+
+    /// The organisation (configured or as a parameter), its paths and listed
+    /// accounts; with none of them configured, the organisation by parameter.
+    fn scope(&self) -> Result<Scope> {
+        let organization_id: Option<OrgId> =
+            parse_opt("organization_id", self.organization_id.as_ref())?;
+        let paths: Vec<OrgPath> = parse_list(
+            "organization_paths",
+            self.organization_paths.as_deref().unwrap_or_default(),
+        )?;
+        if let Some(id) = &organization_id {
+            let prefix = format!("{id}/");
+            if let Some((i, path)) = paths
+                .iter()
+                .enumerate()
+                .find(|(_, p)| !p.as_str().starts_with(&prefix))
+            {
+                return Err(Error::field(
+                    format!("organization_paths[{i}]"),
+                    format!("{:?} is not inside organization_id {id}", path.as_str()),
+                ));
+            }
+        }
+        let accounts: Vec<AccountId> =
+            parse_list("accounts", self.accounts.as_deref().unwrap_or_default())?;
+        let organization = (organization_id.is_some() || (paths.is_empty() && accounts.is_empty()))
+            .then_some(Organization {
+                id: organization_id,
+            });
+        Ok(Scope {
+            organization,
+            paths,
+            accounts,
+        })
+    }
+}
