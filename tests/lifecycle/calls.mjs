@@ -1,0 +1,283 @@
+// calls.mjs — owns THE table of every AWS call in a Session Manager session's life, and
+// of the calls that must fail. Each row says who calls, which IAM action on which
+// resource (a function of the deployment `d`, built in prove.mjs), with which request
+// context, when the call happens, what we expect, and where in the SSM Agent
+// (github.com/aws/amazon-ssm-agent @ 1c217c89) or the Session Manager plugin
+// (github.com/aws/session-manager-plugin @ 61cf1288) the call is made.
+//
+// `d` (see prove.mjs, sessionSituation()) carries: partition, account (the member), region
+// (the node's Region), instanceId, sessionId, operator, prefs (the preferences exactly as
+// the agent parses them), bucket {name, arn, region, account, sse}, logGroup, other
+// (another member account), and helpers keyRegion(arn), s3KeyFor(arn).
+//
+// `pre` are non-IAM preconditions (Regions, existence, encryption type): a failing one is
+// reported like a denied call, with its reason.
+
+const EC_SESSION = (d) => ({
+  'kms:EncryptionContext:aws:ssm:SessionId': d.sessionId,
+  'kms:EncryptionContext:aws:ssm:TargetId': d.instanceId,
+  'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId'],
+});
+const SRC_AGENT = 'aws/amazon-ssm-agent';
+const SRC_PLUGIN = 'aws/session-manager-plugin';
+
+// The object the agent uploads: fileutil.BuildS3Path(s3KeyPrefix, sessionId + ".log") is a
+// path.Join, so an empty prefix gives "<sessionId>.log" and "a/b/" gives "a/b/<id>.log".
+export function objectKey(prefix, sessionId) {
+  return [...String(prefix).split('/').filter(Boolean), `${sessionId}.log`].join('/');
+}
+const objectArn = (d, prefix = d.prefs.s3KeyPrefix) => `${d.bucketArnForPrefs}/${objectKey(prefix, d.sessionId)}`;
+
+// The key S3 uses for SSE-KMS: the id the agent copied from the bucket's default
+// encryption. A full ARN names the key; an alias or bare id is resolved in the uploader's
+// account and the bucket's Region (AWS-FACTS: "callers in other accounts resolve it in
+// their own account").
+export function sseKeyArn(d) {
+  const id = d.bucket?.sse?.kmsKeyId;
+  if (!id) return undefined;
+  if (id.startsWith('arn:')) return id;
+  return `arn:${d.partition}:kms:${d.bucket.region}:${d.account}:${id.startsWith('alias/') ? id : `key/${id}`}`;
+}
+
+const keyInRegion = (what, arn, region, d) => ({
+  ok: d.keyRegion(arn) === region,
+  why: `${what} ${arn} is in ${d.keyRegion(arn)}, the client calls KMS in ${region}`,
+});
+const keyExists = (arn, d) => ({ ok: d.keyExists(arn), why: `no KMS key ${arn} in this deployment (NotFoundException)` });
+const bucketExists = (d) => ({ ok: Boolean(d.bucket), why: `bucket ${d.prefs.s3BucketName} is not in this deployment` });
+
+export const CALLS = [
+  // ---------------------------------------------------------------- agent, before the session
+  {
+    id: 'agent.HeadBucket(region discovery)', caller: 'agent', action: 's3:ListBucket', expect: 'either',
+    when: { text: 's3BucketName set; a failure is tolerated (falls back to an anonymous HEAD)', test: (d) => d.prefs.s3BucketName !== '' },
+    resource: (d) => d.bucketArnForPrefs, context: () => ({}),
+    source: `${SRC_AGENT} agent/s3util/crossregion.go getBucketRegionFromSignedHeadBucketRequest()`,
+  },
+  {
+    id: 'agent.GetBucketEncryption(validate)', caller: 'agent', action: 's3:GetEncryptionConfiguration', expect: 'allow', ifDenied: 'the session does not start ("unable to validate encryption on Amazon S3 bucket")',
+    when: { text: 's3BucketName set and s3EncryptionEnabled true: a failure fails the session', test: (d) => d.prefs.s3BucketName !== '' && d.prefs.s3EncryptionEnabled },
+    resource: (d) => d.bucketArnForPrefs, context: () => ({}),
+    pre: (d) => [bucketExists(d), { ok: ['aws:kms', 'AES256'].includes(d.bucket?.sse?.algorithm), why: `default encryption ${d.bucket?.sse?.algorithm ?? 'none'} is not aws:kms or AES256: "encryption is not set up"` }],
+    source: `${SRC_AGENT} agent/session/shell/shell.go validate() -> agent/s3util/s3util.go IsBucketEncrypted()`,
+  },
+  {
+    id: 'agent.GetBucketEncryption(upload)', caller: 'agent', action: 's3:GetEncryptionConfiguration', expect: 'allow', ifDenied: 'the log is uploaded without SSE headers (or not at all if PutObject then fails)',
+    when: { text: 'always when s3BucketName set, even with s3EncryptionEnabled false (denied: uploads without SSE headers)', test: (d) => d.prefs.s3BucketName !== '' },
+    resource: (d) => d.bucketArnForPrefs, context: () => ({}), pre: (d) => [bucketExists(d)],
+    source: `${SRC_AGENT} agent/s3util/s3util.go S3Upload() -> getSSEAlgorithm()`,
+  },
+  {
+    id: 'agent.Decrypt(session key)', caller: 'agent', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'the handshake fails: the session does not start',
+    when: { text: 'kmsKeyId set (KMS encryption of session data)', test: (d) => d.prefs.kmsKeyId !== '' },
+    resource: (d) => d.prefs.kmsKeyId, context: EC_SESSION,
+    pre: (d) => [keyInRegion('session key', d.prefs.kmsKeyId, d.region, d), keyExists(d.prefs.kmsKeyId, d)],
+    source: `${SRC_AGENT} agent/session/datachannel/datachannel.go finalizeKMSEncryption() -> agent/session/crypto/blockcipher.go UpdateEncryptionKey() -> kmsservice.go Decrypt(); client Region: agent/sdkutil/awsconfig.go AwsConfig() = Identity().Region()`,
+  },
+  // ---------------------------------------------------------------- CloudWatch Logs (agent)
+  {
+    id: 'agent.DescribeLogGroups', caller: 'agent', action: 'logs:DescribeLogGroups', expect: 'allow', ifDenied: 'with cloudWatchEncryptionEnabled the session does not start ("encryption is not set up"), else nothing is streamed',
+    when: { text: 'cloudWatchLogGroupName set (pages until found; denied: no streaming, or session fails with cloudWatchEncryptionEnabled)', test: (d) => d.prefs.cloudWatchLogGroupName !== '' },
+    resource: () => '*', context: () => ({}),
+    pre: (d) => [{ ok: Boolean(d.logGroup), why: `log group ${d.prefs.cloudWatchLogGroupName} does not exist in ${d.account} ${d.region}` },
+      ...(d.prefs.cloudWatchEncryptionEnabled ? [{ ok: Boolean(d.logGroup?.kmsKeyId), why: 'log group has no KmsKeyId: "encryption is not set up"' }] : [])],
+    source: `${SRC_AGENT} agent/session/shell/shell.go validate() -> agent/agentlogstocloudwatch/cloudwatchlogspublisher/cloudwatchlogsservice.go IsLogGroupPresent() -> getLogGroupDetails() -> DescribeLogGroups()`,
+  },
+  {
+    id: 'agent.CreateLogStream', caller: 'agent', action: 'logs:CreateLogStream', expect: 'allow', ifDenied: 'streaming stops: no CloudWatch log',
+    when: { text: 'cloudWatchLogGroupName set (stream name = session id)', test: (d) => d.prefs.cloudWatchLogGroupName !== '' },
+    resource: (d) => `${d.logGroupArnBase}:log-stream:${d.sessionId}`, context: () => ({}),
+    source: `${SRC_AGENT} cloudwatchlogsservice.go StreamData() -> CreateLogStream()`,
+  },
+  {
+    id: 'agent.DescribeLogStreams', caller: 'agent', action: 'logs:DescribeLogStreams', expect: 'allow', ifDenied: 'no sequence token; PutLogEvents retried blind',
+    when: { text: 'cloudWatchLogGroupName set (sequence token before the first PutLogEvents)', test: (d) => d.prefs.cloudWatchLogGroupName !== '' },
+    // CloudWatch Logs authorizes group-level actions on "log-group:NAME:log-stream:" (the form its
+    // AccessDenied messages print), which is why policies must use the ":*" form of the group ARN.
+    resource: (d) => `${d.logGroupArnBase}:log-stream:`, context: () => ({}),
+    source: `${SRC_AGENT} cloudwatchlogsservice.go StreamData() -> GetSequenceTokenForStream() -> getLogStreamDetails() -> DescribeLogStreams()`,
+  },
+  {
+    id: 'agent.PutLogEvents', caller: 'agent', action: 'logs:PutLogEvents', expect: 'allow', ifDenied: 'no CloudWatch log',
+    when: { text: 'cloudWatchLogGroupName set', test: (d) => d.prefs.cloudWatchLogGroupName !== '' },
+    resource: (d) => `${d.logGroupArnBase}:log-stream:${d.sessionId}`, context: () => ({}),
+    source: `${SRC_AGENT} cloudwatchlogsservice.go StreamData() -> PutLogEvents()`,
+  },
+  {
+    id: 'logs.GenerateDataKey(log group key)', caller: 'cloudwatch-logs', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'CloudWatch Logs cannot write the encrypted group',
+    when: { text: 'the log group has a KmsKeyId (CloudWatch Logs encrypts with it in the group\'s Region)', test: (d) => Boolean(d.logGroup?.kmsKeyId) },
+    resource: (d) => d.logGroup.kmsKeyId,
+    context: (d) => ({ 'kms:EncryptionContext:aws:logs:arn': d.logGroup.arnNoStar, 'kms:EncryptionContextKeys': ['aws:logs:arn'] }),
+    pre: (d) => [keyInRegion('log group key', d.logGroup.kmsKeyId, d.region, d), keyExists(d.logGroup.kmsKeyId, d)],
+    source: 'CloudWatch Logs service (not agent code): user guide "Encrypt log data in CloudWatch Logs using AWS KMS"',
+  },
+  {
+    id: 'logs.Decrypt(log group key)', caller: 'cloudwatch-logs', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'the group cannot be read',
+    when: { text: 'the log group has a KmsKeyId (reads of the group)', test: (d) => Boolean(d.logGroup?.kmsKeyId) },
+    resource: (d) => d.logGroup.kmsKeyId,
+    context: (d) => ({ 'kms:EncryptionContext:aws:logs:arn': d.logGroup.arnNoStar, 'kms:EncryptionContextKeys': ['aws:logs:arn'] }),
+    pre: (d) => [keyExists(d.logGroup.kmsKeyId, d)],
+    source: 'CloudWatch Logs service (not agent code)',
+  },
+  // ---------------------------------------------------------------- agent, at session end: S3 upload
+  ...['s3:PutObject', 's3:PutObjectAcl'].map((action) => ({
+    id: `agent.${action.slice(3)}(own prefix)`, caller: 'agent', action, expect: 'allow', ifDenied: 'the log is lost',
+    when: { text: 's3BucketName set; at session end; ACL bucket-owner-full-control makes PutObject need PutObjectAcl too', test: (d) => d.prefs.s3BucketName !== '' },
+    resource: (d) => objectArn(d),
+    context: (d) => ({
+      's3:x-amz-acl': 'bucket-owner-full-control',
+      ...(d.bucket?.sse?.algorithm ? { 's3:x-amz-server-side-encryption': d.bucket.sse.algorithm } : {}),
+      ...(d.bucket?.sse?.kmsKeyId ? { 's3:x-amz-server-side-encryption-aws-kms-key-id': d.bucket.sse.kmsKeyId } : {}),
+    }),
+    pre: (d) => [bucketExists(d)],
+    source: `${SRC_AGENT} agent/session/shell/shell.go finishLogging() -> uploadShellSessionLogsToS3() -> agent/s3util/s3util.go S3Upload() (ACL, ContentType, SSEKMSKeyId from getSSEAlgorithm())`,
+  })),
+  {
+    id: 's3.GenerateDataKey(bucket key, for agent)', caller: 's3-for-agent', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the upload fails: the log is lost',
+    when: { text: 'bucket SSE is aws:kms: S3 asks KMS in the bucket\'s Region with the uploader\'s identity', test: (d) => d.prefs.s3BucketName !== '' && d.bucket?.sse?.algorithm === 'aws:kms' },
+    resource: (d) => sseKeyArn(d), context: (d) => s3KmsContext(d),
+    pre: (d) => [keyInRegion('bucket key', sseKeyArn(d), d.bucket.region, d), keyExists(sseKeyArn(d), d)],
+    source: `${SRC_AGENT} agent/s3util/s3util.go S3Upload() -> s3manager.Uploader.Upload(); S3 user guide "UsingKMSEncryption" (uploader needs kms:GenerateDataKey)`,
+  },
+  {
+    id: 's3.Decrypt(bucket key, multipart, for agent)', caller: 's3-for-agent', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'logs over 5 MiB are lost',
+    when: { text: 'bucket SSE is aws:kms and the log exceeds 5 MiB (s3manager multipart, DefaultUploadPartSize)', test: (d) => d.prefs.s3BucketName !== '' && d.bucket?.sse?.algorithm === 'aws:kms' },
+    resource: (d) => sseKeyArn(d), context: (d) => s3KmsContext(d),
+    pre: (d) => [keyInRegion('bucket key', sseKeyArn(d), d.bucket.region, d), keyExists(sseKeyArn(d), d)],
+    source: `${SRC_AGENT} vendor/github.com/aws/aws-sdk-go/service/s3/s3manager/upload.go (MinUploadPartSize 5 MiB); S3 guide: multipart with SSE-KMS needs kms:Decrypt`,
+  },
+  // ---------------------------------------------------------------- operator (client side)
+  {
+    id: 'operator.StartSession(instance)', caller: 'operator', action: 'ssm:StartSession', expect: 'allow', ifDenied: 'the operator cannot start a session',
+    when: { text: 'aws ssm start-session --target i-… (default document SSM-SessionManagerRunShell)', test: () => true },
+    resource: (d) => `arn:${d.partition}:ec2:${d.region}:${d.account}:instance/${d.instanceId}`,
+    context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
+    source: `${SRC_PLUGIN} src/ssmclicommands/startsession.go (the AWS CLI calls StartSession, then execs the plugin)`,
+  },
+  {
+    id: 'operator.StartSession(preferences document)', caller: 'operator', action: 'ssm:StartSession', expect: 'allow', ifDenied: 'the operator cannot start a session',
+    when: { text: 'same call, authorized against the session document too', test: () => true },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.account}:document/SSM-SessionManagerRunShell`,
+    context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
+    source: 'Session Manager user guide "Enforce a session document permission check" (ssm:SessionDocumentAccessCheck)',
+  },
+  {
+    id: 'operator.GenerateDataKey(session key)', caller: 'operator', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the handshake fails: the session does not start',
+    when: { text: 'kmsKeyId set: the plugin makes the data key the agent decrypts', test: (d) => d.prefs.kmsKeyId !== '' },
+    resource: (d) => d.prefs.kmsKeyId, context: EC_SESSION,
+    pre: (d) => [keyInRegion('session key', d.prefs.kmsKeyId, d.region, d), keyExists(d.prefs.kmsKeyId, d)],
+    source: `${SRC_PLUGIN} src/datachannel/streaming.go ProcessKMSEncryptionHandshakeAction() -> src/encryption/encrypter.go NewEncrypter() -> kmsservice.go KMSGenerateDataKey(); Region: src/sdkutil/awsconfig.go SetRegionAndProfile(start-session Region)`,
+  },
+  ...['ssm:ResumeSession', 'ssm:TerminateSession'].map((action) => ({
+    id: `operator.${action.slice(4)}(own session)`, caller: 'operator', action, expect: 'allow', ifDenied: action === 'ssm:ResumeSession' ? 'a dropped session cannot be resumed' : 'TerminateSession fails (the session still ends with the shell or on idle timeout)',
+    when: { text: action === 'ssm:ResumeSession' ? 'reconnect after a network break' : 'session end (exit, Ctrl-D)', test: () => true },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.account}:session/${d.sessionId}`,
+    context: (d) => ({ 'ssm:resourceTag/aws:ssmmessages:session-id': d.operator.userid }),
+    source: `${SRC_PLUGIN} src/sessionmanagerplugin/session/sessionhandler.go ${action === 'ssm:ResumeSession' ? 'ResumeSessionHandler()' : 'TerminateSession()'}; session id = "<role session name>-<hex>" (user guide "About session ID ARN formats")`,
+  })),
+  // ---------------------------------------------------------------- expected denies
+  {
+    id: 'deny.agent.PutObject(other account prefix)', caller: 'agent', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'a node writes below another account\'s prefix', test: (d) => Boolean(d.bucket) },
+    resource: (d) => `${d.bucket.arn}/${d.other}/${d.region}/${d.sessionId}.log`,
+    context: (d) => ({ 's3:x-amz-acl': 'bucket-owner-full-control', 's3:x-amz-server-side-encryption': 'aws:kms' }),
+    source: 'bucket policy scoping (AWS-FACTS: Resource BUCKET/${aws:PrincipalAccount}/*)',
+  },
+  {
+    id: 'deny.member-admin.PutObject(other account prefix)', caller: 'member-admin', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'an administrator of a member account (identity policy *:*) writes another account\'s prefix', test: (d) => Boolean(d.bucket) },
+    resource: (d) => `${d.bucket.arn}/${d.other}/${d.region}/forged.log`,
+    context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    source: 'bucket policy',
+  },
+  {
+    id: 'deny.outsider.PutObject', caller: 'outsider', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'an account outside the organisation (and not listed) writes', test: (d) => Boolean(d.bucket) },
+    resource: (d) => `${d.bucket.arn}/${d.outsider}/${d.region}/x.log`,
+    context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    source: 'bucket policy',
+  },
+  {
+    id: 'deny.outsider.GenerateDataKey(bucket key via S3)', caller: 'outsider', action: 'kms:GenerateDataKey', expect: 'deny',
+    when: { text: 'an outsider uses the bucket key through S3', test: (d) => Boolean(sseKeyArn(d)) },
+    resource: (d) => sseKeyArn(d), context: (d) => s3KmsContext(d),
+    source: 'bucket key policy',
+  },
+  {
+    id: 'deny.agent.PutObject(no TLS)', caller: 'agent', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'a request over plain HTTP', test: (d) => Boolean(d.bucket) },
+    resource: (d) => objectArn(d),
+    context: () => ({ 'aws:SecureTransport': 'false', 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    source: 'bucket policy DenyInsecureTransport',
+  },
+  ...[['kms:Decrypt', 'Decrypt'], ['kms:GenerateDataKey', 'GenerateDataKey']].map(([action, short]) => ({
+    id: `deny.member-admin.${short}(bucket key directly)`, caller: 'member-admin', action, expect: 'deny',
+    when: { text: 'the bucket key used directly, not through S3', test: (d) => Boolean(sseKeyArn(d)) && d.bucketKeyIsOnlyForS3 },
+    resource: (d) => sseKeyArn(d),
+    context: (d) => ({ 'kms:EncryptionContext:aws:s3:arn': d.bucket.arn, 'kms:EncryptionContextKeys': ['aws:s3:arn'] }),
+    source: 'bucket key policy (kms:ViaService)',
+  })),
+  {
+    id: 'deny.member-admin.GenerateDataKey(bucket key, other bucket)', caller: 'member-admin', action: 'kms:GenerateDataKey', expect: 'deny',
+    when: { text: 'the bucket key used through S3 for another bucket', test: (d) => Boolean(sseKeyArn(d)) && d.bucketKeyIsOnlyForS3 },
+    resource: (d) => sseKeyArn(d),
+    context: (d) => ({ ...s3KmsContext(d), 'kms:EncryptionContext:aws:s3:arn': `arn:${d.partition}:s3:::someone-elses-bucket` }),
+    source: 'bucket key policy (kms:EncryptionContext:aws:s3:arn)',
+  },
+  ...[['s3:DeleteObject', 'agent'], ['s3:DeleteObjectVersion', 'agent'], ['s3:GetObject', 'agent'],
+    ['s3:DeleteObject', 'member-admin'], ['s3:DeleteObjectVersion', 'member-admin'], ['s3:GetObject', 'member-admin']].map(([action, caller]) => ({
+    id: `deny.${caller}.${action.slice(3)}(own log)`, caller, action, expect: 'deny',
+    when: { text: 'member accounts may not read or delete logs, not even their own', test: (d) => Boolean(d.bucket) },
+    resource: (d) => objectArn(d), context: () => ({}),
+    source: 'bucket policy (only Get/PutEncryption… and PutObject/PutObjectAcl are granted)',
+  })),
+  ...['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutEncryptionConfiguration'].map((action) => ({
+    id: `deny.member-admin.${action.slice(3)}`, caller: 'member-admin', action, expect: 'deny',
+    when: { text: 'member administrators changing the bucket', test: (d) => Boolean(d.bucket) },
+    resource: (d) => d.bucket.arn, context: () => ({}),
+    source: 'bucket policy',
+  })),
+  {
+    id: 'deny.operator.StartSession(other document)', caller: 'operator', action: 'ssm:StartSession', expect: 'deny',
+    when: { text: 'operator policy from the template: bypassing preferences with --document-name', test: (d) => d.operatorPolicyFromTemplate },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.account}:document/MyUnloggedShell`,
+    context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
+    source: 'AWS-FACTS "Operators can bypass preferences with --document-name"',
+  },
+  {
+    id: 'deny.operator.UpdateDocument(preferences)', caller: 'operator', action: 'ssm:UpdateDocument', expect: 'deny',
+    when: { text: 'operator policy from the template: changing the logging preferences', test: (d) => d.operatorPolicyFromTemplate },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.account}:document/SSM-SessionManagerRunShell`,
+    context: () => ({}), extraIdentity: 'admin', // even with an admin policy beside it, the deny binds
+    source: 'operator policy ProtectLoggingPreferences',
+  },
+  {
+    id: 'deny.operator.TerminateSession(someone else\'s)', caller: 'operator', action: 'ssm:TerminateSession', expect: 'deny',
+    when: { text: 'operator policy from the template: ending another operator\'s session', test: (d) => d.operatorPolicyFromTemplate },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.account}:session/bob-0123456789abcdef0`,
+    context: () => ({ 'ssm:resourceTag/aws:ssmmessages:session-id': 'AROAEXAMPLEBOB0000000:bob' }),
+    source: 'operator policy ResumeAndEndOwnSessions',
+  },
+];
+
+// S3 calls KMS for the uploader: the uploader is the principal, kms:ViaService names S3 in
+// the bucket's Region, and with S3 Bucket Keys the encryption context is the bucket ARN.
+function s3KmsContext(d) {
+  return {
+    'kms:ViaService': `s3.${d.bucket.region}.${d.urlSuffix}`,
+    'aws:CalledVia': ['s3.amazonaws.com'], 'aws:ViaAWSService': 'true',
+    'kms:EncryptionContext:aws:s3:arn': d.bucket.sse.bucketKeyEnabled ? d.bucket.arn : `${d.bucket.arn}/${objectKey(d.prefs.s3KeyPrefix, d.sessionId)}`,
+    'kms:EncryptionContextKeys': ['aws:s3:arn'],
+  };
+}
+
+// Request-context keys every request of a principal carries (global condition keys).
+export function principalContext(p, requestRegion) {
+  return {
+    'aws:SecureTransport': 'true',
+    'aws:PrincipalArn': p.roleArn, 'aws:PrincipalAccount': p.account, 'aws:userid': p.userid,
+    'aws:PrincipalType': p.type, 'aws:RequestedRegion': requestRegion,
+    ...(p.orgId ? { 'aws:PrincipalOrgID': p.orgId, 'aws:PrincipalOrgPaths': [p.orgPath] } : {}),
+    ...(p.sourceInstanceArn ? { 'ec2:SourceInstanceArn': p.sourceInstanceArn } : {}),
+  };
+}

@@ -1,0 +1,410 @@
+// prove.mjs — owns the session-lifecycle proof: for the default templates and every
+// templates/examples/NAME, deploy (on paper) the central stack(s) and the member stack in
+// every member account and rollout Region, read the preferences the agent would read,
+// derive each call of calls.mjs from them, and evaluate it with @cloud-copilot/iam-simulate
+// against the identity policy (agent / operator) and the resource policy (bucket policy or
+// key policy). Prints a table per example; exits 1 if any expectation is not met.
+//
+// How requests are set up so iam-simulate decides as AWS would (read in
+// node_modules/@cloud-copilot/iam-simulate/dist/esm/services/DefaultServiceAuthorizer.js and
+// KmsServiceAuthorizer.js):
+//  * sameAccount = principal's account === request.resource.accountId, so every request
+//    names the resource OWNER's account (S3 ARNs carry none: the bucket's stack account).
+//  * cross-account: allowed only if the resource policy is Allowed/AllowedForAccount AND the
+//    identity policy is Allowed (initialEvaluationResult, "Cross Account").
+//  * same account, non-KMS: identity OR resource policy suffices (trustType Implicit).
+//  * KMS keys: KmsServiceAuthorizer.serviceTrustsPrincipalAccount gives trust 'Explicit'
+//    only when the key policy has an account-level (…:root) statement for the caller's
+//    account; otherwise 'None' and only the key policy can allow — as in KMS.
+//  * service principals (CloudWatch Logs) are allowed only by the resource policy.
+// What iam-simulate does NOT do, and is done here instead (clearly separated below):
+//  * kms:EncryptionContext:<key> condition keys: its allowed-key lookup only expands
+//    variable keys at "/" (simulationEngine.js listHasVariableKeyMatch), so
+//    "kms:EncryptionContext:aws:s3:arn" is dropped into ignoredContextKeys and any
+//    condition on it never matches. applyEncryptionContext() evaluates those conditions
+//    against the request's encryption context first and removes them (statement applies)
+//    or drops the statement (condition false), then iam-simulate sees the rest.
+//  * Regions, existence of keys/buckets/log groups, the bucket's encryption type: the
+//    `pre` checks of calls.mjs.
+import { readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { loadYaml, resolveStack } from './resolve.mjs';
+import { CALLS, principalContext } from './calls.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// ------------------------------------------------------------------ the example deployment
+export const ORG = {
+  id: 'o-a1b2c3d4e5', root: 'r-ab12',
+  ou: { '111111111111': 'ou-ab12-centrallg', '222222222222': 'ou-ab12-abcdefgh', '333333333333': 'ou-ab12-ijklmnop' },
+};
+export const CENTRAL = '111111111111';
+export const MEMBERS = ['222222222222', '333333333333'];
+export const OUTSIDER = '999999999999';
+const orgPath = (acct) => `${ORG.id}/${ORG.root}/${ORG.ou[acct]}/`;
+
+export function examples() {
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml') }];
+  const dir = join(ROOT, 'templates/examples');
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const name = f.replace(/\.yaml$/, '');
+    list.push({
+      name, config: loadYaml(join(dir, f)) ?? {},
+      central: join(dir, name, 'templates/central.yaml'), member: join(dir, name, 'stacksets/member.yaml'),
+    });
+  }
+  return list;
+}
+
+/** Resolve every stack of an example: central (home Region, plus replica Regions when the
+ *  template takes PrimarySessionKeyArn) and member stacks for MEMBERS x rollout Regions.
+ *  Member parameters: the central outputs of the same name (README "Deploying, end to end"),
+ *  else the template Default. */
+export function deploy(example) {
+  const cfg = example.config;
+  const home = cfg.home_region ?? 'us-east-1';
+  const regions = cfg.rollout?.regions ?? [home];
+  const centralT = loadYaml(example.central);
+  const memberT = loadYaml(example.member);
+  const centralParams = centralT.Parameters?.OrganizationId ? { OrganizationId: cfg.organization_id ?? ORG.id } : {};
+  const central = [resolveStack(centralT, { accountId: CENTRAL, region: home, stackName: 'smlog-central', parameters: centralParams })];
+  if (centralT.Parameters?.PrimarySessionKeyArn) {
+    for (const r of regions.filter((r) => r !== home)) {
+      central.push(resolveStack(centralT, { accountId: CENTRAL, region: r, stackName: 'smlog-central',
+        parameters: { ...centralParams, PrimarySessionKeyArn: central[0].outputs.SessionKeyArn } }));
+    }
+  }
+  const wired = Object.fromEntries(Object.keys(memberT.Parameters ?? {})
+    .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]]));
+  const members = [];
+  for (const acct of MEMBERS) for (const r of regions) {
+    members.push(resolveStack(memberT, { accountId: acct, region: r, stackName: 'StackSet-smlog-member', parameters: wired }));
+  }
+  return { example, cfg, home, regions, central, members, wired, index: indexResources([...central, ...members]) };
+}
+
+// Buckets (with their policy and default encryption), keys (policy, aliases), log groups.
+function indexResources(stacks) {
+  const buckets = new Map(); const keys = new Map(); const logGroups = new Map();
+  for (const s of stacks) {
+    const res = Object.values(s.resources);
+    for (const r of res) {
+      if (r.Type === 'AWS::S3::Bucket') {
+        const rule = r.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
+        const policy = res.find((p) => p.Type === 'AWS::S3::BucketPolicy' && p.Properties.Bucket === r.ref)?.Properties.PolicyDocument;
+        buckets.set(r.ref, { name: r.ref, arn: r.attrs.Arn, account: s.accountId, region: s.region, policy,
+          sse: rule ? { algorithm: rule.ServerSideEncryptionByDefault.SSEAlgorithm, kmsKeyId: rule.ServerSideEncryptionByDefault.KMSMasterKeyID, bucketKeyEnabled: rule.BucketKeyEnabled === true || rule.BucketKeyEnabled === 'true' } : undefined });
+      }
+      if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
+        const aliases = res.filter((a) => a.Type === 'AWS::KMS::Alias' && [r.ref, r.attrs.Arn].includes(a.Properties.TargetKeyId)).map((a) => a.Properties.AliasName);
+        keys.set(r.attrs.Arn, { arn: r.attrs.Arn, account: s.accountId, region: s.region, policy: r.Properties.KeyPolicy, aliases, stack: s.stackName });
+      }
+      if (r.Type === 'AWS::Logs::LogGroup') {
+        logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId,
+          arnNoStar: `arn:aws:logs:${s.region}:${s.accountId}:log-group:${r.ref}` });
+      }
+    }
+  }
+  return { buckets, keys, logGroups };
+}
+
+// ------------------------------------------------------------------ the preferences, as the agent reads them
+// agent/framework/docparser/parameters/parameters.go ConvertToBool: bool, "" -> false, else strconv.ParseBool.
+function convertToBool(v, field) {
+  if (v === undefined || v === null || v === '' || v === false) return false;
+  if (v === true) return true;
+  if (typeof v === 'string' && /^(1|t|T|TRUE|true|True)$/.test(v)) return true;
+  if (typeof v === 'string' && /^(0|f|F|FALSE|false|False)$/.test(v)) return false;
+  throw new Error(`preferences ${field}=${JSON.stringify(v)}: the agent's ConvertToBool rejects it (session fails)`);
+}
+export function readPreferences(memberStack) {
+  const r = memberStack.resources.SessionPreferences;
+  if (!r) return undefined;
+  let content = r.Properties.Content;
+  if (typeof content === 'string') content = JSON.parse(content);
+  const i = content.inputs ?? {};
+  // cloudWatchStreamingEnabled is a plain Go bool (contracts/model.go): a string fails to
+  // unmarshal. The upsert custom resource turns CloudFormation's "true" back into true.
+  const fromCustom = r.Type.startsWith('Custom::');
+  const streaming = i.cloudWatchStreamingEnabled;
+  if (typeof streaming === 'string' && !fromCustom) throw new Error('cloudWatchStreamingEnabled is a string in a native document');
+  return {
+    type: r.Type, s3BucketName: i.s3BucketName ?? '', s3KeyPrefix: i.s3KeyPrefix ?? '',
+    s3EncryptionEnabled: convertToBool(i.s3EncryptionEnabled, 's3EncryptionEnabled'),
+    cloudWatchLogGroupName: i.cloudWatchLogGroupName ?? '',
+    cloudWatchEncryptionEnabled: convertToBool(i.cloudWatchEncryptionEnabled, 'cloudWatchEncryptionEnabled'),
+    cloudWatchStreamingEnabled: convertToBool(streaming, 'cloudWatchStreamingEnabled'),
+    kmsKeyId: i.kmsKeyId ?? '',
+  };
+}
+
+// ------------------------------------------------------------------ principals and identity policies
+const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+// ASSUMPTION when the member template has no operator policy: operators hold this minimal
+// hand-written policy (what the Session Manager guide's end-user quickstart grants).
+export const MINIMAL_OPERATOR_POLICY = (d) => ({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'StartSessions', Effect: 'Allow', Action: 'ssm:StartSession', Resource: [`arn:aws:ec2:*:${d.account}:instance/*`, `arn:aws:ssm:*:${d.account}:document/SSM-SessionManagerRunShell`] },
+    ...(d.prefs.kmsKeyId ? [{ Sid: 'SessionKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: d.prefs.kmsKeyId }] : []),
+    { Sid: 'OwnSessions', Effect: 'Allow', Action: ['ssm:ResumeSession', 'ssm:TerminateSession'], Resource: `arn:aws:ssm:*:${d.account}:session/*`,
+      Condition: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } } },
+  ],
+});
+
+function assumedRole(account, roleName, sessionName, { path = '/', org = true } = {}) {
+  const roleId = `AROA${Buffer.from(roleName).toString('hex').toUpperCase().padEnd(17, '0').slice(0, 17)}`;
+  return {
+    account, arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+    roleArn: `arn:aws:iam::${account}:role${path}${roleName}`, userid: `${roleId}:${sessionName}`, type: 'AssumedRole',
+    ...(org && ORG.ou[account] ? { orgId: ORG.id, orgPath: orgPath(account) } : {}),
+  };
+}
+
+// ------------------------------------------------------------------ the one session we follow per account and Region
+export function sessionSituation(dep, account, region) {
+  const stack = dep.members.find((s) => s.accountId === account && s.region === region);
+  const accountStacks = dep.members.filter((s) => s.accountId === account);
+  const notes = [];
+  const prefs = readPreferences(stack);
+  if (!prefs) throw new Error(`${account} ${region}: no SessionPreferences resource`);
+  const agentPolicies = accountStacks.filter((s) => s.resources.SessionLoggingAgentPolicy).map((s) => s.resources.SessionLoggingAgentPolicy);
+  if (agentPolicies.length === 0) notes.push('no stack in any rollout Region creates SessionLoggingAgentPolicy (IamRegion outside the rollout?)');
+  const roles = [...new Set(agentPolicies.flatMap((p) => p.Properties.Roles ?? []).filter(Boolean))];
+  if (agentPolicies.length && roles.length === 0) notes.push('ASSUMPTION: SessionLoggingAgentPolicy is attached to no role in this rollout; the proof assumes it is attached to the node\'s role (attachment is being reworked)');
+  const agentRole = roles[0] ?? 'EC2-SSM-Core';
+  const dhmc = agentRole === 'AWSSystemsManagerDefaultEC2InstanceManagementRole';
+  const operatorPolicies = accountStacks.filter((s) => s.resources.SessionOperatorPolicy).map((s) => s.resources.SessionOperatorPolicy);
+  const operatorRole = operatorPolicies.flatMap((p) => p.Properties.Roles ?? [])[0] ?? 'SessionOperators';
+  if (!operatorPolicies.length) notes.push('ASSUMPTION: no operator policy in the template; operators hold the minimal hand-written policy MINIMAL_OPERATOR_POLICY (prove.mjs)');
+
+  const instanceId = 'i-0123456789abcdef0';
+  const operator = assumedRole(account, operatorRole, 'alice');
+  const bucket = dep.index.buckets.get(prefs.s3BucketName);
+  const lg = dep.index.logGroups.get(`${account}/${region}/${prefs.cloudWatchLogGroupName}`);
+  const other = MEMBERS.find((m) => m !== account);
+  const d = {
+    partition: 'aws', urlSuffix: 'amazonaws.com', account, region, instanceId, other, outsider: OUTSIDER,
+    sessionId: 'alice-0a1b2c3d4e5f60718', // "<role session name>-<hex>" (user guide "About session ID ARN formats")
+    operator, prefs, bucket, notes,
+    bucketArnForPrefs: `arn:aws:s3:::${prefs.s3BucketName}`,
+    logGroup: lg, logGroupArnBase: `arn:aws:logs:${region}:${account}:log-group:${prefs.cloudWatchLogGroupName}`,
+    keyRegion: (arn) => String(arn).split(':')[3],
+    keyExists: (arn) => dep.index.keys.has(arn),
+    operatorPolicyFromTemplate: operatorPolicies.length > 0,
+  };
+  d.bucketKeyIsOnlyForS3 = Boolean(bucket?.sse?.kmsKeyId) && bucket.sse.kmsKeyId !== prefs.kmsKeyId;
+  d.principals = {
+    agent: { ...assumedRole(account, agentRole, instanceId, { path: dhmc ? '/service-role/' : '/' }), sourceInstanceArn: `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
+      policies: agentPolicies.map((p, n) => ({ name: `SessionLoggingAgentPolicy${n || ''}`, policy: p.Properties.PolicyDocument })) },
+    operator: { ...operator, policies: operatorPolicies.length
+      ? operatorPolicies.map((p, n) => ({ name: `SessionOperatorPolicy${n || ''}`, policy: p.Properties.PolicyDocument }))
+      : [{ name: 'MINIMAL_OPERATOR_POLICY(assumption)', policy: MINIMAL_OPERATOR_POLICY({ account, prefs }) }] },
+    'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin'), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
+    outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
+    'cloudwatch-logs': { service: true, arn: `logs.${region}.amazonaws.com`, account, policies: [] },
+  };
+  d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
+  return d;
+}
+
+// ------------------------------------------------------------------ outside iam-simulate: kms:EncryptionContext:* conditions
+const glob = (pattern, s) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(s);
+function conditionHolds(operator, expected, actual) {
+  let op = operator; let set = null;
+  if (op.startsWith('ForAnyValue:')) { set = 'any'; op = op.slice(12); }
+  if (op.startsWith('ForAllValues:')) { set = 'all'; op = op.slice(13); }
+  const ifExists = op.endsWith('IfExists'); if (ifExists) op = op.slice(0, -8);
+  const want = [expected].flat().map(String);
+  if (op === 'Null') return (actual === undefined) === (want[0] === 'true');
+  if (actual === undefined) return ifExists || set === 'all' || op.includes('Not');
+  const test = {
+    StringEquals: (w, a) => w === a, StringEqualsIgnoreCase: (w, a) => w.toLowerCase() === a.toLowerCase(),
+    StringLike: glob, ArnEquals: (w, a) => w === a, ArnLike: glob,
+  };
+  const base = op.replace('Not', ''); const negated = op.includes('Not');
+  if (!test[base]) throw new Error(`encryption-context check: operator ${operator} not supported`);
+  const one = (a) => want.some((w) => test[base](w, a)) !== negated;
+  return [actual].flat().every(one);
+}
+/** Evaluate every kms:EncryptionContext:<key> condition of `policy` against `context`.
+ *  Statements whose EC conditions hold keep their other conditions; the others are dropped. */
+export function applyEncryptionContext(policy, context, label) {
+  const notes = []; const isEc = (k) => /^kms:encryptioncontext:/i.test(k);
+  const statements = [policy.Statement].flat().flatMap((st) => {
+    if (!st.Condition) return [st];
+    const cond = {}; let holds = true; let checked = false;
+    for (const [op, kv] of Object.entries(st.Condition)) {
+      const rest = {};
+      for (const [k, v] of Object.entries(kv)) {
+        if (!isEc(k)) { rest[k] = v; continue; }
+        checked = true;
+        const actual = Object.entries(context).find(([ck]) => ck.toLowerCase() === k.toLowerCase())?.[1];
+        if (!conditionHolds(op, v, actual)) { holds = false; notes.push(`${label}/${st.Sid ?? '?'}: ${op} ${k}=${JSON.stringify(v)} does not hold for ${JSON.stringify(actual ?? null)}`); }
+      }
+      if (Object.keys(rest).length) cond[op] = rest;
+    }
+    if (!checked) return [st];
+    if (holds) notes.push(`${label}/${st.Sid ?? '?'}: encryption context ok`);
+    if (!holds) return [];
+    const { Condition, ...copy } = st;
+    return [Object.keys(cond).length ? { ...copy, Condition: cond } : copy];
+  });
+  return { policy: { ...policy, Statement: statements }, notes };
+}
+
+// ------------------------------------------------------------------ evaluate one call
+export async function evaluate(call, d, dep) {
+  for (const p of call.pre?.(d) ?? []) if (!p.ok) return { got: 'deny', why: `precondition: ${p.why}` };
+  const p = d.principals[call.caller];
+  const resource = call.resource(d);
+  const callCtx = call.context(d);
+  let resourceAccount = d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
+  let requestRegion = d.region;
+  if (resource.startsWith('arn:aws:s3:::')) {
+    const b = dep.index.buckets.get(resource.slice(13).split('/')[0]);
+    if (!b) return { got: 'deny', why: `no such bucket ${resource}` };
+    resourceAccount = b.account; resourcePolicy = b.policy; policyName = 'bucket policy'; requestRegion = b.region;
+    resourceCtx = { 's3:ResourceAccount': b.account };
+  } else if (resource.startsWith('arn:aws:kms:')) {
+    const k = dep.index.keys.get(resource);
+    if (!k) return { got: 'deny', why: `no such key ${resource}` };
+    resourceAccount = k.account; resourcePolicy = k.policy; policyName = `key policy (${k.stack} ${k.region})`; requestRegion = k.region;
+    resourceCtx = { 'kms:CallerAccount': p.account, ...(k.aliases.length ? { 'kms:ResourceAliases': k.aliases } : {}) };
+  } else if (resource.startsWith('arn:')) resourceAccount = resource.split(':')[4] || d.account;
+  const context = {
+    ...(p.service ? { 'aws:SecureTransport': 'true', 'aws:SourceAccount': d.account, 'aws:PrincipalIsAWSService': 'true', 'aws:RequestedRegion': requestRegion } : principalContext(p, requestRegion)),
+    'aws:ResourceAccount': resourceAccount, ...resourceCtx, ...callCtx,
+  };
+  let identities = p.policies;
+  if (call.extraIdentity === 'admin') identities = [...identities, { name: 'AdministratorAccess', policy: ADMIN_POLICY }];
+  const ecNotes = [];
+  const ec = (pol, label) => { const r = applyEncryptionContext(pol, context, label); ecNotes.push(...r.notes); return r.policy; };
+  identities = identities.map((i) => ({ name: i.name, policy: ec(i.policy, i.name) }));
+  if (resourcePolicy) resourcePolicy = ec(resourcePolicy, policyName);
+  const simContext = Object.fromEntries(Object.entries(context).filter(([k]) => !/^kms:encryptioncontext:/i.test(k)));
+  const result = await runSimulation({
+    request: { principal: p.arn, action: call.action, resource: { resource, accountId: resourceAccount }, contextVariables: simContext },
+    identityPolicies: identities, serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
+  }, { simulationMode: 'Strict' });
+  if (result.resultType === 'error') return { got: 'error', why: `iam-simulate error: ${JSON.stringify(result.errors)}` };
+  const a = result.result?.analysis ?? result.results?.[0]?.analysis;
+  const sids = (an, kind) => (an?.[kind] ?? []).map((st) => st.statement.sid?.() ?? '(no Sid)').join(',');
+  const part = (label, result, an) => {
+    const allow = sids(an, 'allowStatements'); const deny = sids(an, 'denyStatements');
+    return `${label} ${result}${allow || deny ? ` (${[allow && `allow: ${allow}`, deny && `deny: ${deny}`].filter(Boolean).join('; ')})` : ''}`;
+  };
+  const why = [
+    p.service ? `service principal ${p.arn}` : part('identity', a.identityAnalysis.result, a.identityAnalysis),
+    resourcePolicy ? part(policyName, a.resourceAnalysis?.result ?? '-', a.resourceAnalysis) : 'no resource policy',
+    ...(p.service ? [] : [a.sameAccount ? 'same account' : 'cross-account']),
+    ...(ecNotes.length ? [`EC checked outside iam-simulate: ${ecNotes.join('; ')}`] : []),
+  ].join('; ');
+  return { got: result.overallResult === 'Allowed' ? 'allow' : 'deny', why, ignored: result.result?.ignoredContextKeys ?? [] };
+}
+
+// ------------------------------------------------------------------ run and print
+const pad = (s, n) => (String(s).length > n ? `${String(s).slice(0, n - 1)}…` : String(s).padEnd(n));
+export async function proveExample(example, { verbose = false, out = console.log, dep = deploy(example) } = {}) {
+  const failures = []; const notes = new Set();
+  out(`\n=== ${example.name}: central ${CENTRAL} in ${dep.central.map((s) => s.region).join(', ')}; members ${MEMBERS.join(', ')} in ${dep.regions.join(', ')}`);
+  out(`    member parameters wired from central outputs: ${Object.keys(dep.wired).join(', ') || 'none'}`);
+  for (const account of MEMBERS) for (const region of dep.regions) {
+    const d = sessionSituation(dep, account, region);
+    d.notes.forEach((n) => notes.add(n));
+    out(`  -- ${account} ${region}: prefs bucket=${d.prefs.s3BucketName} prefix=${d.prefs.s3KeyPrefix} s3Enc=${d.prefs.s3EncryptionEnabled} kmsKeyId=${d.prefs.kmsKeyId || '-'} logGroup=${d.prefs.cloudWatchLogGroupName || '-'} (${d.prefs.type})`);
+    out(`     ${pad('call', 48)} ${pad('caller', 15)} ${pad('expect', 6)} ${pad('got', 6)}  why`);
+    for (const call of CALLS) {
+      if (!call.when.test(d)) continue;
+      const r = await evaluate(call, d, dep);
+      const ok = call.expect === 'either' || call.expect === r.got;
+      if (!ok) failures.push({ example: example.name, account, region, call: call.id, caller: call.caller, action: call.action, expect: call.expect, got: r.got, why: r.why, ifDenied: call.ifDenied });
+      out(`  ${ok ? '  ' : 'XX'} ${pad(call.id, 48)} ${pad(call.caller, 15)} ${pad(call.expect, 6)} ${pad(r.got, 6)}  ${r.why}`);
+      if (verbose) out(`        ${call.action} ${call.resource(d)}  when: ${call.when.text}  source: ${call.source}${r.ignored?.length ? `  ignored keys: ${r.ignored.join(',')}` : ''}`);
+    }
+  }
+  for (const n of notes) out(`  NOTE ${n}`);
+  out(`  ${failures.length ? `FAIL ${failures.length} expectation(s) not met` : 'PASS'} (${example.name})`);
+  return failures;
+}
+
+// ------------------------------------------------------------------ self-test
+// Each mutant breaks one thing in a deployment; the proof must then report the named call.
+// The first checks pin the iam-simulate behaviour this harness relies on.
+const statements = (doc) => [doc.Statement].flat();
+const keyPolicy = (dep, pick) => [...dep.index.keys.values()].filter(pick).map((k) => k.policy);
+const MUTANTS = [
+  ['bucket policy Allow without its organisation condition', 'default', 'deny.outsider.PutObject', (dep) => {
+    for (const b of dep.index.buckets.values()) statements(b.policy).filter((st) => st.Effect === 'Allow').forEach((st) => delete st.Condition);
+  }],
+  ['bucket policy grants BUCKET/* instead of BUCKET/${aws:PrincipalAccount}/*', 'default', 'deny.member-admin.PutObject(other account prefix)', (dep) => {
+    for (const b of dep.index.buckets.values()) statements(b.policy).forEach((st) => { st.Resource = [st.Resource].flat().map((r) => r.replace('/${aws:PrincipalAccount}/*', '/*')); });
+  }],
+  ['bucket key policy without kms:ViaService', 'default', 'deny.member-admin.Decrypt(bucket key directly)', (dep) => {
+    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => delete st.Condition?.StringEquals?.['kms:ViaService']));
+  }],
+  ['bucket key encryption context names objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
+    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => {
+      const c = st.Condition?.StringEquals; if (c?.['kms:EncryptionContext:aws:s3:arn']) c['kms:EncryptionContext:aws:s3:arn'] += '/*';
+    }));
+  }],
+  ['agent policy without kms:Decrypt on the bucket key', 'default', 's3.Decrypt(bucket key, multipart, for agent)', (dep) => {
+    dep.members.forEach((s) => s.resources.SessionLoggingAgentPolicy && statements(s.resources.SessionLoggingAgentPolicy.Properties.PolicyDocument)
+      .filter((st) => st.Sid === 'UseBucketKey').forEach((st) => { st.Action = ['kms:GenerateDataKey']; }));
+  }],
+  ['session key policy without the organisation statement', 'default', 'agent.Decrypt(session key)', (dep) => {
+    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => { pol.Statement = statements(pol).filter((st) => !/Organization/.test(st.Sid)); });
+  }],
+  ['per-account session key policy without the account-root statement (IAM policy alone must not suffice)', 'per-account-keys', 'agent.Decrypt(session key)', (dep) => {
+    keyPolicy(dep, (k) => k.account !== CENTRAL).forEach((pol) => { pol.Statement = [{ Sid: 'SomeoneElse', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 'kms:*', Resource: '*' }]; });
+  }],
+  ['TLS deny removed', 'default', 'deny.agent.PutObject(no TLS)', (dep) => {
+    for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');
+  }],
+];
+export async function selfTest() {
+  let bad = 0;
+  const check = (ok, what) => { console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) bad++; };
+  const sim = (principal, resourceAccount, identity, resourcePolicy, ctx = {}) => runSimulation({
+    request: { principal, action: 'kms:Decrypt', resource: { resource: `arn:aws:kms:us-east-1:${resourceAccount}:key/k`, accountId: resourceAccount }, contextVariables: ctx },
+    identityPolicies: identity ? [{ name: 'id', policy: identity }] : [], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
+  }, { simulationMode: 'Strict' });
+  const allowId = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] };
+  const root = (acct) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: 'kms:*', Resource: '*' }] });
+  const anyOrg = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] };
+  const P = 'arn:aws:sts::222222222222:assumed-role/R/s';
+  console.log('iam-simulate semantics this harness relies on:');
+  check((await sim(P, '111111111111', undefined, anyOrg)).overallResult !== 'Allowed', 'cross-account: key policy alone does not allow');
+  check((await sim(P, '111111111111', allowId, undefined)).overallResult !== 'Allowed', 'cross-account: identity policy alone does not allow');
+  check((await sim(P, '111111111111', allowId, anyOrg)).overallResult === 'Allowed', 'cross-account: both allow');
+  check((await sim(P, '222222222222', allowId, root('222222222222'))).overallResult === 'Allowed', 'same-account KMS: identity policy works when the key policy delegates to the account root');
+  check((await sim(P, '222222222222', allowId, root('999999999999'))).overallResult !== 'Allowed', 'same-account KMS: identity policy alone does not allow without root delegation');
+  const ec = await sim(P, '111111111111', allowId, anyOrg, { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::b' });
+  check(ec.result.ignoredContextKeys.includes('kms:EncryptionContext:aws:s3:arn'), 'kms:EncryptionContext:* is still ignored by iam-simulate (so it is checked outside)');
+  console.log('mutants (each must be reported by the proof):');
+  const exs = examples();
+  for (const [what, name, target, mutate] of MUTANTS) {
+    const dep = deploy(exs.find((e) => e.name === name));
+    mutate(dep);
+    const failures = await proveExample(dep.example, { dep, out: () => {} });
+    check(failures.some((f) => f.call === target), `${name}: ${what} -> ${target}`);
+  }
+  console.log(bad ? `proof self-test: ${bad} check(s) failed` : 'proof self-test passed');
+  return bad ? 1 : 0;
+}
+
+export async function main(argv = process.argv.slice(2)) {
+  if (argv.includes('--self-test')) return selfTest();
+  const only = argv.filter((a) => !a.startsWith('-'));
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  console.log('Session lifecycle proof (iam-simulate; kms:EncryptionContext:* conditions are checked outside iam-simulate, see prove.mjs)');
+  const all = [];
+  for (const ex of examples().filter((e) => !only.length || only.includes(e.name))) all.push(...await proveExample(ex, { verbose }));
+  console.log(`\nlifecycle proof: ${all.length ? `${all.length} failure(s)` : 'all expectations met'}`);
+  for (const f of all) console.log(`  ${f.example} ${f.account} ${f.region} ${f.call} (${f.action}): expected ${f.expect}, got ${f.got} — ${f.why}${f.ifDenied && f.got === 'deny' ? ` => ${f.ifDenied}` : ''}`);
+  return all.length ? 1 : 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await main();
