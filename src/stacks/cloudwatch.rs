@@ -33,7 +33,6 @@ fn logs_key(settings: &CloudWatchSettings) -> Key {
                     "kms:ReEncryptTo",
                     "kms:GenerateDataKey",
                     "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:DescribeKey",
                 ])
                 .resource("*")
                 .condition(
@@ -72,10 +71,9 @@ pub fn agent_statements(settings: &CloudWatchSettings) -> Vec<Statement> {
                 "arn:${{AWS::Partition}}:logs:*:${{AWS::AccountId}}:log-group:{}:*",
                 settings.log_group_name
             ))),
+        // No resource type in the IAM service reference: only "*" matches it.
         Statement::allow("FindLogGroups")
             .actions(&["logs:DescribeLogGroups"])
-            .resource(Value::sub(
-                "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*",
-            )),
+            .resource("*"),
     ]
 }

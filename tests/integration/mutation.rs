@@ -540,6 +540,21 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "DescribeLogGroups on a log-group ARN",
+        "cloudwatch_agent_can_find_log_groups",
+        &streaming_member,
+        &|t| {
+            let find = statement(
+                t,
+                "SessionLoggingAgentPolicy",
+                "PolicyDocument",
+                "FindLogGroups",
+            );
+            *at(find, &["Resource"]) =
+                yaml("[{Fn::Sub: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'}]");
+        },
+    );
+    mutate(
         "replica key without the root statement",
         "kms_key_keeps_account_administration",
         &multi_region_central,
