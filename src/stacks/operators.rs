@@ -34,11 +34,18 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
             settings,
             Statement::allow("EncryptSessionData").actions(&["kms:GenerateDataKey"]),
         ),
+        // Session Manager tags every session with its starter's aws:userid; a
+        // session-id prefix would only match IAM users, never assumed roles.
         Statement::allow("ResumeAndEndOwnSessions")
             .actions(&["ssm:ResumeSession", "ssm:TerminateSession"])
             .resource(Value::sub(
-                "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:session/${!aws:userid}-*",
-            )),
+                "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:session/*",
+            ))
+            .condition(
+                "StringLike",
+                "ssm:resourceTag/aws:ssmmessages:session-id",
+                "${aws:userid}",
+            ),
         Statement::deny("ProtectLoggingPreferences")
             .actions(&[
                 "ssm:CreateDocument",
