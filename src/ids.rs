@@ -308,6 +308,14 @@ impl KmsKeyArn {
     pub fn account(&self) -> &str {
         self.0.split(':').nth(4).unwrap_or_default()
     }
+
+    /// The key id of a multi-Region key (`mrk-…`); none for a single-Region key.
+    pub fn multi_region_id(&self) -> Option<&str> {
+        self.0
+            .rsplit_once("key/")
+            .map(|(_, id)| id)
+            .filter(|id| id.starts_with("mrk-"))
+    }
 }
 
 fn is_key_id(id: &str) -> bool {

@@ -236,6 +236,38 @@ mod tests {
     }
 
     #[test]
+    fn a_session_key_used_beyond_home_region_is_multi_region() {
+        let settings =
+            resolve("keys: one\nrollout:\n  regions: [us-east-1, eu-central-1]\n").unwrap();
+        assert_eq!(
+            settings.session_key,
+            SessionKey::Shared { multi_region: true }
+        );
+        let settings = resolve("keys: one\n").unwrap();
+        assert_eq!(
+            settings.session_key,
+            SessionKey::Shared {
+                multi_region: false
+            }
+        );
+        let single = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let err = config_error(&format!(
+            "keys: one\nmember:\n  bucket_key_arn: {single}\nrollout:\n  regions: [us-east-1, eu-central-1]\n"
+        ));
+        assert!(
+            err.contains("member.bucket_key_arn") && err.contains("multi-Region key (key/mrk-…)"),
+            "{err}"
+        );
+        let err = config_error(&format!(
+            "member:\n  session_key_arn: {single}\nrollout:\n  regions: [us-east-1, eu-central-1]\n"
+        ));
+        assert!(
+            err.contains("test.yaml:2:20: member.session_key_arn"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn value_errors_name_file_line_and_column() {
         let err = config_error(
             "member:\n  preferences: native\nrollout:\n  regions: [us-east-1, mars]\n",

@@ -6,7 +6,8 @@ use super::raw::{KeyMode, KeyPlacement, RawCloudWatch, RawConfig, RawRetention};
 use super::settings::*;
 use crate::error::{Error, Result};
 use crate::ids::{
-    AccountId, InvalidId, Minutes, OrgId, OrgPath, Region, IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
+    AccountId, InvalidId, KmsKeyArn, Minutes, OrgId, OrgPath, Region, IDLE_TIMEOUT_RANGE,
+    MAX_DURATION_RANGE,
 };
 use std::str::FromStr;
 
@@ -196,6 +197,7 @@ impl RawConfig {
             None => vec![home_region.clone()],
         };
 
+        let multi_region = regions.iter().any(|r| *r != home_region);
         let session_key = match (
             self.keys.unwrap_or_default(),
             session.key_placement.unwrap_or_default(),
@@ -206,13 +208,35 @@ impl RawConfig {
                     "per-account session keys need keys: two (with keys: one the bucket key is the session key)",
                 ))
             }
-            (KeyMode::One, KeyPlacement::Central) => SessionKey::BucketKey,
+            (KeyMode::One, KeyPlacement::Central) => SessionKey::Shared { multi_region },
             (KeyMode::Two, KeyPlacement::PerAccount) => SessionKey::PerAccount,
-            (KeyMode::Two, KeyPlacement::Central) => SessionKey::Central {
-                multi_region: regions.iter().any(|r| *r != home_region),
-            },
+            (KeyMode::Two, KeyPlacement::Central) => SessionKey::Central { multi_region },
         };
 
+        let bucket_key_arn: Option<KmsKeyArn> =
+            parse_opt("member.bucket_key_arn", member.bucket_key_arn.as_ref())?;
+        let session_key_arn: Option<KmsKeyArn> =
+            parse_opt("member.session_key_arn", member.session_key_arn.as_ref())?;
+        if session_key.is_multi_region() {
+            let shared = matches!(session_key, SessionKey::Shared { .. });
+            let known = [
+                ("member.session_key_arn", session_key_arn.as_ref()),
+                (
+                    "member.bucket_key_arn",
+                    bucket_key_arn.as_ref().filter(|_| shared),
+                ),
+            ];
+            for (field, arn) in known {
+                if let Some(arn) = arn.filter(|arn| arn.multi_region_id().is_none()) {
+                    return Err(Error::field(
+                        field,
+                        format!(
+                            "{arn:?} is a single-Region key, but rollout.regions goes beyond home_region {home_region}: agents use the session key in their own Region, so it is a multi-Region key (key/mrk-…); give the primary's ARN"
+                        ),
+                    ));
+                }
+            }
+        }
         let operators = self.operators.as_ref();
         Ok(Settings {
             scope: self.scope()?,
@@ -235,11 +259,8 @@ impl RawConfig {
                 iam_region: parse_opt("member.iam_region", member.iam_region.as_ref())?
                     .unwrap_or_else(|| home_region.clone()),
                 preferences: member.preferences.unwrap_or_default(),
-                bucket_key_arn: parse_opt("member.bucket_key_arn", member.bucket_key_arn.as_ref())?,
-                session_key_arn: parse_opt(
-                    "member.session_key_arn",
-                    member.session_key_arn.as_ref(),
-                )?,
+                bucket_key_arn,
+                session_key_arn,
             },
             session: SessionSettings {
                 idle_timeout,

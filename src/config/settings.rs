@@ -58,10 +58,9 @@ pub struct BucketSettings {
 /// Which key encrypts session data, and so which keys the central stack makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKey {
-    /// `keys: one`: the bucket key encrypts session data too.
-    BucketKey,
-    /// A key of its own in the central account. Members in other Regions
-    /// need it there too: then it is a multi-Region key with replicas.
+    /// `keys: one`: one key encrypts the bucket and session data.
+    Shared { multi_region: bool },
+    /// A key of its own in the central account.
     Central { multi_region: bool },
     /// A key in every member account and Region; the central stack holds
     /// the bucket key only.
@@ -69,9 +68,14 @@ pub enum SessionKey {
 }
 
 impl SessionKey {
-    /// A multi-Region central key: members name their Region's replica.
+    /// KMS keys are regional and agents use the session key in their own
+    /// Region: a central key that members in other Regions use is a
+    /// multi-Region key with a replica there, named by its `mrk-` id.
     pub fn is_multi_region(self) -> bool {
-        matches!(self, SessionKey::Central { multi_region: true })
+        matches!(
+            self,
+            SessionKey::Shared { multi_region: true } | SessionKey::Central { multi_region: true }
+        )
     }
 }
 

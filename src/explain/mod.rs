@@ -127,7 +127,10 @@ impl Example {
                 key("bucket-key"),
                 format!("arn:aws:kms:{REGION}:{member}:key/member-session-key"),
             ),
-            SessionKey::BucketKey => (key("logging-key"), key("logging-key")),
+            SessionKey::Shared { multi_region: true } => (key(EXAMPLE_MRK), key(EXAMPLE_MRK)),
+            SessionKey::Shared {
+                multi_region: false,
+            } => (key("logging-key"), key("logging-key")),
         };
         Example {
             member,

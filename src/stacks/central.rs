@@ -88,8 +88,8 @@ pub fn build(settings: &Settings) -> Result<Template> {
     }
 
     let admissions = admissions(&settings.scope);
-    let keys = keys(settings.session_key, &admissions, placement);
-    for (id, resource) in keys.resources {
+    let mut keys = keys(settings.session_key, &admissions, placement);
+    for (id, resource) in std::mem::take(&mut keys.resources) {
         template.resource(id, resource);
     }
     template.resource(
@@ -103,10 +103,10 @@ pub fn build(settings: &Settings) -> Result<Template> {
         LOG_BUCKET_POLICY,
         placement.home_only(bucket_policy(&admissions)),
     );
-    if let Some(replica) = keys.replica {
+    if let Some(replica) = keys.replica.take() {
         template.resource(SESSION_KEY_REPLICA, replica);
     }
-    outputs(&mut template, &keys.session_key, keys.bucket_key, placement);
+    outputs(&mut template, &keys, placement);
     finish(template, "central")
 }
 
@@ -116,100 +116,123 @@ struct CentralKeys {
     /// In the other Regions of a multi-Region session key; placed after the bucket.
     replica: Option<Resource>,
     bucket_key: &'static str,
+    /// The logical id of the key that encrypts session data in the home Region.
+    session_key_id: &'static str,
     /// The session key's ARN in this Region, when the central stack has one.
     session_key: Option<Value<String>>,
 }
 
 fn keys(session_key: SessionKey, admissions: &[Admission], placement: Placement) -> CentralKeys {
-    let alias_of = |name: &str, key: &str| alias(name, Value::reference(key));
+    let bucket_key = || placement.home_only(holding_data(bucket_key(admissions)));
+    let bucket_alias =
+        || placement.home_only(alias(BUCKET_KEY_ALIAS_NAME, Value::reference(BUCKET_KEY)));
     match session_key {
-        SessionKey::BucketKey => CentralKeys {
-            resources: vec![
-                (LOGGING_KEY, holding_data(single_key(admissions))),
-                (
-                    LOGGING_KEY_ALIAS,
-                    alias_of("alias/session-manager-logs", LOGGING_KEY).into(),
-                ),
-            ],
-            replica: None,
-            bucket_key: LOGGING_KEY,
-            session_key: Some(Value::get_att(LOGGING_KEY, "Arn")),
-        },
+        SessionKey::Shared { multi_region } => {
+            let shared = SessionKeyResources::new(
+                LOGGING_KEY,
+                single_key(admissions),
+                multi_region,
+                placement,
+            );
+            CentralKeys {
+                resources: vec![
+                    (LOGGING_KEY, shared.key),
+                    (
+                        LOGGING_KEY_ALIAS,
+                        alias("alias/session-manager-logs", shared.alias_target).into(),
+                    ),
+                ],
+                replica: shared.replica,
+                bucket_key: LOGGING_KEY,
+                session_key_id: LOGGING_KEY,
+                session_key: Some(shared.arn),
+            }
+        }
         // Each member stack makes its own session key.
         SessionKey::PerAccount => CentralKeys {
             resources: vec![
-                (BUCKET_KEY, holding_data(bucket_key(admissions))),
-                (
-                    BUCKET_KEY_ALIAS,
-                    alias_of(BUCKET_KEY_ALIAS_NAME, BUCKET_KEY).into(),
-                ),
+                (BUCKET_KEY, bucket_key()),
+                (BUCKET_KEY_ALIAS, bucket_alias()),
             ],
             replica: None,
             bucket_key: BUCKET_KEY,
+            session_key_id: BUCKET_KEY,
             session_key: None,
         },
         SessionKey::Central { multi_region } => {
-            let mut key = session_key_of(admissions);
-            key.multi_region = multi_region.then_some(true);
-            let replica = multi_region.then(|| {
-                holding_data(ReplicaKey {
-                    description: "smlog: replica of the multi-Region session key for this Region"
-                        .to_owned(),
-                    primary_key_arn: Value::reference(PRIMARY_SESSION_KEY_ARN),
-                    pending_window_in_days: Some(30),
-                    key_policy: key.key_policy.clone(),
-                })
-                .when(IS_REPLICA_REGION)
-            });
-            let (alias_target, arn) = if multi_region {
-                (
-                    home_or_replica(
-                        Intrinsic::reference(SESSION_KEY),
-                        Intrinsic::reference(SESSION_KEY_REPLICA),
-                    ),
-                    home_or_replica(
-                        Intrinsic::get_att(SESSION_KEY, "Arn"),
-                        Intrinsic::get_att(SESSION_KEY_REPLICA, "Arn"),
-                    ),
-                )
-            } else {
-                (
-                    Value::reference(SESSION_KEY),
-                    Value::get_att(SESSION_KEY, "Arn"),
-                )
-            };
+            let session = SessionKeyResources::new(
+                SESSION_KEY,
+                session_key_of(admissions),
+                multi_region,
+                placement,
+            );
             CentralKeys {
                 resources: vec![
-                    (
-                        BUCKET_KEY,
-                        placement.home_only(holding_data(bucket_key(admissions))),
-                    ),
-                    (SESSION_KEY, placement.home_only(holding_data(key))),
-                    (
-                        BUCKET_KEY_ALIAS,
-                        placement.home_only(alias_of(BUCKET_KEY_ALIAS_NAME, BUCKET_KEY)),
-                    ),
+                    (BUCKET_KEY, bucket_key()),
+                    (SESSION_KEY, session.key),
+                    (BUCKET_KEY_ALIAS, bucket_alias()),
                     (
                         SESSION_KEY_ALIAS,
-                        alias(SESSION_KEY_ALIAS_NAME, alias_target).into(),
+                        alias(SESSION_KEY_ALIAS_NAME, session.alias_target).into(),
                     ),
                 ],
-                replica,
+                replica: session.replica,
                 bucket_key: BUCKET_KEY,
-                session_key: Some(arn),
+                session_key_id: SESSION_KEY,
+                session_key: Some(session.arn),
             }
+        }
+    }
+}
+
+/// The key that encrypts session data: the primary in the home Region and,
+/// for a multi-Region key, a replica (same `mrk-` id) in every other Region.
+struct SessionKeyResources {
+    key: Resource,
+    replica: Option<Resource>,
+    /// What the alias points at in this Region.
+    alias_target: Value<String>,
+    /// The key's ARN in this Region.
+    arn: Value<String>,
+}
+
+impl SessionKeyResources {
+    fn new(id: &str, mut key: Key, multi_region: bool, placement: Placement) -> Self {
+        if !multi_region {
+            return SessionKeyResources {
+                key: holding_data(key),
+                replica: None,
+                alias_target: Value::reference(id),
+                arn: Value::get_att(id, "Arn"),
+            };
+        }
+        key.multi_region = Some(true);
+        let replica = holding_data(ReplicaKey {
+            description: "smlog: replica of the multi-Region session key for this Region"
+                .to_owned(),
+            primary_key_arn: Value::reference(PRIMARY_SESSION_KEY_ARN),
+            pending_window_in_days: Some(30),
+            key_policy: key.key_policy.clone(),
+        })
+        .when(IS_REPLICA_REGION);
+        SessionKeyResources {
+            key: placement.home_only(holding_data(key)),
+            replica: Some(replica),
+            alias_target: home_or_replica(
+                Intrinsic::reference(id),
+                Intrinsic::reference(SESSION_KEY_REPLICA),
+            ),
+            arn: home_or_replica(
+                Intrinsic::get_att(id, "Arn"),
+                Intrinsic::get_att(SESSION_KEY_REPLICA, "Arn"),
+            ),
         }
     }
 }
 
 const BUCKET_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/bucket";
 
-fn outputs(
-    template: &mut Template,
-    session_key: &Option<Value<String>>,
-    bucket_key: &str,
-    placement: Placement,
-) {
+fn outputs(template: &mut Template, keys: &CentralKeys, placement: Placement) {
     template.output(
         wiring::BUCKET_NAME,
         placement.home_only_output(
@@ -235,12 +258,12 @@ fn outputs(
         placement.home_only_output(
             Output::new(
                 "ARN of the KMS key that encrypts the bucket",
-                Value::get_att(bucket_key, "Arn"),
+                Value::get_att(keys.bucket_key, "Arn"),
             )
             .exported_as(wiring::BUCKET_KEY_ARN),
         ),
     );
-    if let Some(arn) = session_key {
+    if let Some(arn) = &keys.session_key {
         template.output(
             wiring::SESSION_KEY_ARN,
             Output::new("ARN of the KMS key that encrypts session data", arn.clone())
@@ -254,7 +277,7 @@ fn outputs(
                 "Id (mrk-…) of the multi-Region session key, the same in every Region",
                 // Ref of a key (and of a replica) is its id.
                 home_or_replica(
-                    Intrinsic::reference(SESSION_KEY),
+                    Intrinsic::reference(keys.session_key_id),
                     Intrinsic::reference(SESSION_KEY_REPLICA),
                 ),
             )

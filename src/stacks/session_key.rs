@@ -13,24 +13,24 @@ use crate::ids::{AccountId, KmsKeyArn, MultiRegionKeyId};
 /// The parameter(s) for the central key, or the member's own key and alias.
 pub fn add(template: &mut Template, settings: &Settings) {
     match settings.session_key {
-        SessionKey::Central { multi_region: true } => {
+        key if key.is_multi_region() => {
+            let known = settings.member.session_key_arn.as_ref();
             template.parameter(
                 wiring::SESSION_KEY_ID,
                 Parameter::string(
                     "Id of the multi-Region session key (central stack output SessionKeyId)",
                 )
+                .default_opt(known.and_then(|k| k.multi_region_id()).map(str::to_owned))
                 .pattern(MultiRegionKeyId::PATTERN, MultiRegionKeyId::CONSTRAINT),
             );
             template.parameter(
                 wiring::CENTRAL_ACCOUNT_ID,
                 Parameter::string("The central account (central stack output CentralAccountId)")
+                    .default_opt(known.map(|k| k.account().to_owned()))
                     .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
             );
         }
-        SessionKey::BucketKey
-        | SessionKey::Central {
-            multi_region: false,
-        } => {
+        SessionKey::Shared { .. } | SessionKey::Central { .. } => {
             template.parameter(
                 wiring::SESSION_KEY_ARN,
                 Parameter::string(
@@ -69,16 +69,15 @@ pub fn add(template: &mut Template, settings: &Settings) {
 /// The key the preferences name (`kmsKeyId`) in this account and Region.
 pub fn arn(settings: &Settings) -> Value<String> {
     match settings.session_key {
-        SessionKey::Central { multi_region: true } => Value::sub(format!(
+        key if key.is_multi_region() => Value::sub(format!(
             "arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{{}}}:key/${{{}}}",
             wiring::CENTRAL_ACCOUNT_ID,
             wiring::SESSION_KEY_ID
         )),
-        SessionKey::BucketKey
-        | SessionKey::Central {
-            multi_region: false,
-        } => Value::reference(wiring::SESSION_KEY_ARN),
         SessionKey::PerAccount => Value::get_att(MEMBER_SESSION_KEY, "Arn"),
+        SessionKey::Shared { .. } | SessionKey::Central { .. } => {
+            Value::reference(wiring::SESSION_KEY_ARN)
+        }
     }
 }
 
@@ -87,15 +86,11 @@ pub fn arn(settings: &Settings) -> Value<String> {
 pub fn grant(settings: &Settings, statement: Statement) -> Statement {
     match settings.session_key {
         // The replicas share the primary's id: one ARN pattern names them all.
-        SessionKey::Central { multi_region: true } => statement.resource(Value::sub(format!(
+        key if key.is_multi_region() => statement.resource(Value::sub(format!(
             "arn:${{AWS::Partition}}:kms:*:${{{}}}:key/${{{}}}",
             wiring::CENTRAL_ACCOUNT_ID,
             wiring::SESSION_KEY_ID
         ))),
-        SessionKey::BucketKey
-        | SessionKey::Central {
-            multi_region: false,
-        } => statement.resource(Value::reference(wiring::SESSION_KEY_ARN)),
         SessionKey::PerAccount => statement
             .resource(Value::sub(
                 "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*",
@@ -105,5 +100,8 @@ pub fn grant(settings: &Settings, statement: Statement) -> Statement {
                 "kms:ResourceAliases",
                 SESSION_KEY_ALIAS_NAME,
             ),
+        SessionKey::Shared { .. } | SessionKey::Central { .. } => {
+            statement.resource(Value::reference(wiring::SESSION_KEY_ARN))
+        }
     }
 }

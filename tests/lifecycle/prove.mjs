@@ -195,7 +195,9 @@ export function sessionSituation(dep, account, region) {
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
   };
-  d.bucketKeyIsOnlyForS3 = Boolean(bucket?.sse?.kmsKeyId) && bucket.sse.kmsKeyId !== prefs.kmsKeyId;
+  // A multi-Region key and its replicas are one key (one mrk- id, one policy) under Regional ARNs.
+  const sameKey = (a, b) => a === b || (/:key\/mrk-/.test(a ?? '') && a?.split(':')[4] === b?.split(':')[4] && a?.split('/')[1] === b?.split('/')[1]);
+  d.bucketKeyIsOnlyForS3 = Boolean(bucket?.sse?.kmsKeyId) && !sameKey(bucket.sse.kmsKeyId, prefs.kmsKeyId);
   d.principals = {
     agent: { ...assumedRole(account, agentRole, instanceId, { path: dhmc ? '/service-role/' : '/' }), sourceInstanceArn: `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
       policies: agentPolicies.map((p, n) => ({ name: `SessionLoggingAgentPolicy${n || ''}`, policy: p.Properties.PolicyDocument })) },
