@@ -74,6 +74,12 @@ macro_rules! string_id {
             }
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl schemars::JsonSchema for $name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -364,6 +370,13 @@ impl FromStr for KmsKeyArn {
                 "must end in key/ and a key id (a lowercase UUID or mrk- and 32 hex digits)",
             ),
         }
+    }
+}
+
+impl OrgPath {
+    /// The organisation the path lies in: its first segment.
+    pub fn organization(&self) -> OrgId {
+        OrgId(self.0.split('/').next().unwrap_or_default().to_owned())
     }
 }
 

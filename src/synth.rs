@@ -102,7 +102,7 @@ fn within_limits(settings: &Settings, name: &str, template: &Template) -> Result
             account_capacity(settings)
         ));
     }
-    Err(Error::Config(message).context(format!("while building the {name} template")))
+    Err(Error::Config(message).context(format!("while checking {name}")))
 }
 
 /// How many explicit accounts fit before the first policy outgrows its limit.

@@ -88,7 +88,16 @@ mod tests {
             resolve("organization_id: o-a1b2c3d4e5\naccounts: ['111111111111']\norganization_paths: [o-a1b2c3d4e5/r-ab12/]\n")
                 .unwrap();
         assert!(settings.scope.organization.is_some());
-        assert_eq!(settings.scope.paths[0].as_str(), "o-a1b2c3d4e5/r-ab12/*");
+        let paths = settings.scope.paths.unwrap();
+        assert_eq!(paths.paths[0].as_str(), "o-a1b2c3d4e5/r-ab12/*");
+        assert_eq!(paths.organization.as_str(), "o-a1b2c3d4e5");
+        let err =
+            config_error("organization_paths: [o-a1b2c3d4e5/r-ab12/, o-zzzzzzzzzz/r-ab12/]\n");
+        assert!(
+            err.contains("organization_paths[1]")
+                && err.contains("not inside organization_paths[0] o-a1b2c3d4e5"),
+            "{err}"
+        );
         let err = config_error(
             "organization_id: o-a1b2c3d4e5\norganization_paths: [o-zzzzzzzzzz/r-ab12/]\n",
         );

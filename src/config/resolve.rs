@@ -337,16 +337,29 @@ impl RawConfig {
             "organization_paths",
             self.organization_paths.as_deref().unwrap_or_default(),
         )?;
-        if let Some(id) = &organization_id {
-            let prefix = format!("{id}/");
+        // Every path lies in one organisation: the configured one, else the first path's.
+        let path_organization: Option<OrgId> = match (&organization_id, paths.first()) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(first)) => Some(first.organization()),
+            (None, None) => None,
+        };
+        if let Some(id) = &path_organization {
             if let Some((i, path)) = paths
                 .iter()
                 .enumerate()
-                .find(|(_, p)| !p.as_str().starts_with(&prefix))
+                .find(|(_, p)| p.organization() != *id)
             {
+                let whose = if organization_id.is_some() {
+                    "organization_id"
+                } else {
+                    "organization_paths[0]"
+                };
                 return Err(Error::field(
                     format!("organization_paths[{i}]"),
-                    format!("{:?} is not inside organization_id {id}", path.as_str()),
+                    format!(
+                        "{:?} is not inside {whose} {id}: paths must all lie in one organisation",
+                        path.as_str()
+                    ),
                 ));
             }
         }
@@ -358,7 +371,12 @@ impl RawConfig {
             });
         Ok(Scope {
             organization,
-            paths,
+            paths: path_organization
+                .filter(|_| !paths.is_empty())
+                .map(|organization| OrganizationPaths {
+                    organization,
+                    paths,
+                }),
             accounts,
         })
     }

@@ -29,8 +29,8 @@ pub struct Scope {
     /// The whole organisation, by the central stack's `OrganizationId`
     /// parameter; its default is the configured id, when there is one.
     pub organization: Option<Organization>,
-    /// Parts of the organisation, by `aws:PrincipalOrgPaths`.
-    pub paths: Vec<OrgPath>,
+    /// Parts of one organisation, by `aws:PrincipalOrgPaths`.
+    pub paths: Option<OrganizationPaths>,
     /// Accounts, inside or outside the organisation, by `aws:PrincipalAccount`.
     pub accounts: Vec<AccountId>,
 }
@@ -40,10 +40,22 @@ pub struct Organization {
     pub id: Option<OrgId>,
 }
 
+/// Paths in one organisation. S3 Block Public Access counts a wildcard
+/// `aws:PrincipalOrgPaths` as public, so statements pair the paths with
+/// the organisation's fixed `aws:PrincipalOrgID`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationPaths {
+    pub organization: OrgId,
+    pub paths: Vec<OrgPath>,
+}
+
 impl Scope {
-    /// The organisation id, when the configuration names one.
+    /// The organisation id, when the configuration names one or its paths do.
     pub fn organization_id(&self) -> Option<&OrgId> {
-        self.organization.as_ref().and_then(|o| o.id.as_ref())
+        self.organization
+            .as_ref()
+            .and_then(|o| o.id.as_ref())
+            .or(self.paths.as_ref().map(|p| &p.organization))
     }
 }
 

@@ -101,7 +101,7 @@ impl Example {
     fn new(settings: &Settings) -> Self {
         let listed = &settings.scope.accounts;
         let admitted_by_org =
-            settings.scope.organization.is_some() || !settings.scope.paths.is_empty();
+            settings.scope.organization.is_some() || settings.scope.paths.is_some();
         let (member, other_member) = if admitted_by_org || listed.is_empty() {
             ("222222222222".to_owned(), "333333333333".to_owned())
         } else {
@@ -138,7 +138,8 @@ impl Example {
             org_path: settings
                 .scope
                 .paths
-                .first()
+                .as_ref()
+                .and_then(|p| p.paths.first())
                 .map(|p| p.as_str().trim_end_matches('*').to_owned() + "ou-member/"),
             bucket,
             bucket_key,

@@ -19,9 +19,11 @@ use crate::cfn::{
     Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Pseudo, Resource, Statement,
     Template, Value,
 };
-use crate::config::{LockPeriod, RetentionSettings, Scope, SessionKey, Settings};
+use crate::config::{
+    LockPeriod, OrganizationPaths, RetentionSettings, Scope, SessionKey, Settings,
+};
 use crate::error::Result;
-use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
+use crate::ids::{AccountId, BucketName, KmsKeyArn, OrgId, Region};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
@@ -351,59 +353,102 @@ fn bucket_name() -> Value<String> {
     .into()
 }
 
-/// One way of naming who may deliver logs and use the keys: a name for the
-/// statement ids and the condition that admits them.
-struct Admission {
-    name: &'static str,
-    operator: &'static str,
-    key: &'static str,
-    value: Expr,
+/// One part of the configured scope; each gets statements of its own, since
+/// conditions inside one statement all must hold.
+enum Admission<'a> {
+    /// The organisation, by the `OrganizationId` parameter.
+    Organization,
+    /// Parts of one organisation, paired with its fixed id.
+    Paths(&'a OrganizationPaths),
+    /// Listed accounts.
+    Accounts(&'a [AccountId]),
 }
 
-impl Admission {
-    fn admit(&self, statement: Statement) -> Statement {
-        statement.condition(self.operator, self.key, self.value.clone())
+impl Admission<'_> {
+    /// The part of the statement ids it writes: `Allow{name}LogDelivery`.
+    fn name(&self) -> &'static str {
+        match self {
+            Admission::Organization => "Organization",
+            Admission::Paths(_) => "OrganizationPaths",
+            Admission::Accounts(_) => "Accounts",
+        }
+    }
+
+    /// Names the admitted principals in a key policy: everyone, narrowed
+    /// by a condition (KMS checks that named principals exist).
+    fn in_key_policy(&self, statement: Statement) -> Statement {
+        let statement = statement.principal(Principal::Anyone);
+        match self {
+            Admission::Organization | Admission::Paths(_) => self.in_organization(statement),
+            Admission::Accounts(accounts) => {
+                statement.condition("StringEquals", "aws:PrincipalAccount", list(accounts))
+            }
+        }
+    }
+
+    /// Names the admitted principals in the bucket policy. S3 Block Public
+    /// Access treats an Allow to everyone as public unless a fixed value of
+    /// one of its listed keys limits it; aws:PrincipalOrgID is one,
+    /// aws:PrincipalOrgPaths and aws:PrincipalAccount are not. So paths come
+    /// with their organisation's id, and accounts are named as principals.
+    fn in_bucket_policy(&self, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization | Admission::Paths(_) => {
+                self.in_organization(statement.principal(Principal::Anyone))
+            }
+            Admission::Accounts(accounts) => statement.principal(Principal::Aws(
+                accounts.iter().map(|a| Value::from(a.as_str())).collect(),
+            )),
+        }
+    }
+
+    fn in_organization(&self, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization => statement.condition(
+                "StringEquals",
+                "aws:PrincipalOrgID",
+                Intrinsic::reference(ORGANIZATION_ID),
+            ),
+            Admission::Paths(paths) => statement
+                .condition(
+                    "StringEquals",
+                    "aws:PrincipalOrgID",
+                    paths.organization.as_str(),
+                )
+                .condition(
+                    "ForAnyValue:StringLike",
+                    "aws:PrincipalOrgPaths",
+                    list(&paths.paths),
+                ),
+            Admission::Accounts(_) => statement,
+        }
     }
 }
 
-/// The organisation, parts of it, and listed accounts, as configured. Each
-/// gets statements of its own: conditions inside one statement all must hold.
-fn admissions(scope: &Scope) -> Vec<Admission> {
-    let list = |items: Vec<&str>| Expr::List(items.into_iter().map(Expr::from).collect());
+fn list<T: AsRef<str>>(items: &[T]) -> Expr {
+    Expr::List(items.iter().map(|i| Expr::from(i.as_ref())).collect())
+}
+
+/// The organisation, parts of it, and listed accounts, as configured.
+fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
     let mut admissions = Vec::new();
     if scope.organization.is_some() {
-        admissions.push(Admission {
-            name: "Organization",
-            operator: "StringEquals",
-            key: "aws:PrincipalOrgID",
-            value: Intrinsic::reference(ORGANIZATION_ID).into(),
-        });
+        admissions.push(Admission::Organization);
     }
-    if !scope.paths.is_empty() {
-        admissions.push(Admission {
-            name: "OrganizationPaths",
-            operator: "ForAnyValue:StringLike",
-            key: "aws:PrincipalOrgPaths",
-            value: list(scope.paths.iter().map(|p| p.as_str()).collect()),
-        });
+    if let Some(paths) = &scope.paths {
+        admissions.push(Admission::Paths(paths));
     }
     if !scope.accounts.is_empty() {
-        admissions.push(Admission {
-            name: "Accounts",
-            operator: "StringEquals",
-            key: "aws:PrincipalAccount",
-            value: list(scope.accounts.iter().map(|a| a.as_str()).collect()),
-        });
+        admissions.push(Admission::Accounts(&scope.accounts));
     }
     admissions
 }
 
 /// Admitted principals may use the key only through S3, for this bucket.
-fn use_through_s3(scope: &Admission) -> Statement {
-    scope
-        .admit(
-            Statement::allow(&format!("Allow{}UseThroughS3", scope.name))
-                .principal(Principal::Anyone)
+fn use_through_s3(admission: &Admission) -> Statement {
+    admission
+        .in_key_policy(
+            Statement::allow(&format!("Allow{}UseThroughS3", admission.name()))
                 .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
                 .resource("*"),
         )
@@ -425,10 +470,9 @@ fn use_through_s3(scope: &Admission) -> Statement {
 }
 
 /// Admitted principals encrypt and decrypt session data with the key directly.
-fn session_encryption(scope: &Admission) -> Statement {
-    scope.admit(
-        Statement::allow(&format!("Allow{}SessionEncryption", scope.name))
-            .principal(Principal::Anyone)
+fn session_encryption(admission: &Admission) -> Statement {
+    admission.in_key_policy(
+        Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
             .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
             .resource("*"),
     )
@@ -538,11 +582,10 @@ fn bucket_policy(admissions: &[Admission]) -> BucketPolicy {
         .actions(&["s3:*"])
         .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
         .condition("Bool", "aws:SecureTransport", false)];
-    for scope in admissions {
+    for admission in admissions {
         statements.push(
-            scope.admit(
-                Statement::allow(&format!("Allow{}LogDelivery", scope.name))
-                    .principal(Principal::Anyone)
+            admission.in_bucket_policy(
+                Statement::allow(&format!("Allow{}LogDelivery", admission.name()))
                     .actions(&[
                         "s3:GetEncryptionConfiguration",
                         "s3:PutObject",

@@ -45,13 +45,11 @@ fn the_largest_account_list_that_fits_is_accepted_and_one_more_is_refused() {
         ["Statement"]
         .as_array()
         .unwrap();
-    let listed = statements[1]["Condition"]["StringEquals"]["aws:PrincipalAccount"]
-        .as_array()
-        .unwrap();
+    let listed = statements[1]["Principal"]["AWS"].as_array().unwrap();
     assert_eq!(
         listed.len(),
         capacity,
-        "one condition list holds every account"
+        "one principal list holds every account"
     );
     assert!(
         template["Parameters"].get("OrganizationId").is_none(),

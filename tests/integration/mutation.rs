@@ -91,6 +91,7 @@ pub fn mutants() -> Vec<Mutant> {
     let streaming_member = generated(Target::Member, &example_settings("cloudwatch"));
     let multi_region_central = generated(Target::Central, &example_settings("multi-region"));
     let operated_member = generated(Target::Member, &guarded);
+    let scoped_central = generated(Target::Central, &example_settings("accounts-and-paths"));
     let sse = [
         "Resources",
         "LogBucket",
@@ -252,6 +253,46 @@ pub fn mutants() -> Vec<Mutant> {
                 "PolicyDocument",
                 "AllowOrganizationLogDelivery",
             )
+        },
+    );
+    mutate(
+        "organisation paths without the organisation's id",
+        "bucket_policy_not_public",
+        &scoped_central,
+        &|t| {
+            let paths = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "AllowOrganizationPathsLogDelivery",
+            );
+            at(paths, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("StringEquals");
+        },
+    );
+    mutate(
+        "listed accounts as a condition on everyone",
+        "bucket_policy_not_public",
+        &scoped_central,
+        &|t| {
+            let accounts = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "AllowAccountsLogDelivery",
+            );
+            let listed = at(accounts, &["Principal", "AWS"]).clone();
+            *at(accounts, &["Principal"]) = yaml("{AWS: '*'}");
+            accounts
+                .as_mapping_mut()
+                .unwrap()
+                .insert("Condition".into(), yaml("{StringEquals: {}}"));
+            at(accounts, &["Condition", "StringEquals"])
+                .as_mapping_mut()
+                .unwrap()
+                .insert("aws:PrincipalAccount".into(), listed);
         },
     );
     mutate(
