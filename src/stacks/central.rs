@@ -103,7 +103,9 @@ pub fn build(settings: &Settings) -> Result<Template> {
     );
     template.resource(
         LOG_BUCKET_POLICY,
-        placement.home_only(bucket_policy(&admissions)),
+        // Retained with the bucket: a deleted stack must not leave the bucket
+        // without its policy, which would stop uploads from every account.
+        placement.home_only(holding_data(bucket_policy(&admissions))),
     );
     if let Some(replica) = keys.replica.take() {
         template.resource(SESSION_KEY_REPLICA, replica);

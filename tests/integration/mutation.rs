@@ -256,6 +256,17 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "bucket policy deleted with the stack",
+        "bucket_policy_retained",
+        &central,
+        &|t| {
+            at(t, &["Resources", "LogBucketPolicy"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("DeletionPolicy");
+        },
+    );
+    mutate(
         "organisation paths without the organisation's id",
         "bucket_policy_not_public",
         &scoped_central,
