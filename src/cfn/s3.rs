@@ -57,6 +57,11 @@ pub struct DefaultRetention {
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleConfiguration {
     pub rules: Vec<LifecycleRule>,
+    /// `all_storage_classes_128K` (S3's default: nothing under 128 KB
+    /// transitions) or `varies_by_storage_class` (small objects may go to
+    /// the Glacier classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transition_default_minimum_object_size: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

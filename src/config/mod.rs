@@ -222,6 +222,19 @@ mod tests {
         assert!(err.contains("1 to 100 years"), "{err}");
         let err = config_error("retention:\n  object_lock: {mode: LEGAL, days: 1}\n");
         assert!(err.contains("unknown variant `LEGAL`"), "{err}");
+        let err = config_error(
+            "retention:\n  object_lock: {mode: COMPLIANCE, years: 1}\n  noncurrent_version_expiration_days: 30\n",
+        );
+        assert!(
+            err.contains("retention.noncurrent_version_expiration_days")
+                && err
+                    .contains("shorter than the Object Lock retention (365 days, COMPLIANCE mode)"),
+            "{err}"
+        );
+        assert!(resolve(
+            "retention:\n  object_lock: {mode: GOVERNANCE, days: 30}\n  noncurrent_version_expiration_days: 30\n"
+        )
+        .is_ok());
         let err = config_error("retention:\n  transition_to_glacier_days: 0\n");
         assert!(
             err.contains("retention.transition_to_glacier_days"),

@@ -122,16 +122,29 @@ impl RawRetention {
                 })
             }
         };
+        let noncurrent_version_expiration_days = at_least_one_day(
+            "retention.noncurrent_version_expiration_days",
+            self.noncurrent_version_expiration_days,
+        )?;
+        if let (Some(lock), Some(expiry)) = (object_lock, noncurrent_version_expiration_days) {
+            let locked_days = lock.period.days();
+            if expiry < locked_days {
+                return Err(Error::field(
+                    "retention.noncurrent_version_expiration_days",
+                    format!(
+                        "{expiry} days is shorter than the Object Lock retention ({locked_days} days, {} mode): S3 Lifecycle never deletes a locked version, so the expiry would silently wait for the lock; give at least {locked_days}",
+                        lock.mode.as_str()
+                    ),
+                ));
+            }
+        }
         Ok(RetentionSettings {
             object_lock,
             transition_to_glacier_days: at_least_one_day(
                 "retention.transition_to_glacier_days",
                 self.transition_to_glacier_days,
             )?,
-            noncurrent_version_expiration_days: at_least_one_day(
-                "retention.noncurrent_version_expiration_days",
-                self.noncurrent_version_expiration_days,
-            )?,
+            noncurrent_version_expiration_days,
             access_log_bucket: parse_opt(
                 "retention.access_log_bucket",
                 self.access_log_bucket.as_ref(),

@@ -112,6 +112,17 @@ pub enum LockPeriod {
     Years(u32),
 }
 
+impl LockPeriod {
+    /// The period in days, a year counted as 365 (S3 counts actual years,
+    /// which are never shorter).
+    pub fn days(self) -> u32 {
+        match self {
+            LockPeriod::Days(days) => days,
+            LockPeriod::Years(years) => years * 365,
+        }
+    }
+}
+
 /// Session logs streamed (or uploaded) to CloudWatch Logs in every member account and Region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudWatchSettings {

@@ -536,6 +536,11 @@ fn log_bucket(key: &str, retention: &RetentionSettings) -> Bucket {
     let lifecycle = (retention.transition_to_glacier_days.is_some()
         || retention.noncurrent_version_expiration_days.is_some())
     .then(|| LifecycleConfiguration {
+        // Most session logs are under 128 KB, which S3 by default never
+        // transitions; this lets them go to Glacier like the rest.
+        transition_default_minimum_object_size: retention
+            .transition_to_glacier_days
+            .map(|_| "varies_by_storage_class".to_owned()),
         rules: vec![LifecycleRule {
             id: "session-log-retention".to_owned(),
             status: "Enabled".to_owned(),

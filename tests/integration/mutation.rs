@@ -256,6 +256,25 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "small logs kept from the Glacier transition",
+        "bucket_lifecycle_transitions_small_logs",
+        &locked_central,
+        &|t| {
+            at(
+                t,
+                &[
+                    "Resources",
+                    "LogBucket",
+                    "Properties",
+                    "LifecycleConfiguration",
+                ],
+            )
+            .as_mapping_mut()
+            .unwrap()
+            .remove("TransitionDefaultMinimumObjectSize");
+        },
+    );
+    mutate(
         "bucket policy deleted with the stack",
         "bucket_policy_retained",
         &central,
