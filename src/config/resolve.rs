@@ -250,6 +250,22 @@ impl RawConfig {
                 }
             }
         }
+        let central_account_id = match (&bucket_key_arn, &session_key_arn) {
+            (Some(bucket), Some(session)) if bucket.account() != session.account() => {
+                return Err(Error::field(
+                    "member.session_key_arn",
+                    format!(
+                        "{session:?} is in account {}, but member.bucket_key_arn is in {}: both come from the central stack",
+                        session.account(),
+                        bucket.account()
+                    ),
+                ))
+            }
+            (Some(key), _) | (None, Some(key)) => {
+                Some(key.account().parse().expect("a checked key ARN names an account"))
+            }
+            (None, None) => None,
+        };
         let operators = self.operators.as_ref();
         Ok(Settings {
             scope: self.scope()?,
@@ -274,6 +290,7 @@ impl RawConfig {
                 preferences: member.preferences.unwrap_or_default(),
                 bucket_key_arn,
                 session_key_arn,
+                central_account_id,
             },
             session: SessionSettings {
                 idle_timeout,

@@ -148,6 +148,8 @@ pub struct MemberSettings {
     /// parameters and what `verify` expects.
     pub bucket_key_arn: Option<KmsKeyArn>,
     pub session_key_arn: Option<KmsKeyArn>,
+    /// The account that owns the bucket and keys, when a known key ARN says.
+    pub central_account_id: Option<AccountId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -112,6 +112,8 @@ pub struct Request {
     pub encryption_context_bucket: Option<String>,
     /// The aliases of the KMS key the request uses (`kms:ResourceAliases`).
     pub resource_aliases: Vec<String>,
+    /// The account that owns the resource (`s3:ResourceAccount`).
+    pub resource_account: String,
 }
 
 /// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
@@ -163,6 +165,7 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                     .into_iter()
                     .collect(),
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
+                "s3:ResourceAccount" => vec![request.resource_account.clone()],
                 _ => return None,
             };
             let holds = match operator.as_str() {

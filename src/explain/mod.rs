@@ -508,6 +508,7 @@ fn decide(
             .then(|| SESSION_KEY_ALIAS_NAME.to_owned())
             .into_iter()
             .collect(),
+        resource_account: target.owner.clone(),
     };
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);

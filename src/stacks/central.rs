@@ -287,12 +287,15 @@ fn outputs(template: &mut Template, keys: &CentralKeys, placement: Placement) {
             )
             .exported_as(wiring::SESSION_KEY_ID),
         );
-        template.output(
-            wiring::CENTRAL_ACCOUNT_ID,
-            Output::new("The central account", Value::pseudo(Pseudo::AccountId))
-                .exported_as(wiring::CENTRAL_ACCOUNT_ID),
-        );
     }
+    template.output(
+        wiring::CENTRAL_ACCOUNT_ID,
+        Output::new(
+            "The central account, which owns the bucket and keys",
+            Value::pseudo(Pseudo::AccountId),
+        )
+        .exported_as(wiring::CENTRAL_ACCOUNT_ID),
+    );
 }
 
 fn parameters(template: &mut Template, settings: &Settings, placement: Placement) {

@@ -14,7 +14,7 @@ use crate::cfn::{
 };
 use crate::config::{PreferencesMode, Settings};
 use crate::error::Result;
-use crate::ids::{BucketName, KmsKeyArn, Region};
+use crate::ids::{AccountId, BucketName, KmsKeyArn, Region};
 
 pub const AGENT_ROLE_NAMES: &str = "AgentRoleNames";
 pub const ATTACH_DHMC_ROLE: &str = "AttachToDefaultHostManagementRole";
@@ -100,6 +100,14 @@ fn parameters(template: &mut Template, settings: &Settings) {
             member.bucket_key_arn.as_ref().map(|k| k.to_string()),
         ),
     );
+    template.parameter(
+        wiring::CENTRAL_ACCOUNT_ID,
+        Parameter::string(
+            "The central account, which owns the bucket (central stack output CentralAccountId)",
+        )
+        .default_opt(member.central_account_id.as_ref().map(|a| a.to_string()))
+        .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
+    );
     session_key::add(template, settings);
     template.parameter(
         AGENT_ROLE_NAMES,
@@ -161,19 +169,32 @@ fn agent_roles() -> Value<Vec<String>> {
 /// Exactly what the agent needs to upload logs into this account's prefix
 /// (and into the log group, when there is one).
 fn agent_policy_document(settings: &Settings) -> PolicyDocument {
+    // Bucket names are global and can be re-registered by anyone once
+    // deleted: only the central account's bucket receives the logs.
+    let owned_by_central_account = |statement: Statement| {
+        statement.condition(
+            "StringEquals",
+            "s3:ResourceAccount",
+            Intrinsic::reference(wiring::CENTRAL_ACCOUNT_ID),
+        )
+    };
     let mut statements = vec![
-        Statement::allow("WriteSessionLogsToOwnPrefix")
-            .actions(&["s3:PutObject", "s3:PutObjectAcl"])
-            .resource(Value::sub(format!(
-                "arn:${{AWS::Partition}}:s3:::${{{}}}/${{AWS::AccountId}}/*",
-                wiring::BUCKET_NAME
-            ))),
-        Statement::allow("ReadBucketEncryption")
-            .actions(&["s3:GetEncryptionConfiguration"])
-            .resource(Value::sub(format!(
-                "arn:${{AWS::Partition}}:s3:::${{{}}}",
-                wiring::BUCKET_NAME
-            ))),
+        owned_by_central_account(
+            Statement::allow("WriteSessionLogsToOwnPrefix")
+                .actions(&["s3:PutObject", "s3:PutObjectAcl"])
+                .resource(Value::sub(format!(
+                    "arn:${{AWS::Partition}}:s3:::${{{}}}/${{AWS::AccountId}}/*",
+                    wiring::BUCKET_NAME
+                ))),
+        ),
+        owned_by_central_account(
+            Statement::allow("ReadBucketEncryption")
+                .actions(&["s3:GetEncryptionConfiguration"])
+                .resource(Value::sub(format!(
+                    "arn:${{AWS::Partition}}:s3:::${{{}}}",
+                    wiring::BUCKET_NAME
+                ))),
+        ),
         Statement::allow("UseBucketKey")
             .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
             .resource(Value::reference(wiring::BUCKET_KEY_ARN)),

@@ -8,11 +8,12 @@ use super::{holding_data, root_administration, rotated_key, wiring, SESSION_KEY_
 use crate::cfn::kms::Alias;
 use crate::cfn::{Parameter, Statement, Template, Value};
 use crate::config::{SessionKey, Settings};
-use crate::ids::{AccountId, KmsKeyArn, MultiRegionKeyId};
+use crate::ids::{KmsKeyArn, MultiRegionKeyId};
 
 /// The parameter(s) for the central key, or the member's own key and alias.
 pub fn add(template: &mut Template, settings: &Settings) {
     match settings.session_key {
+        // The replica in this Region: its id and the central account (a parameter of every member).
         key if key.is_multi_region() => {
             let known = settings.member.session_key_arn.as_ref();
             template.parameter(
@@ -22,12 +23,6 @@ pub fn add(template: &mut Template, settings: &Settings) {
                 )
                 .default_opt(known.and_then(|k| k.multi_region_id()).map(str::to_owned))
                 .pattern(MultiRegionKeyId::PATTERN, MultiRegionKeyId::CONSTRAINT),
-            );
-            template.parameter(
-                wiring::CENTRAL_ACCOUNT_ID,
-                Parameter::string("The central account (central stack output CentralAccountId)")
-                    .default_opt(known.map(|k| k.account().to_owned()))
-                    .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
             );
         }
         SessionKey::Shared { .. } | SessionKey::Central { .. } => {

@@ -77,7 +77,7 @@ def central(aws, org, workdir):
 
 def member_parameters(central):
     outputs = central["outputs"]
-    return {name: outputs[name] for name in ("BucketName", "BucketKeyArn", "SessionKeyArn")}
+    return {name: outputs[name] for name in ("BucketName", "BucketKeyArn", "SessionKeyArn", "CentralAccountId")}
 
 
 def preferences(aws):

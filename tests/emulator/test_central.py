@@ -7,7 +7,7 @@ from harness import smlog
 
 def test_outputs_carry_what_the_member_template_needs(central, aws):
     outputs = central["outputs"]
-    assert set(outputs) == {"BucketName", "BucketArn", "BucketKeyArn", "SessionKeyArn"}
+    assert set(outputs) == {"BucketName", "BucketArn", "BucketKeyArn", "SessionKeyArn", "CentralAccountId"}
     account = aws.account_id()
     assert outputs["BucketName"] == f"session-manager-logs-{account}-us-east-1"
     assert outputs["BucketArn"] == f"arn:aws:s3:::{outputs['BucketName']}"

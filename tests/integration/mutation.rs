@@ -412,6 +412,19 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "the agent writes to whoever owns the bucket name",
+        "agent_policy_pins_bucket_owner",
+        &member,
+        &|t| {
+            drop_condition(
+                t,
+                "SessionLoggingAgentPolicy",
+                "PolicyDocument",
+                "WriteSessionLogsToOwnPrefix",
+            )
+        },
+    );
+    mutate(
         "wildcard resource in the agent policy",
         "agent_policy_no_wildcard_resources",
         &member,

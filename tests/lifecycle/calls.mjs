@@ -190,6 +190,13 @@ export const CALLS = [
     context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
     source: 'bucket policy',
   },
+  ...['s3:PutObject', 's3:GetEncryptionConfiguration'].map((action) => ({
+    id: `deny.agent.${action.slice(3)}(reclaimed bucket name)`, caller: 'agent', action, expect: 'deny', squatter: true,
+    when: { text: 'the bucket name is deleted and registered again by another account that admits everyone', test: (d) => Boolean(d.bucket) },
+    resource: (d) => (action === 's3:PutObject' ? objectArn(d) : d.bucketArnForPrefs),
+    context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    source: 'agent policy: s3:ResourceAccount pins the central account',
+  })),
   {
     id: 'deny.outsider.PutObject', caller: 'outsider', action: 's3:PutObject', expect: 'deny',
     when: { text: 'an account outside the organisation (and not listed) writes', test: (d) => Boolean(d.bucket) },

@@ -269,7 +269,12 @@ export async function evaluate(call, d, dep) {
     const b = dep.index.buckets.get(resource.slice(13).split('/')[0]);
     if (!b) return { got: 'deny', why: `no such bucket ${resource}` };
     resourceAccount = b.account; resourcePolicy = b.policy; policyName = 'bucket policy'; requestRegion = b.region;
-    resourceCtx = { 's3:ResourceAccount': b.account };
+    if (call.squatter) {
+      // The bucket name, deleted and re-registered by someone else, who lets anyone write.
+      resourceAccount = d.outsider; policyName = 'squatter\'s bucket policy';
+      resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }] };
+    }
+    resourceCtx = { 's3:ResourceAccount': resourceAccount };
   } else if (resource.startsWith('arn:aws:kms:')) {
     const k = dep.index.keys.get(resource);
     if (!k) return { got: 'deny', why: `no such key ${resource}` };
