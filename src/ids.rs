@@ -134,7 +134,7 @@ string_id!(
     /// The full ARN of a KMS key (`arn:aws:kms:REGION:ACCOUNT:key/ID`), never an alias.
     KmsKeyArn,
     pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$",
-    constraint: "a full KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias"
+    constraint: "a full KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias"
 );
 string_id!(
     /// The id of a multi-Region KMS key, the same for the primary and its replicas.

@@ -159,6 +159,7 @@ impl Example {
             .with("AWS::AccountId", CENTRAL_ACCOUNT)
             .with("AWS::Region", REGION)
             .with("AWS::Partition", "aws")
+            .with("AWS::URLSuffix", "amazonaws.com")
             .with(central::ORGANIZATION_ID, self.org_id(settings))
             .with(
                 wiring::BUCKET_NAME,
@@ -182,6 +183,7 @@ impl Example {
             .with("AWS::AccountId", account)
             .with("AWS::Region", REGION)
             .with("AWS::Partition", "aws")
+            .with("AWS::URLSuffix", "amazonaws.com")
             .with(wiring::BUCKET_NAME, self.bucket.clone())
             .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())

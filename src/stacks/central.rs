@@ -460,7 +460,7 @@ fn use_through_s3(admission: &Admission) -> Statement {
         .condition(
             "StringEquals",
             "kms:ViaService",
-            Intrinsic::sub("s3.${AWS::Region}.amazonaws.com"),
+            Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}"),
         )
         .condition(
             "StringEquals",

@@ -24,7 +24,7 @@ fn logs_key(settings: &CloudWatchSettings) -> Key {
             root_administration(),
             Statement::allow("AllowLogGroupEncryption")
                 .principal(Principal::Service(vec![Value::sub(
-                    "logs.${AWS::Region}.amazonaws.com",
+                    "logs.${AWS::Region}.${AWS::URLSuffix}",
                 )]))
                 .actions(&[
                     "kms:Encrypt",

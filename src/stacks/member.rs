@@ -272,7 +272,7 @@ fn upsert_document(template: &mut Template, document: &SessionDocument) {
             assume_role_policy_document: PolicyDocument::new(vec![Statement::allow(
                 "LambdaAssumesRole",
             )
-            .principal(Principal::Service(vec!["lambda.amazonaws.com".into()]))
+            .principal(Principal::Service(vec![super::LAMBDA_PRINCIPAL.into()]))
             .actions(&["sts:AssumeRole"])]),
             policies: vec![InlinePolicy {
                 policy_name: "session-preferences-document".to_owned(),

@@ -59,6 +59,12 @@ pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
 /// The alias of the session key, in the central account or in each member account.
 pub const SESSION_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/session";
 
+/// Service principals that are the same in every partition (aws, aws-cn,
+/// aws-us-gov), as AWS CDK's standardized service principals have them. The
+/// only `amazonaws.com` smlog writes literally; regional principals and
+/// endpoints use `${AWS::URLSuffix}`.
+pub const LAMBDA_PRINCIPAL: &str = "lambda.amazonaws.com";
+
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.
 pub const DHMC_ROLE_NAME: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";

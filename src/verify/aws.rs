@@ -62,11 +62,24 @@ impl Aws {
 
     /// The account these credentials belong to.
     pub fn account(&self) -> Result<String, AwsError> {
+        self.identity("Account")
+    }
+
+    /// The partition (`aws`, `aws-cn`, `aws-us-gov`) these credentials live in.
+    pub fn partition(&self) -> Result<String, AwsError> {
+        let arn = self.identity("Arn")?;
+        arn.split(':')
+            .nth(1)
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError(format!("get-caller-identity returned the ARN {arn:?}")))
+    }
+
+    fn identity(&self, field: &str) -> Result<String, AwsError> {
         let identity = self.call(&["sts", "get-caller-identity"])?;
-        identity["Account"]
+        identity[field]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| AwsError("get-caller-identity returned no account".to_owned()))
+            .ok_or_else(|| AwsError(format!("get-caller-identity returned no {field}")))
     }
 
     /// The Region calls go to: the one given, else the CLI's configured one.

@@ -150,7 +150,17 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
                     .map(|r| r.to_string())
                     .collect(),
             };
-            (Accounts::Listed { ids, role }, regions)
+            let partition = base
+                .partition()
+                .map_err(aws_error("reading the caller's identity"))?;
+            let roles = ids
+                .into_iter()
+                .map(|id| {
+                    let arn = format!("arn:{partition}:iam::{id}:role/{role}");
+                    (id, arn)
+                })
+                .collect();
+            (Accounts::Listed { roles }, regions)
         }
         None => {
             let region = base.effective_region().ok_or_else(|| {
@@ -172,8 +182,8 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
 pub enum Accounts {
     /// The caller's own account.
     Caller,
-    /// These accounts, by assuming a role in each.
-    Listed { ids: Vec<String>, role: String },
+    /// These accounts, each with the ARN of the role to assume there.
+    Listed { roles: Vec<(String, String)> },
 }
 
 /// Runs the member checks in every account and Region.
@@ -195,23 +205,25 @@ pub fn members(
                 Err(error) => vec![failed_to_reach("caller", &region, error.to_string())],
             }
         }
-        Accounts::Listed { ids, role } => {
+        Accounts::Listed { roles } => {
             let next = AtomicUsize::new(0);
             let done = AtomicUsize::new(0);
             let results = Mutex::new(Vec::new());
             let progress = std::io::stderr().is_terminal();
             std::thread::scope(|scope| {
-                for _ in 0..PARALLEL_ACCOUNTS.min(ids.len()) {
+                for _ in 0..PARALLEL_ACCOUNTS.min(roles.len()) {
                     scope.spawn(|| {
-                        while let Some(account) = ids.get(next.fetch_add(1, Ordering::SeqCst)) {
-                            let found = one_account(base, account, role, regions, expected);
+                        while let Some((account, role_arn)) =
+                            roles.get(next.fetch_add(1, Ordering::SeqCst))
+                        {
+                            let found = one_account(base, account, role_arn, regions, expected);
                             results
                                 .lock()
                                 .expect("no thread panics holding it")
                                 .extend(found);
                             let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                             if progress {
-                                eprint!("\rverified {finished}/{} accounts", ids.len());
+                                eprint!("\rverified {finished}/{} accounts", roles.len());
                                 let _ = std::io::stderr().flush();
                             }
                         }
@@ -242,12 +254,11 @@ fn failed_to_reach(account: &str, region: &str, error: String) -> Check {
 fn one_account(
     base: &Aws,
     account: &str,
-    role: &str,
+    role_arn: &str,
     regions: &[String],
     expected: &Expected,
 ) -> Vec<Check> {
-    let role_arn = format!("arn:aws:iam::{account}:role/{role}");
-    match base.assume(&role_arn) {
+    match base.assume(role_arn) {
         Ok(assumed) => regions
             .iter()
             .flat_map(|region| {

@@ -30,7 +30,7 @@ import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { loadYaml, resolveStack } from './resolve.mjs';
+import { loadYaml, partitionOf, resolveStack } from './resolve.mjs';
 import { CALLS, principalContext } from './calls.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,7 +103,7 @@ function indexResources(stacks) {
       }
       if (r.Type === 'AWS::Logs::LogGroup') {
         logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId,
-          arnNoStar: `arn:aws:logs:${s.region}:${s.accountId}:log-group:${r.ref}` });
+          arnNoStar: `arn:${partitionOf(s.region).partition}:logs:${s.region}:${s.accountId}:log-group:${r.ref}` });
       }
     }
   }
@@ -147,18 +147,18 @@ const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Act
 export const MINIMAL_OPERATOR_POLICY = (d) => ({
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'StartSessions', Effect: 'Allow', Action: 'ssm:StartSession', Resource: [`arn:aws:ec2:*:${d.account}:instance/*`, `arn:aws:ssm:*:${d.account}:document/SSM-SessionManagerRunShell`] },
+    { Sid: 'StartSessions', Effect: 'Allow', Action: 'ssm:StartSession', Resource: [`arn:${d.partition}:ec2:*:${d.account}:instance/*`, `arn:${d.partition}:ssm:*:${d.account}:document/SSM-SessionManagerRunShell`] },
     ...(d.prefs.kmsKeyId ? [{ Sid: 'SessionKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: d.prefs.kmsKeyId }] : []),
-    { Sid: 'OwnSessions', Effect: 'Allow', Action: ['ssm:ResumeSession', 'ssm:TerminateSession'], Resource: `arn:aws:ssm:*:${d.account}:session/*`,
+    { Sid: 'OwnSessions', Effect: 'Allow', Action: ['ssm:ResumeSession', 'ssm:TerminateSession'], Resource: `arn:${d.partition}:ssm:*:${d.account}:session/*`,
       Condition: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } } },
   ],
 });
 
-function assumedRole(account, roleName, sessionName, { path = '/', org = true } = {}) {
+function assumedRole(account, roleName, sessionName, { path = '/', org = true, partition = 'aws' } = {}) {
   const roleId = `AROA${Buffer.from(roleName).toString('hex').toUpperCase().padEnd(17, '0').slice(0, 17)}`;
   return {
-    account, arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-    roleArn: `arn:aws:iam::${account}:role${path}${roleName}`, userid: `${roleId}:${sessionName}`, type: 'AssumedRole',
+    account, arn: `arn:${partition}:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+    roleArn: `arn:${partition}:iam::${account}:role${path}${roleName}`, userid: `${roleId}:${sessionName}`, type: 'AssumedRole',
     ...(org && ORG.ou[account] ? { orgId: ORG.id, orgPath: orgPath(account) } : {}),
   };
 }
@@ -181,16 +181,17 @@ export function sessionSituation(dep, account, region) {
   if (!operatorPolicies.length) notes.push('ASSUMPTION: no operator policy in the template; operators hold the minimal hand-written policy MINIMAL_OPERATOR_POLICY (prove.mjs)');
 
   const instanceId = 'i-0123456789abcdef0';
-  const operator = assumedRole(account, operatorRole, 'alice');
+  const { partition, urlSuffix } = partitionOf(region);
+  const operator = assumedRole(account, operatorRole, 'alice', { partition });
   const bucket = dep.index.buckets.get(prefs.s3BucketName);
   const lg = dep.index.logGroups.get(`${account}/${region}/${prefs.cloudWatchLogGroupName}`);
   const other = MEMBERS.find((m) => m !== account);
   const d = {
-    partition: 'aws', urlSuffix: 'amazonaws.com', account, region, instanceId, other, outsider: OUTSIDER,
+    partition, urlSuffix, account, region, instanceId, other, outsider: OUTSIDER,
     sessionId: 'alice-0a1b2c3d4e5f60718', // "<role session name>-<hex>" (user guide "About session ID ARN formats")
     operator, prefs, bucket, notes,
-    bucketArnForPrefs: `arn:aws:s3:::${prefs.s3BucketName}`,
-    logGroup: lg, logGroupArnBase: `arn:aws:logs:${region}:${account}:log-group:${prefs.cloudWatchLogGroupName}`,
+    bucketArnForPrefs: `arn:${partition}:s3:::${prefs.s3BucketName}`,
+    logGroup: lg, logGroupArnBase: `arn:${partition}:logs:${region}:${account}:log-group:${prefs.cloudWatchLogGroupName}`,
     keyRegion: (arn) => String(arn).split(':')[3],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
@@ -199,14 +200,14 @@ export function sessionSituation(dep, account, region) {
   const sameKey = (a, b) => a === b || (/:key\/mrk-/.test(a ?? '') && a?.split(':')[4] === b?.split(':')[4] && a?.split('/')[1] === b?.split('/')[1]);
   d.bucketKeyIsOnlyForS3 = Boolean(bucket?.sse?.kmsKeyId) && !sameKey(bucket.sse.kmsKeyId, prefs.kmsKeyId);
   d.principals = {
-    agent: { ...assumedRole(account, agentRole, instanceId, { path: dhmc ? '/service-role/' : '/' }), sourceInstanceArn: `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
+    agent: { ...assumedRole(account, agentRole, instanceId, { path: dhmc ? '/service-role/' : '/', partition }), sourceInstanceArn: `arn:${partition}:ec2:${region}:${account}:instance/${instanceId}`,
       policies: agentPolicies.map((p, n) => ({ name: `SessionLoggingAgentPolicy${n || ''}`, policy: p.Properties.PolicyDocument })) },
     operator: { ...operator, policies: operatorPolicies.length
       ? operatorPolicies.map((p, n) => ({ name: `SessionOperatorPolicy${n || ''}`, policy: p.Properties.PolicyDocument }))
-      : [{ name: 'MINIMAL_OPERATOR_POLICY(assumption)', policy: MINIMAL_OPERATOR_POLICY({ account, prefs }) }] },
-    'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin'), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
-    outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
-    'cloudwatch-logs': { service: true, arn: `logs.${region}.amazonaws.com`, account, policies: [] },
+      : [{ name: 'MINIMAL_OPERATOR_POLICY(assumption)', policy: MINIMAL_OPERATOR_POLICY({ account, prefs, partition }) }] },
+    'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
+    outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false, partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
+    'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
   };
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
   return d;
@@ -265,8 +266,8 @@ export async function evaluate(call, d, dep) {
   const callCtx = call.context(d);
   let resourceAccount = d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
   let requestRegion = d.region;
-  if (resource.startsWith('arn:aws:s3:::')) {
-    const b = dep.index.buckets.get(resource.slice(13).split('/')[0]);
+  if (/^arn:[^:]+:s3:::/.test(resource)) {
+    const b = dep.index.buckets.get(resource.replace(/^arn:[^:]+:s3:::/, '').split('/')[0]);
     if (!b) return { got: 'deny', why: `no such bucket ${resource}` };
     resourceAccount = b.account; resourcePolicy = b.policy; policyName = 'bucket policy'; requestRegion = b.region;
     if (call.squatter) {
@@ -275,7 +276,7 @@ export async function evaluate(call, d, dep) {
       resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }] };
     }
     resourceCtx = { 's3:ResourceAccount': resourceAccount };
-  } else if (resource.startsWith('arn:aws:kms:')) {
+  } else if (/^arn:[^:]+:kms:/.test(resource)) {
     const k = dep.index.keys.get(resource);
     if (!k) return { got: 'deny', why: `no such key ${resource}` };
     resourceAccount = k.account; resourcePolicy = k.policy; policyName = `key policy (${k.stack} ${k.region})`; requestRegion = k.region;

@@ -64,6 +64,13 @@ const physicalFor = (type) => PHYSICAL[type] ?? (type.startsWith('Custom::') || 
   ? (c, id, p) => ({ ref: p.DocumentName ?? `${c.stackName}-${id}-${hex(id, 12)}`, attrs: {} })
   : (c, id) => ({ ref: `${c.stackName}-${id}-${hex(id, 12)}`, attrs: {} }));
 
+/** The partition a Region belongs to, and its endpoint suffix (AWS::Partition, AWS::URLSuffix). */
+export function partitionOf(region) {
+  if (String(region).startsWith('cn-')) return { partition: 'aws-cn', urlSuffix: 'amazonaws.com.cn' };
+  if (String(region).startsWith('us-gov-')) return { partition: 'aws-us-gov', urlSuffix: 'amazonaws.com' };
+  return { partition: 'aws', urlSuffix: 'amazonaws.com' };
+}
+
 /**
  * Resolve a template for one stack instance.
  * @param template parsed template
@@ -71,7 +78,7 @@ const physicalFor = (type) => PHYSICAL[type] ?? (type.startsWith('Custom::') || 
  * @returns {parameters, conditions, resources: {id: {Type, Properties, ref, attrs, Condition}}, outputs}
  */
 export function resolveStack(template, ctx) {
-  const c = { partition: 'aws', urlSuffix: 'amazonaws.com', ...ctx };
+  const c = { ...partitionOf(ctx.region), ...ctx };
   const params = {};
   for (const [name, decl] of Object.entries(template.Parameters ?? {})) {
     let value = c.parameters?.[name] ?? decl.Default;
