@@ -74,6 +74,8 @@ pub enum Intrinsic {
     And(Vec<Intrinsic>),
     Or(Vec<Intrinsic>),
     Condition(String),
+    /// A rule assertion: the list holds the value (`Fn::Contains`).
+    Contains(Expr, Expr),
     Select {
         index: u32,
         list: Expr,
@@ -148,6 +150,7 @@ impl Intrinsic {
             Intrinsic::And(_) => "Fn::And",
             Intrinsic::Or(_) => "Fn::Or",
             Intrinsic::Condition(_) => "Condition",
+            Intrinsic::Contains(..) => "Fn::Contains",
             Intrinsic::Select { .. } => "Fn::Select",
             Intrinsic::Split { .. } => "Fn::Split",
             Intrinsic::ImportValue(_) => "Fn::ImportValue",
@@ -183,7 +186,9 @@ impl Serialize for Intrinsic {
                 then,
                 otherwise,
             } => map.serialize_entry(key, &(condition, then, otherwise))?,
-            Intrinsic::Equals(left, right) => map.serialize_entry(key, &(left, right))?,
+            Intrinsic::Equals(left, right) | Intrinsic::Contains(left, right) => {
+                map.serialize_entry(key, &(left, right))?
+            }
             Intrinsic::Not(condition) => map.serialize_entry(key, &[condition])?,
             Intrinsic::And(conditions) | Intrinsic::Or(conditions) => {
                 map.serialize_entry(key, conditions)?

@@ -20,5 +20,5 @@ pub use intrinsic::{Expr, Intrinsic, Pseudo};
 pub use policy::{Effect, PolicyDocument, Principal, Statement};
 pub use references::DanglingReference;
 pub use resources::Properties;
-pub use template::{Output, Parameter, Resource, Template};
+pub use template::{Assertion, Output, Parameter, Resource, Rule, Template};
 pub use value::Value;

@@ -261,7 +261,9 @@ mod tests {
             operation_preferences: stackset::OperationPreferences {
                 failure_tolerance_percentage: 10,
                 max_concurrent_percentage: 25,
-                region_concurrency_type: "PARALLEL".to_owned(),
+                region_concurrency_type: "SEQUENTIAL".to_owned(),
+                concurrency_mode: "SOFT_FAILURE_TOLERANCE".to_owned(),
+                region_order: Some(Value::reference("Regions")),
             },
             parameters: vec![stackset::StackSetParameter {
                 parameter_key: "P".to_owned(),
@@ -287,6 +289,12 @@ mod tests {
         assert_eq!(
             value["Parameters"][0],
             json!({"ParameterKey": "P", "ParameterValue": {"Ref": "P"}})
+        );
+        assert_eq!(
+            value["OperationPreferences"],
+            json!({"FailureTolerancePercentage": 10, "MaxConcurrentPercentage": 25,
+                   "RegionConcurrencyType": "SEQUENTIAL", "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                   "RegionOrder": {"Ref": "Regions"}})
         );
     }
 }

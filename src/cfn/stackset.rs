@@ -39,6 +39,11 @@ pub struct OperationPreferences {
     pub failure_tolerance_percentage: u32,
     pub max_concurrent_percentage: u32,
     pub region_concurrency_type: String,
+    /// `STRICT_FAILURE_TOLERANCE` (the default: concurrency capped at the
+    /// tolerance + 1) or `SOFT_FAILURE_TOLERANCE`.
+    pub concurrency_mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_order: Option<Value<Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -21,6 +21,8 @@ pub struct Template {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     parameters: IndexMap<String, Parameter>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    rules: IndexMap<String, Rule>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     conditions: IndexMap<String, Intrinsic>,
     resources: IndexMap<String, Resource>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -33,6 +35,7 @@ impl Template {
             format_version: FORMAT_VERSION,
             description: description.into(),
             parameters: IndexMap::new(),
+            rules: IndexMap::new(),
             conditions: IndexMap::new(),
             resources: IndexMap::new(),
             outputs: IndexMap::new(),
@@ -47,6 +50,11 @@ impl Template {
 
     pub fn parameter(&mut self, id: &str, parameter: Parameter) {
         Self::insert_unique(&mut self.parameters, "parameter", id, parameter);
+    }
+
+    /// A rule CloudFormation checks on the parameters before it changes anything.
+    pub fn rule(&mut self, id: &str, rule: Rule) {
+        Self::insert_unique(&mut self.rules, "rule", id, rule);
     }
 
     pub fn condition(&mut self, id: &str, condition: Intrinsic) {
@@ -76,6 +84,21 @@ impl Template {
         references::check(&json)?;
         Ok(self)
     }
+}
+
+/// A template rule: assertions over parameter values, checked before any
+/// resource changes (a create or update with values that break one fails).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Rule {
+    pub assertions: Vec<Assertion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Assertion {
+    pub assert: Intrinsic,
+    pub assert_description: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -290,6 +290,35 @@ mod tests {
     }
 
     #[test]
+    fn the_iam_region_is_rolled_out_and_goes_first() {
+        let err = config_error(
+            "home_region: eu-west-1\nmember:\n  iam_region: eu-west-1\nrollout:\n  regions: [eu-central-1]\n",
+        );
+        assert!(
+            err.contains("test.yaml:3:15: member.iam_region: eu-west-1 is not one of rollout.regions (eu-central-1)"),
+            "{err}"
+        );
+        let settings =
+            resolve("home_region: eu-west-1\nrollout:\n  regions: [eu-central-1]\n").unwrap();
+        assert_eq!(
+            settings.member.iam_region.as_str(),
+            "eu-central-1",
+            "without the home Region in the rollout, the first rolled-out Region"
+        );
+        let settings = resolve(
+            "home_region: eu-west-1\nrollout:\n  regions: [us-east-1, eu-central-1, eu-west-1]\n",
+        )
+        .unwrap();
+        let order: Vec<&str> = settings
+            .rollout
+            .regions
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(order, ["eu-west-1", "us-east-1", "eu-central-1"]);
+    }
+
+    #[test]
     fn value_errors_name_file_line_and_column() {
         let err = config_error(
             "member:\n  preferences: native\nrollout:\n  regions: [us-east-1, mars]\n",

@@ -209,6 +209,25 @@ impl RawConfig {
             Some(regions) => parse_list("rollout.regions", regions)?,
             None => vec![home_region.clone()],
         };
+        // Only the IAM Region's stack creates the agent policy: it must be
+        // rolled out, and first (the StackSet deploys Regions in this order).
+        let iam_region: Region = match parse_opt("member.iam_region", member.iam_region.as_ref())? {
+            Some(region) if !regions.contains(&region) => {
+                return Err(Error::field(
+                    "member.iam_region",
+                    format!(
+                        "{region} is not one of rollout.regions ({}): only the IAM Region's stack creates the agent policy, so without it no role gets one and every session fails",
+                        regions.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+            Some(region) => region,
+            None if regions.contains(&home_region) => home_region.clone(),
+            None => regions[0].clone(),
+        };
+        let regions: Vec<Region> = std::iter::once(iam_region.clone())
+            .chain(regions.into_iter().filter(|r| *r != iam_region))
+            .collect();
 
         let multi_region = regions.iter().any(|r| *r != home_region);
         let session_key = match (
@@ -285,8 +304,7 @@ impl RawConfig {
                     member.agent_role_names.as_deref().unwrap_or_default(),
                 )?,
                 default_host_management_role: member.default_host_management_role.unwrap_or(false),
-                iam_region: parse_opt("member.iam_region", member.iam_region.as_ref())?
-                    .unwrap_or_else(|| home_region.clone()),
+                iam_region,
                 preferences: member.preferences.unwrap_or_default(),
                 bucket_key_arn,
                 session_key_arn,

@@ -165,6 +165,7 @@ pub struct SessionSettings {
 pub struct RolloutSettings {
     pub stack_set_name: StackSetName,
     pub organizational_unit_ids: Vec<OuId>,
+    /// In deployment order: the member IAM Region first.
     pub regions: Vec<Region>,
     pub call_as: CallAs,
     pub max_concurrent_percentage: u32,

@@ -1,14 +1,14 @@
 //! Org-wide rollout: a stack holding a service-managed StackSet of the member
 //! template, and the equivalent `aws cloudformation` CLI inputs.
 
-use super::finish;
 use super::ids::STACK_SET;
+use super::{finish, member};
 use crate::cfn::stackset::{
     AutoDeployment, DeploymentTargets, ManagedExecution, OperationPreferences, StackInstances,
     StackSet, StackSetParameter,
 };
 use crate::cfn::template::ParameterType;
-use crate::cfn::{Intrinsic, Parameter, Template, Value};
+use crate::cfn::{Assertion, Intrinsic, Parameter, Rule, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
 use serde_json::json;
@@ -18,11 +18,23 @@ pub const REGIONS: &str = "Regions";
 const CAPABILITIES: [&str; 1] = ["CAPABILITY_IAM"];
 const DESCRIPTION: &str = "smlog: Session Manager logging to the central bucket";
 
-fn operation_preferences(settings: &Settings) -> OperationPreferences {
+/// Regions one after the other, in order (the IAM Region, which creates the
+/// agent policy, first), so no Region's preferences precede the policy.
+const REGION_CONCURRENCY: &str = "SEQUENTIAL";
+/// Keeps `max_concurrent_percentage` however small the tolerance: with the
+/// default STRICT mode, a 10 % tolerance deploys a small OU one account at a time.
+const CONCURRENCY_MODE: &str = "SOFT_FAILURE_TOLERANCE";
+
+fn operation_preferences(
+    settings: &Settings,
+    region_order: Value<Vec<String>>,
+) -> OperationPreferences {
     OperationPreferences {
         failure_tolerance_percentage: settings.rollout.failure_tolerance_percentage,
         max_concurrent_percentage: settings.rollout.max_concurrent_percentage,
-        region_concurrency_type: "PARALLEL".to_owned(),
+        region_concurrency_type: REGION_CONCURRENCY.to_owned(),
+        concurrency_mode: CONCURRENCY_MODE.to_owned(),
+        region_order: Some(region_order),
     }
 }
 
@@ -53,8 +65,22 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
     );
     template.parameter(
         REGIONS,
-        Parameter::list("Regions in which every account gets the member stack")
-            .default_value(joined(&rollout.regions)),
+        Parameter::list(
+            "Regions in which every account gets the member stack, deployed in this order: IamRegion first",
+        )
+        .default_value(joined(&rollout.regions)),
+    );
+    template.rule(
+        "IamRegionIsARolloutRegion",
+        Rule {
+            assertions: vec![Assertion {
+                assert: Intrinsic::Contains(
+                    Intrinsic::reference(REGIONS).into(),
+                    Intrinsic::reference(member::IAM_REGION).into(),
+                ),
+                assert_description: "IamRegion must be one of Regions: only that Region's stack creates the agent policy, and without it every session fails".to_owned(),
+            }],
+        },
     );
     // The member template's own parameters, passed through unchanged.
     let mut passed = Vec::new();
@@ -87,7 +113,7 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
             call_as: rollout.call_as.as_str().to_owned(),
             capabilities: CAPABILITIES.iter().map(|c| (*c).to_owned()).collect(),
             managed_execution: ManagedExecution { active: true },
-            operation_preferences: operation_preferences(settings),
+            operation_preferences: operation_preferences(settings, Value::reference(REGIONS)),
             parameters: passed,
             stack_instances_group: vec![StackInstances {
                 deployment_targets: DeploymentTargets {
@@ -120,15 +146,12 @@ pub fn create_stack_set_input(settings: &Settings, member_body: &str) -> serde_j
 /// without configured OUs, `--deployment-targets` must be given on the command line.
 pub fn create_stack_instances_input(settings: &Settings) -> serde_json::Value {
     let rollout = &settings.rollout;
-    let preferences = operation_preferences(settings);
+    let regions: Vec<String> = rollout.regions.iter().map(|r| r.to_string()).collect();
+    let preferences = operation_preferences(settings, Value::Literal(regions.clone()));
     let mut input = json!({
         "StackSetName": rollout.stack_set_name.as_str(),
-        "Regions": rollout.regions.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "OperationPreferences": {
-            "RegionConcurrencyType": preferences.region_concurrency_type,
-            "FailureTolerancePercentage": preferences.failure_tolerance_percentage,
-            "MaxConcurrentPercentage": preferences.max_concurrent_percentage,
-        },
+        "Regions": regions,
+        "OperationPreferences": preferences,
         "CallAs": rollout.call_as.as_str(),
     });
     if !rollout.organizational_unit_ids.is_empty() {

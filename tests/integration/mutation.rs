@@ -652,6 +652,23 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "Regions deployed all at once",
+        "stackset_regions_one_after_another",
+        &rollout,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SessionLoggingStackSet",
+                    "Properties",
+                    "OperationPreferences",
+                    "RegionConcurrencyType",
+                ],
+            ) = "PARALLEL".into();
+        },
+    );
+    mutate(
         "self-managed StackSet",
         "stackset_service_managed_auto_deploy",
         &rollout,
