@@ -22,6 +22,13 @@ impl CustomResource {
             properties: IndexMap::new(),
         }
     }
+
+    /// Adds a property: a literal, an intrinsic, or any structure of them.
+    pub fn with(mut self, name: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).expect("properties serialise to JSON");
+        self.properties.insert(name.to_owned(), value);
+        self
+    }
 }
 
 impl Serialize for CustomResource {

@@ -8,6 +8,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedPolicy {
+    /// A fixed name others can attach by; IAM names are global in an account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_policy_name: Option<String>,
     pub description: String,
     pub policy_document: PolicyDocument,
     /// Role *names* (not ARNs) the policy is attached to.
@@ -19,6 +22,8 @@ pub struct ManagedPolicy {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Role {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub description: String,
     pub assume_role_policy_document: PolicyDocument,
     pub policies: Vec<InlinePolicy>,

@@ -76,6 +76,8 @@ pub enum Intrinsic {
     Condition(String),
     /// A rule assertion: the list holds the value (`Fn::Contains`).
     Contains(Expr, Expr),
+    /// A rule assertion: every member of the list equals the value.
+    EachMemberEquals(Expr, Expr),
     Select {
         index: u32,
         list: Expr,
@@ -151,6 +153,7 @@ impl Intrinsic {
             Intrinsic::Or(_) => "Fn::Or",
             Intrinsic::Condition(_) => "Condition",
             Intrinsic::Contains(..) => "Fn::Contains",
+            Intrinsic::EachMemberEquals(..) => "Fn::EachMemberEquals",
             Intrinsic::Select { .. } => "Fn::Select",
             Intrinsic::Split { .. } => "Fn::Split",
             Intrinsic::ImportValue(_) => "Fn::ImportValue",
@@ -186,7 +189,9 @@ impl Serialize for Intrinsic {
                 then,
                 otherwise,
             } => map.serialize_entry(key, &(condition, then, otherwise))?,
-            Intrinsic::Equals(left, right) | Intrinsic::Contains(left, right) => {
+            Intrinsic::Equals(left, right)
+            | Intrinsic::Contains(left, right)
+            | Intrinsic::EachMemberEquals(left, right) => {
                 map.serialize_entry(key, &(left, right))?
             }
             Intrinsic::Not(condition) => map.serialize_entry(key, &[condition])?,

@@ -1,4 +1,4 @@
-//! `AWS::Lambda::Function` and `AWS::Logs::LogGroup` resource properties.
+//! `AWS::Lambda::Function`, `AWS::Lambda::Permission` and `AWS::Logs::LogGroup` resource properties.
 
 use super::value::Value;
 use serde::Serialize;
@@ -17,11 +17,21 @@ pub struct Function {
     pub code: Code,
 }
 
-/// Inline source (`ZipFile`), at most 4,096 characters.
+/// Inline source (`ZipFile`); CloudFormation writes it to `index.py`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Code {
     pub zip_file: String,
+}
+
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Permission {
+    pub function_name: Value<String>,
+    pub action: String,
+    pub principal: String,
+    pub source_arn: Value<String>,
 }
 
 /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html>

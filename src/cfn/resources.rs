@@ -1,6 +1,6 @@
 //! The closed set of resource types smlog emits, as one enum of typed properties.
 
-use super::{custom, iam, kms, lambda, s3, ssm, stackset};
+use super::{custom, events, iam, kms, lambda, s3, ssm, stackset};
 use serde::{Serialize, Serializer};
 
 macro_rules! resource_types {
@@ -48,6 +48,8 @@ resource_types! {
     IamRole(iam::Role) = "AWS::IAM::Role",
     SsmDocument(ssm::Document) = "AWS::SSM::Document",
     LambdaFunction(lambda::Function) = "AWS::Lambda::Function",
+    LambdaPermission(lambda::Permission) = "AWS::Lambda::Permission",
+    EventsRule(events::Rule) = "AWS::Events::Rule",
     LogGroup(lambda::LogGroup) = "AWS::Logs::LogGroup",
     StackSet(stackset::StackSet) = "AWS::CloudFormation::StackSet",
 }
@@ -173,6 +175,7 @@ mod tests {
         assert_eq!(value["Bucket"], json!({"Ref": "B"}));
 
         let (name, value) = json(iam::ManagedPolicy {
+            managed_policy_name: None,
             description: "d".to_owned(),
             policy_document: policy(),
             roles: None,
@@ -181,6 +184,7 @@ mod tests {
         assert!(value.get("Roles").is_none());
 
         let (name, value) = json(iam::Role {
+            path: None,
             description: "d".to_owned(),
             assume_role_policy_document: policy(),
             policies: vec![iam::InlinePolicy {

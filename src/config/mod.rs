@@ -179,6 +179,7 @@ mod tests {
         assert_eq!(schema["additionalProperties"], false);
         let structs = [
             ("RawMember", known_fields::<RawMember>()),
+            ("RawAttach", known_fields::<RawAttach>()),
             ("RawSession", known_fields::<RawSession>()),
             ("RawRollout", known_fields::<RawRollout>()),
             ("RawRetention", known_fields::<RawRetention>()),
@@ -333,8 +334,8 @@ mod tests {
     fn unknown_keys_get_the_nearest_known_key() {
         let err = config_error("bucket_nmae: logs\n");
         assert!(err.contains("did you mean `bucket_name`?"), "{err}");
-        let err = config_error("member:\n  agent_roles: [x]\n");
-        assert!(err.contains("did you mean `agent_role_names`?"), "{err}");
+        let err = config_error("member:\n  attach:\n    role_name: [x]\n");
+        assert!(err.contains("did you mean `role_names`?"), "{err}");
         let err = config_error("zzzzzz: 1\n");
         assert!(
             !err.contains("did you mean"),
@@ -351,7 +352,7 @@ mod tests {
         );
         let err = config_error("keys: three\n");
         assert!(err.contains("unknown variant `three`"), "{err}");
-        let err = config_error("member:\n  default_host_management_role: \"yes\"\n");
+        let err = config_error("member:\n  attach:\n    default_host_management_role: \"yes\"\n");
         assert!(err.contains("invalid type"), "{err}");
     }
 }

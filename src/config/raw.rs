@@ -132,11 +132,9 @@ impl LockMode {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMember {
-    /// Instance-profile roles (names, not ARNs) that get the agent policy.
-    #[schemars(with = "Option<BTreeSet<RoleName>>")]
-    pub agent_role_names: Option<Vec<String>>,
-    /// Also attach the policy to the Default Host Management Configuration role.
-    pub default_host_management_role: Option<bool>,
+    /// Which roles get the agent policy; at least one path must reach a role.
+    #[serde(default)]
+    pub attach: Option<RawAttach>,
     /// The one Region that creates the account's IAM policy.
     #[schemars(with = "Option<Region>")]
     pub iam_region: Option<String>,
@@ -148,6 +146,19 @@ pub struct RawMember {
     /// Full ARN of the session key (central stack output SessionKeyArn).
     #[schemars(with = "Option<KmsKeyArn>")]
     pub session_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttach {
+    /// Every role in an instance profile of the account, and roles added later (default true).
+    pub instance_profile_roles: Option<bool>,
+    /// These roles (names, not ARNs), where they exist.
+    #[schemars(with = "Option<BTreeSet<RoleName>>")]
+    pub role_names: Option<Vec<String>>,
+    /// AWSSystemsManagerDefaultEC2InstanceManagementRole, the Default Host
+    /// Management Configuration role, where it exists (default true).
+    pub default_host_management_role: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -2,7 +2,7 @@
 //! type, every default filled, every decision made once. Errors name the
 //! field path (`rollout.regions[2]`); loading adds the file, line and column.
 
-use super::raw::{KeyMode, KeyPlacement, RawCloudWatch, RawConfig, RawRetention};
+use super::raw::{KeyMode, KeyPlacement, RawAttach, RawCloudWatch, RawConfig, RawRetention};
 use super::settings::*;
 use crate::error::{Error, Result};
 use crate::ids::{
@@ -153,6 +153,29 @@ impl RawRetention {
     }
 }
 
+impl RawAttach {
+    fn resolve(&self) -> Result<Attachment> {
+        let attach = Attachment {
+            instance_profile_roles: self.instance_profile_roles.unwrap_or(true),
+            role_names: parse_list(
+                "member.attach.role_names",
+                self.role_names.as_deref().unwrap_or_default(),
+            )?,
+            default_host_management_role: self.default_host_management_role.unwrap_or(true),
+        };
+        if !attach.instance_profile_roles
+            && attach.role_names.is_empty()
+            && !attach.default_host_management_role
+        {
+            return Err(Error::field(
+                "member.attach",
+                "no role would get the agent policy (instance_profile_roles and default_host_management_role are false, role_names is empty): with encryption on, every session would fail; turn one of them on or name a role",
+            ));
+        }
+        Ok(attach)
+    }
+}
+
 impl RawCloudWatch {
     fn resolve(&self) -> Result<Option<CloudWatchSettings>> {
         if !self.enabled.unwrap_or(false) {
@@ -299,11 +322,7 @@ impl RawConfig {
             },
             session_key,
             member: MemberSettings {
-                agent_role_names: parse_list(
-                    "member.agent_role_names",
-                    member.agent_role_names.as_deref().unwrap_or_default(),
-                )?,
-                default_host_management_role: member.default_host_management_role.unwrap_or(false),
+                attach: member.attach.clone().unwrap_or_default().resolve()?,
                 iam_region,
                 preferences: member.preferences.unwrap_or_default(),
                 bucket_key_arn,

@@ -137,10 +137,17 @@ pub struct OperatorSettings {
     pub role_names: Vec<RoleName>,
 }
 
+/// Which roles get the agent policy; at least one path reaches some role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub instance_profile_roles: bool,
+    pub role_names: Vec<RoleName>,
+    pub default_host_management_role: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSettings {
-    pub agent_role_names: Vec<RoleName>,
-    pub default_host_management_role: bool,
+    pub attach: Attachment,
     /// The one Region whose stack creates the account's IAM resources.
     pub iam_region: Region,
     pub preferences: PreferencesMode,

@@ -1,34 +1,25 @@
 //! The member stack, deployed by a StackSet to every account and Region: the
-//! agent's IAM policy and the Session Manager preferences.
+//! agent's IAM policy and its attachments (in one Region: IAM is global), the
+//! handler that serves them, and the Session Manager preferences, written
+//! only once the agent policy exists and removed (or restored) before it goes.
 
-use super::ids::{AGENT_POLICY, PREFERENCES};
+use super::attachments::{self, AGENT_POLICY_NAME, AGENT_POLICY_READY};
+use super::ids::{AGENT_POLICY, OPERATOR_POLICY, PREFERENCES};
 use super::preferences::{self, SessionDocument};
-use super::{cloudwatch, operators, session_key};
-use super::{finish, holding_data, wiring, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
-use crate::cfn::custom::CustomResource;
-use crate::cfn::iam::{InlinePolicy, ManagedPolicy, Role};
-use crate::cfn::lambda::{Code, Function, LogGroup};
+use super::{cloudwatch, handler, operators, session_key};
+use super::{finish, wiring, PREFERENCES_DOCUMENT};
+use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::ssm::Document;
 use crate::cfn::{
-    Expr, Intrinsic, Parameter, PolicyDocument, Principal, Pseudo, Statement, Template, Value,
+    Intrinsic, Parameter, PolicyDocument, Pseudo, Resource, Statement, Template, Value,
 };
 use crate::config::{PreferencesMode, Settings};
 use crate::error::Result;
 use crate::ids::{AccountId, BucketName, KmsKeyArn, Region};
 
-pub const AGENT_ROLE_NAMES: &str = "AgentRoleNames";
-pub const ATTACH_DHMC_ROLE: &str = "AttachToDefaultHostManagementRole";
 pub const IAM_REGION: &str = "IamRegion";
 /// True in the one Region where account-global (IAM) resources are created.
 const CREATE_ACCOUNT_RESOURCES: &str = "CreateAccountResources";
-const HAS_AGENT_ROLES: &str = "HasAgentRoles";
-const ATTACH_DHMC: &str = "AttachDhmcRole";
-const PREFERENCES_FUNCTION: &str = "SessionPreferencesFunction";
-const PREFERENCES_ROLE: &str = "SessionPreferencesFunctionRole";
-const PREFERENCES_LOG_GROUP: &str = "SessionPreferencesFunctionLogs";
-/// Lambda names are per Region, and one stack instance exists per account and Region.
-pub const PREFERENCES_FUNCTION_NAME: &str = "smlog-session-preferences";
-pub const HANDLER_SOURCE: &str = include_str!("preferences_handler.py");
 
 pub fn build(settings: &Settings) -> Result<Template> {
     let mut template = Template::new(
@@ -42,15 +33,10 @@ pub fn build(settings: &Settings) -> Result<Template> {
             Intrinsic::reference(IAM_REGION),
         ),
     );
-    template.condition(HAS_AGENT_ROLES, Intrinsic::list_not_empty(AGENT_ROLE_NAMES));
-    template.condition(
-        ATTACH_DHMC,
-        Intrinsic::equals(Intrinsic::reference(ATTACH_DHMC_ROLE), "true"),
-    );
 
     template.resource(
         AGENT_POLICY,
-        agent_policy(settings).when(CREATE_ACCOUNT_RESOURCES),
+        Resource::new(agent_policy(settings)).when(CREATE_ACCOUNT_RESOURCES),
     );
     if let Some(operator_settings) = &settings.operators {
         operators::add(
@@ -60,6 +46,17 @@ pub fn build(settings: &Settings) -> Result<Template> {
             CREATE_ACCOUNT_RESOURCES,
         );
     }
+    handler::add(&mut template);
+    attachments::add(
+        &mut template,
+        AGENT_POLICY,
+        settings
+            .operators
+            .as_ref()
+            .map(|_| (OPERATOR_POLICY, operators::OPERATOR_ROLE_NAMES)),
+        CREATE_ACCOUNT_RESOURCES,
+    );
+    attachments::ready(&mut template, CREATE_ACCOUNT_RESOURCES);
 
     let log_group = settings
         .cloudwatch
@@ -71,12 +68,18 @@ pub fn build(settings: &Settings) -> Result<Template> {
         session_key::arn(settings),
         log_group,
     );
-    match settings.member.preferences {
-        PreferencesMode::Native => {
-            template.resource(PREFERENCES, holding_data(native_document(&document)))
-        }
-        PreferencesMode::Upsert => upsert_document(&mut template, &document),
-    }
+    // Written only once the agent policy exists; deleted (or restored) first
+    // on removal, so preferences never point at a bucket the account's
+    // nodes can no longer write.
+    let preferences = match settings.member.preferences {
+        PreferencesMode::Native => Resource::new(native_document(&document)).deleted(),
+        PreferencesMode::Upsert => Resource::new(
+            handler::custom_resource(PREFERENCES)
+                .with("DocumentName", PREFERENCES_DOCUMENT)
+                .with("Content", document.to_json()),
+        ),
+    };
+    template.resource(PREFERENCES, preferences.depends_on(AGENT_POLICY_READY));
     finish(template, "member")
 }
 
@@ -88,17 +91,11 @@ fn parameters(template: &mut Template, settings: &Settings) {
             .default_opt(settings.bucket.name.as_ref().map(|b| b.to_string()))
             .pattern(BucketName::PATTERN, BucketName::CONSTRAINT),
     );
-    let key_arn = |description: &str, default: Option<String>| {
-        Parameter::string(description)
-            .default_opt(default)
-            .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT)
-    };
     template.parameter(
         wiring::BUCKET_KEY_ARN,
-        key_arn(
-            "ARN of the bucket's KMS key (central stack output BucketKeyArn)",
-            member.bucket_key_arn.as_ref().map(|k| k.to_string()),
-        ),
+        Parameter::string("ARN of the bucket's KMS key (central stack output BucketKeyArn)")
+            .default_opt(member.bucket_key_arn.as_ref().map(|k| k.to_string()))
+            .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT),
     );
     template.parameter(
         wiring::CENTRAL_ACCOUNT_ID,
@@ -109,61 +106,13 @@ fn parameters(template: &mut Template, settings: &Settings) {
         .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
     );
     session_key::add(template, settings);
-    template.parameter(
-        AGENT_ROLE_NAMES,
-        Parameter::list(
-            "Names of existing instance-profile roles that get the logging policy; may be empty",
-        )
-        .default_value(
-            member
-                .agent_role_names
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-    );
-    template.parameter(
-        ATTACH_DHMC_ROLE,
-        Parameter::string(format!(
-            "Attach the logging policy to {DHMC_ROLE_NAME} (Default Host Management Configuration)"
-        ))
-        .default_value(member.default_host_management_role.to_string())
-        .allowed(&["true", "false"]),
-    );
+    attachments::parameters(template, &member.attach);
     template.parameter(
         IAM_REGION,
-        Parameter::string("The one Region in which this account's IAM policy is created")
+        Parameter::string("The one Region in which this account's IAM resources are created")
             .default_value(member.iam_region.to_string())
             .pattern(Region::PATTERN, Region::CONSTRAINT),
     );
-}
-
-/// The roles the policy attaches to: the named roles, the DHMC role, both or none.
-fn agent_roles() -> Value<Vec<String>> {
-    let named = || Expr::from(Intrinsic::reference(AGENT_ROLE_NAMES));
-    let named_and_dhmc = Intrinsic::Split {
-        delimiter: ",".to_owned(),
-        source: Intrinsic::Join {
-            delimiter: ",".to_owned(),
-            items: vec![
-                Intrinsic::JoinList {
-                    delimiter: ",".to_owned(),
-                    list: named(),
-                }
-                .into(),
-                DHMC_ROLE_NAME.into(),
-            ],
-        }
-        .into(),
-    };
-    let no_value = || Expr::from(Intrinsic::pseudo(Pseudo::NoValue));
-    Intrinsic::if_(
-        HAS_AGENT_ROLES,
-        Intrinsic::if_(ATTACH_DHMC, named_and_dhmc, named()),
-        Intrinsic::if_(ATTACH_DHMC, vec![DHMC_ROLE_NAME], no_value()),
-    )
-    .into()
 }
 
 /// Exactly what the agent needs to upload logs into this account's prefix
@@ -209,15 +158,15 @@ fn agent_policy_document(settings: &Settings) -> PolicyDocument {
     PolicyDocument::new(statements)
 }
 
-fn agent_policy(settings: &Settings) -> crate::cfn::Resource {
+fn agent_policy(settings: &Settings) -> ManagedPolicy {
     ManagedPolicy {
+        managed_policy_name: Some(AGENT_POLICY_NAME.to_owned()),
         description:
             "smlog: lets the SSM Agent write encrypted Session Manager logs to the central bucket"
                 .to_owned(),
         policy_document: agent_policy_document(settings),
-        roles: Some(agent_roles()),
+        roles: None,
     }
-    .into()
 }
 
 fn native_document(document: &SessionDocument) -> Document {
@@ -229,79 +178,4 @@ fn native_document(document: &SessionDocument) -> Document {
         // A named document cannot be replaced in place; a new version at least does not fail.
         update_method: Some("NewVersion".to_owned()),
     }
-}
-
-fn document_arn() -> Value<String> {
-    Value::sub(format!(
-        "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/{PREFERENCES_DOCUMENT}"
-    ))
-}
-
-fn upsert_document(template: &mut Template, document: &SessionDocument) {
-    template.resource(
-        PREFERENCES_LOG_GROUP,
-        // Only the handler's own diagnostics: deleting it with the stack lets a
-        // later instance in the same account and Region recreate it.
-        crate::cfn::Resource::new(LogGroup {
-            log_group_name: format!("/aws/lambda/{PREFERENCES_FUNCTION_NAME}").into(),
-            retention_in_days: 90,
-            kms_key_id: None,
-        })
-        .deleted(),
-    );
-    let role_policy = PolicyDocument::new(vec![
-        Statement::allow("ManagePreferencesDocument")
-            .actions(&[
-                "ssm:DescribeDocument",
-                "ssm:GetDocument",
-                "ssm:CreateDocument",
-                "ssm:UpdateDocument",
-                "ssm:UpdateDocumentDefaultVersion",
-            ])
-            .resource(document_arn()),
-        Statement::allow("WriteOwnLogs")
-            .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
-            .resource(Value::get_att(PREFERENCES_LOG_GROUP, "Arn")),
-    ]);
-    template.resource(
-        PREFERENCES_ROLE,
-        Role {
-            description:
-                "smlog: lets the preferences function manage SSM-SessionManagerRunShell only"
-                    .to_owned(),
-            assume_role_policy_document: PolicyDocument::new(vec![Statement::allow(
-                "LambdaAssumesRole",
-            )
-            .principal(Principal::Service(vec![super::LAMBDA_PRINCIPAL.into()]))
-            .actions(&["sts:AssumeRole"])]),
-            policies: vec![InlinePolicy {
-                policy_name: "session-preferences-document".to_owned(),
-                policy_document: role_policy,
-            }],
-        },
-    );
-    template.resource(
-        PREFERENCES_FUNCTION,
-        Function {
-            function_name: PREFERENCES_FUNCTION_NAME.to_owned(),
-            description: "smlog: creates or updates SSM-SessionManagerRunShell and makes it the default version".to_owned(),
-            runtime: "python3.12".to_owned(),
-            handler: "index.handler".to_owned(),
-            role: Value::get_att(PREFERENCES_ROLE, "Arn"),
-            timeout: 60,
-            memory_size: 128,
-            code: Code {
-                zip_file: HANDLER_SOURCE.to_owned(),
-            },
-        },
-    );
-    let mut preferences =
-        CustomResource::new(PREFERENCES, Value::get_att(PREFERENCES_FUNCTION, "Arn"));
-    preferences
-        .properties
-        .insert("DocumentName".to_owned(), PREFERENCES_DOCUMENT.into());
-    preferences
-        .properties
-        .insert("Content".to_owned(), document.to_json());
-    template.resource(PREFERENCES, preferences);
 }

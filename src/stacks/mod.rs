@@ -1,8 +1,10 @@
 //! The Session Manager logging domain: pure functions from checked settings
 //! to templates. Nothing here reads files, renders text or checks rules.
 
+pub mod attachments;
 pub mod central;
 pub mod cloudwatch;
+pub mod handler;
 pub mod member;
 pub mod operators;
 pub mod preferences;
@@ -64,6 +66,7 @@ pub const SESSION_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/session";
 /// only `amazonaws.com` smlog writes literally; regional principals and
 /// endpoints use `${AWS::URLSuffix}`.
 pub const LAMBDA_PRINCIPAL: &str = "lambda.amazonaws.com";
+pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
 
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.

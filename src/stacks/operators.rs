@@ -2,16 +2,14 @@
 //! the logging preferences, encrypt them with the session key, resume and end
 //! only one's own sessions, and never change the preferences document.
 
+use super::attachments::OPERATOR_POLICY_NAME;
 use super::ids::OPERATOR_POLICY;
 use super::{session_key, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
-use crate::cfn::{
-    Expr, Intrinsic, Parameter, PolicyDocument, Pseudo, Resource, Statement, Template, Value,
-};
+use crate::cfn::{Parameter, PolicyDocument, Resource, Statement, Template, Value};
 use crate::config::{OperatorSettings, Settings};
 
 pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
-const HAS_OPERATOR_ROLES: &str = "HasOperatorRoles";
 
 fn document_arn_in_any_region() -> Value<String> {
     Value::sub(format!(
@@ -57,7 +55,8 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
     ])
 }
 
-/// Adds the parameter, condition and policy (created where IAM resources are).
+/// Adds the parameter and the policy (created where IAM resources are); the
+/// handler attaches it to the named roles that exist.
 pub fn add(
     template: &mut Template,
     settings: &Settings,
@@ -66,31 +65,25 @@ pub fn add(
 ) {
     template.parameter(
         OPERATOR_ROLE_NAMES,
-        Parameter::list("Names of the roles operators use to start sessions; may be empty")
-            .default_value(
-                operators
-                    .role_names
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-    );
-    template.condition(
-        HAS_OPERATOR_ROLES,
-        Intrinsic::list_not_empty(OPERATOR_ROLE_NAMES),
-    );
-    let roles = Intrinsic::if_(
-        HAS_OPERATOR_ROLES,
-        Intrinsic::reference(OPERATOR_ROLE_NAMES),
-        Expr::from(Intrinsic::pseudo(Pseudo::NoValue)),
+        Parameter::list(
+            "Roles operators use to start sessions, where they exist (names, not ARNs); may be empty",
+        )
+        .default_value(
+            operators
+                .role_names
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
     );
     template.resource(
         OPERATOR_POLICY,
         Resource::new(ManagedPolicy {
+            managed_policy_name: Some(OPERATOR_POLICY_NAME.to_owned()),
             description: "smlog: lets operators start logged Session Manager sessions, and not change the logging preferences".to_owned(),
             policy_document: policy_document(settings),
-            roles: Some(roles.into()),
+            roles: None,
         })
         .when(iam_condition),
     );

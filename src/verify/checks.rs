@@ -3,7 +3,9 @@
 //! agent policy is attached where the configuration says.
 
 use super::aws::Aws;
-use crate::stacks::{ids::AGENT_POLICY, DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
+use crate::config::Attachment;
+use crate::stacks::attachments::AGENT_POLICY_NAME;
+use crate::stacks::{DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
 use serde::Serialize;
 
 /// What the configuration says the account should show.
@@ -12,7 +14,9 @@ pub struct Expected {
     pub bucket: String,
     pub bucket_key_arn: Option<String>,
     pub session_key_arn: Option<String>,
-    pub roles: Vec<String>,
+    pub attach: Attachment,
+    /// The partition the accounts live in (`aws`, `aws-cn`, `aws-us-gov`).
+    pub partition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +26,8 @@ pub enum Status {
     Fail,
     /// AWS did not answer (access denied, throttling, missing resource).
     Error,
+    /// Worth knowing, not a failure (a named role this account lacks).
+    Note,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,50 +168,106 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
         }
         Err(error) => r.error("bucket: default encryption", error, "aws:kms"),
     }
-    for role in &expected.roles {
-        let check = format!("agent policy attached to {role}");
-        match aws.call(&["iam", "list-attached-role-policies", "--role-name", role]) {
-            Ok(answer) => {
-                let names: Vec<String> = answer["AttachedPolicies"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p["PolicyName"].as_str().map(str::to_owned))
-                    .collect();
-                let attached = names.iter().find(|n| n.contains(AGENT_POLICY));
-                let observed = attached
-                    .cloned()
-                    .unwrap_or_else(|| format!("not attached (attached: {})", names.join(", ")));
-                let status = if attached.is_some() {
-                    Status::Pass
-                } else {
-                    Status::Fail
-                };
-                r.push(
-                    &check,
-                    status,
-                    observed,
-                    format!("a policy named *{AGENT_POLICY}*"),
-                );
-            }
-            Err(error) => r.error(&check, error, format!("a policy named *{AGENT_POLICY}*")),
-        }
-    }
     r.checks
 }
 
-/// The roles the agent policy should be attached to.
-pub fn roles(settings: &crate::config::Settings) -> Vec<String> {
-    let mut roles: Vec<String> = settings
-        .member
-        .agent_role_names
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    if settings.member.default_host_management_role {
-        roles.push(DHMC_ROLE_NAME.to_owned());
+/// The region column of checks about IAM, which is global.
+pub const IAM_SCOPE: &str = "(IAM)";
+
+/// Who holds the agent policy, once per account: every instance-profile role
+/// (when that path is on), the named roles and the DHMC role where they exist.
+pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Vec<Check> {
+    let mut r = Recorder {
+        account,
+        region: IAM_SCOPE,
+        checks: Vec::new(),
+    };
+    let policy = format!(
+        "arn:{}:iam::{account}:policy/{AGENT_POLICY_NAME}",
+        expected.partition
+    );
+    let holders: Vec<String> = match aws.call(&[
+        "iam",
+        "list-entities-for-policy",
+        "--policy-arn",
+        &policy,
+        "--entity-filter",
+        "Role",
+    ]) {
+        Ok(answer) => {
+            r.push(
+                "agent policy exists",
+                Status::Pass,
+                policy.clone(),
+                policy.clone(),
+            );
+            answer["PolicyRoles"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|role| role["RoleName"].as_str().map(str::to_owned))
+                .collect()
+        }
+        Err(error) => {
+            r.error("agent policy exists", error, policy);
+            return r.checks;
+        }
+    };
+    let holds = |r: &mut Recorder, role: &str| {
+        let held = holders.iter().any(|h| h == role);
+        r.push(
+            &format!("agent policy attached to {role}"),
+            if held { Status::Pass } else { Status::Fail },
+            if held { "attached" } else { "not attached" }.to_owned(),
+            "attached".to_owned(),
+        );
+    };
+    if expected.attach.instance_profile_roles {
+        match aws.call(&["iam", "list-instance-profiles"]) {
+            Ok(answer) => {
+                let mut roles: Vec<(String, String)> = answer["InstanceProfiles"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|profile| profile["Roles"].as_array().into_iter().flatten())
+                    .filter_map(|role| {
+                        Some((
+                            role["RoleName"].as_str()?.to_owned(),
+                            role["Path"].as_str().unwrap_or("/").to_owned(),
+                        ))
+                    })
+                    .collect();
+                roles.sort();
+                roles.dedup();
+                for (role, path) in roles {
+                    if path.starts_with("/aws-service-role/") || path.starts_with("/aws-reserved/")
+                    {
+                        continue; // AWS's own: the handler skips them too
+                    }
+                    holds(&mut r, &role);
+                }
+            }
+            Err(error) => r.error("instance-profile roles", error, "a list"),
+        }
     }
-    roles
+    let named = expected.attach.role_names.iter().map(|n| n.to_string());
+    let dhmc = expected
+        .attach
+        .default_host_management_role
+        .then(|| DHMC_ROLE_NAME.to_owned());
+    for role in named.chain(dhmc) {
+        match aws.call(&["iam", "get-role", "--role-name", &role]) {
+            Ok(_) => holds(&mut r, &role),
+            Err(error) if error.0.contains("NoSuchEntity") => r.push(
+                &format!("role {role}"),
+                Status::Note,
+                "does not exist in this account (skipped)".to_owned(),
+                "attached where it exists".to_owned(),
+            ),
+            Err(error) => r.error(&format!("role {role}"), error, "the role"),
+        }
+    }
+    r.checks
 }
 
 #[cfg(test)]

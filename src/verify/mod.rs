@@ -134,7 +134,10 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
             &settings.member.session_key_arn,
             "--session-key-arn",
         )?,
-        roles: checks::roles(settings),
+        attach: settings.member.attach.clone(),
+        partition: base
+            .partition()
+            .map_err(aws_error("reading the caller's identity"))?,
     };
     let (accounts, regions) = match listed {
         Some(ids) => {
@@ -150,13 +153,10 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
                     .map(|r| r.to_string())
                     .collect(),
             };
-            let partition = base
-                .partition()
-                .map_err(aws_error("reading the caller's identity"))?;
             let roles = ids
                 .into_iter()
                 .map(|id| {
-                    let arn = format!("arn:{partition}:iam::{id}:role/{role}");
+                    let arn = format!("arn:{}:iam::{id}:role/{role}", expected.partition);
                     (id, arn)
                 })
                 .collect();
@@ -201,7 +201,11 @@ pub fn members(
                 ..base.clone()
             };
             match aws.account() {
-                Ok(account) => checks::member(&aws, &account, &region, expected),
+                Ok(account) => {
+                    let mut found = checks::member(&aws, &account, &region, expected);
+                    found.extend(checks::agent_policy_holders(&aws, &account, expected));
+                    found
+                }
                 Err(error) => vec![failed_to_reach("caller", &region, error.to_string())],
             }
         }
@@ -259,16 +263,20 @@ fn one_account(
     expected: &Expected,
 ) -> Vec<Check> {
     match base.assume(role_arn) {
-        Ok(assumed) => regions
-            .iter()
-            .flat_map(|region| {
-                let aws = Aws {
-                    region: Some(region.clone()),
-                    ..assumed.clone()
-                };
-                checks::member(&aws, account, region, expected)
-            })
-            .collect(),
+        Ok(assumed) => {
+            let mut found: Vec<Check> = regions
+                .iter()
+                .flat_map(|region| {
+                    let aws = Aws {
+                        region: Some(region.clone()),
+                        ..assumed.clone()
+                    };
+                    checks::member(&aws, account, region, expected)
+                })
+                .collect();
+            found.extend(checks::agent_policy_holders(&assumed, account, expected));
+            found
+        }
         Err(error) => vec![failed_to_reach(
             account,
             regions.first().map_or("", |r| r),
@@ -278,7 +286,9 @@ fn one_account(
 }
 
 pub fn passed(checks: &[Check]) -> bool {
-    checks.iter().all(|c| c.status == Status::Pass)
+    checks
+        .iter()
+        .all(|c| matches!(c.status, Status::Pass | Status::Note))
 }
 
 pub fn checks_text(checks: &[Check]) -> String {
@@ -286,6 +296,7 @@ pub fn checks_text(checks: &[Check]) -> String {
     for check in checks {
         let mark = match check.status {
             Status::Pass => "✔",
+            Status::Note => "·",
             Status::Fail => "✘",
             Status::Error => "✘ (error)",
         };
@@ -293,12 +304,15 @@ pub fn checks_text(checks: &[Check]) -> String {
             "{mark} {} {} {}: {}",
             check.account, check.region, check.check, check.observed
         ));
-        if check.status != Status::Pass {
+        if matches!(check.status, Status::Fail | Status::Error) {
             out.push_str(&format!(" (expected {})", check.expected));
         }
         out.push('\n');
     }
-    let failed = checks.iter().filter(|c| c.status != Status::Pass).count();
+    let failed = checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+        .count();
     out.push_str(&format!("{} checks, {failed} not passed\n", checks.len()));
     out
 }

@@ -64,7 +64,10 @@ fn cfn_lint_reports_nothing_on_committed_templates() {
 }
 
 /// Partition-independent service principals, the one literal `amazonaws.com`.
-const GLOBAL_SERVICE_PRINCIPALS: [&str; 1] = [smlog::stacks::LAMBDA_PRINCIPAL];
+const GLOBAL_SERVICE_PRINCIPALS: [&str; 2] = [
+    smlog::stacks::LAMBDA_PRINCIPAL,
+    smlog::stacks::EVENTS_PRINCIPAL,
+];
 
 #[test]
 fn no_template_writes_a_partition_or_endpoint_literally() {

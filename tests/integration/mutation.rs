@@ -501,6 +501,25 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "preferences written without waiting for the agent policy",
+        "preferences_wait_for_the_agent_policy",
+        &member,
+        &|t| {
+            at(t, &["Resources", "SessionPreferences"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("DependsOn");
+        },
+    );
+    mutate(
+        "native preferences left behind by a deleted stack",
+        "preferences_removed_with_the_stack",
+        &native_member,
+        &|t| {
+            *at(t, &["Resources", "SessionPreferences", "DeletionPolicy"]) = "Retain".into();
+        },
+    );
+    mutate(
         "document type changed",
         "preferences_document_is_session",
         &native_member,

@@ -70,7 +70,7 @@ fn valid_config(rng: &mut Rng) -> String {
     let home = *rng.pick(&REGIONS);
     yaml.push_str(&format!("home_region: {home}\n"));
     yaml.push_str(&format!(
-        "member:\n  preferences: {}\n  default_host_management_role: {}\n  agent_role_names: [{}]\n",
+        "member:\n  preferences: {}\n  attach:\n    default_host_management_role: {}\n    role_names: [{}]\n",
         rng.pick(&["upsert", "native"]),
         rng.chance(50),
         (0..rng.below(4)).map(|i| format!("'Role-{i}_{}'", rng.chars("ABCxyz019+=.@", 5..6))).collect::<Vec<_>>().join(", ")

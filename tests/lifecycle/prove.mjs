@@ -170,14 +170,27 @@ export function sessionSituation(dep, account, region) {
   const notes = [];
   const prefs = readPreferences(stack);
   if (!prefs) throw new Error(`${account} ${region}: no SessionPreferences resource`);
-  const agentPolicies = accountStacks.filter((s) => s.resources.SessionLoggingAgentPolicy).map((s) => s.resources.SessionLoggingAgentPolicy);
-  if (agentPolicies.length === 0) notes.push('no stack in any rollout Region creates SessionLoggingAgentPolicy (IamRegion outside the rollout?)');
-  const roles = [...new Set(agentPolicies.flatMap((p) => p.Properties.Roles ?? []).filter(Boolean))];
-  if (agentPolicies.length && roles.length === 0) notes.push('ASSUMPTION: SessionLoggingAgentPolicy is attached to no role in this rollout; the proof assumes it is attached to the node\'s role (attachment is being reworked)');
-  const agentRole = roles[0] ?? 'EC2-SSM-Core';
-  const dhmc = agentRole === 'AWSSystemsManagerDefaultEC2InstanceManagementRole';
+  // The node we follow runs with a role in an instance profile (EC2-SSM-Core) or, when
+  // only the DHMC path reaches roles, with the DHMC role. It holds the agent policy only
+  // if smlog's attachments (the IAM Region's AgentPolicyAttachments) reach that role.
+  const created = accountStacks.filter((s) => s.resources.SessionLoggingAgentPolicy).map((s) => s.resources.SessionLoggingAgentPolicy);
+  if (created.length === 0) notes.push('no stack in any rollout Region creates SessionLoggingAgentPolicy (IamRegion outside the rollout?)');
+  const attachment = accountStacks.map((s) => s.resources.AgentPolicyAttachments).find(Boolean)?.Properties ?? {};
+  const isTrue = (v) => v === true || String(v).toLowerCase() === 'true';
+  const listed = (v) => (Array.isArray(v) ? v : String(v ?? '').split(',')).map((n) => String(n).trim()).filter(Boolean);
+  const viaProfiles = isTrue(attachment.InstanceProfileRoles);
+  const viaDhmc = isTrue(attachment.DefaultHostManagementRole);
+  const dhmc = !viaProfiles && !listed(attachment.RoleNames).includes('EC2-SSM-Core') && viaDhmc;
+  const agentRole = dhmc ? 'AWSSystemsManagerDefaultEC2InstanceManagementRole' : 'EC2-SSM-Core';
+  const holds = viaProfiles || listed(attachment.RoleNames).includes(agentRole) || (dhmc && viaDhmc);
+  notes.push(holds
+    ? `the node's role ${agentRole} gets the agent policy (${viaProfiles ? 'every instance-profile role' : dhmc ? 'the DHMC role' : 'named role'})`
+    : `no attach path reaches the node's role ${agentRole}: it holds no agent policy`);
+  const agentPolicies = holds ? created : [];
   const operatorPolicies = accountStacks.filter((s) => s.resources.SessionOperatorPolicy).map((s) => s.resources.SessionOperatorPolicy);
-  const operatorRole = operatorPolicies.flatMap((p) => p.Properties.Roles ?? [])[0] ?? 'SessionOperators';
+  const operatorRoles = listed(accountStacks.map((s) => s.resources.OperatorPolicyAttachments).find(Boolean)?.Properties.RoleNames);
+  const operatorRole = operatorRoles[0] ?? 'SessionOperators';
+  if (operatorPolicies.length && !operatorRoles.length) notes.push('ASSUMPTION: the operator policy is attached by a baseline (no operator role names configured)');
   if (!operatorPolicies.length) notes.push('ASSUMPTION: no operator policy in the template; operators hold the minimal hand-written policy MINIMAL_OPERATOR_POLICY (prove.mjs)');
 
   const instanceId = 'i-0123456789abcdef0';
@@ -370,6 +383,10 @@ const MUTANTS = [
   }],
   ['TLS deny removed', 'default', 'deny.agent.PutObject(no TLS)', (dep) => {
     for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');
+  }],
+  ['no attach path reaches the node\'s role (the original default rollout)', 'default', 'agent.GetBucketEncryption(validate)', (dep) => {
+    dep.members.forEach((s) => s.resources.AgentPolicyAttachments && Object.assign(s.resources.AgentPolicyAttachments.Properties,
+      { InstanceProfileRoles: 'false', RoleNames: [''], DefaultHostManagementRole: 'false' }));
   }],
 ];
 export async function selfTest() {

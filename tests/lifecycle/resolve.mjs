@@ -59,6 +59,12 @@ const PHYSICAL = {
     return { ref: name, attrs: { Arn: `arn:${c.partition}:lambda:${c.region}:${c.accountId}:function:${name}` } };
   },
   'AWS::SSM::Document': (c, id, p) => ({ ref: p.Name ?? `${c.stackName}-${id}`, attrs: {} }),
+  'AWS::Events::Rule': (c, id, p) => {
+    const name = p.Name ?? `${c.stackName}-${id}-${hex(id, 12)}`.slice(0, 64);
+    return { ref: name, attrs: { Arn: `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${name}` } };
+  },
+  // smlog's handler reports the roles it attached a policy to, and those it skipped.
+  'Custom::PolicyAttachments': (c, id, p) => ({ ref: p.PolicyArn, attrs: { Attached: 'reported at deploy time', Skipped: 'reported at deploy time' } }),
 };
 const physicalFor = (type) => PHYSICAL[type] ?? (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource'
   ? (c, id, p) => ({ ref: p.DocumentName ?? `${c.stackName}-${id}-${hex(id, 12)}`, attrs: {} })
