@@ -173,6 +173,8 @@ pub enum SynthTarget {
     Member,
     /// A stack holding the service-managed StackSet
     Rollout,
+    /// The operators' IAM Identity Center permission set (with operators enabled)
+    PermissionSet,
     /// Every artefact, written under --out-dir in the repository layout
     All,
 }
@@ -342,6 +344,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::Central => Target::Central,
         SynthTarget::Member => Target::Member,
         SynthTarget::Rollout => Target::Rollout,
+        SynthTarget::PermissionSet => Target::PermissionSet,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
                 return Err(Error::Usage(

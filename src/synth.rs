@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::gate::{self, limits};
-use crate::stacks::{central, member, rollout};
+use crate::stacks::{central, member, permission_set, rollout};
 
 /// What `synth` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,16 +16,24 @@ pub enum Target {
     Central,
     Member,
     Rollout,
+    /// Only with operators enabled.
+    PermissionSet,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Central, Target::Member, Target::Rollout];
+    pub const ALL: [Target; 4] = [
+        Target::Central,
+        Target::Member,
+        Target::Rollout,
+        Target::PermissionSet,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Central => "central",
             Target::Member => "member",
             Target::Rollout => "rollout",
+            Target::PermissionSet => "operator permission set",
         }
     }
 
@@ -35,6 +43,7 @@ impl Target {
             Target::Central => "templates/central.yaml",
             Target::Member => "stacksets/member.yaml",
             Target::Rollout => "stacksets/rollout.yaml",
+            Target::PermissionSet => "templates/operator-permission-set.yaml",
         }
     }
 }
@@ -54,6 +63,8 @@ pub struct Artefact {
 pub struct Templates {
     pub central: Template,
     pub member: Template,
+    /// With operators enabled: their Identity Center permission set.
+    pub permission_set: Option<Template>,
 }
 
 pub fn build(settings: &Settings) -> Result<Templates> {
@@ -61,6 +72,12 @@ pub fn build(settings: &Settings) -> Result<Templates> {
     Ok(Templates {
         central: central::build(settings).map_err(|e| e.context(context(Target::Central)))?,
         member: member::build(settings).map_err(|e| e.context(context(Target::Member)))?,
+        permission_set: settings
+            .operators
+            .as_ref()
+            .map(|_| permission_set::build(settings))
+            .transpose()
+            .map_err(|e| e.context(context(Target::PermissionSet)))?,
     })
 }
 
@@ -162,6 +179,17 @@ pub fn artefacts(
     if let Some(rollout) = rollout.as_ref().filter(|_| wants(Target::Rollout)) {
         checked.push((Target::Rollout.path(), &rollout.template));
     }
+    let permission_set = match (wants(Target::PermissionSet), &templates.permission_set) {
+        (true, Some(template)) => Some(template),
+        (true, None) => return Err(Error::Usage(
+            "the operator permission set comes with operators.enabled: true in the configuration"
+                .to_owned(),
+        )),
+        (false, _) => None,
+    };
+    if let Some(template) = permission_set {
+        checked.push((Target::PermissionSet.path(), template));
+    }
     for (name, template) in &checked {
         within_limits(settings, name, template)?;
     }
@@ -175,6 +203,10 @@ pub fn artefacts(
             (Target::Member, _, _) => emit::render(&templates.member, format)?,
             (Target::Rollout, _, Some(rollout)) => emit::render(&rollout.template, format)?,
             (Target::Rollout, _, None) => unreachable!("the rollout is built when wanted"),
+            (Target::PermissionSet, _, _) => match permission_set {
+                Some(template) => emit::render(template, format)?,
+                None => unreachable!("refused above when operators are off"),
+            },
         };
         artefacts.push(Artefact {
             path: target.path().to_owned(),
@@ -204,15 +236,15 @@ pub fn one(settings: &Settings, target: Target, format: Format) -> Result<String
     Ok(artefacts.remove(0).text)
 }
 
-/// Every artefact: the three templates (checked) and the StackSet CLI inputs.
+/// Every artefact: the templates the configuration makes (checked) and the
+/// StackSet CLI inputs.
 pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
-    artefacts(
-        settings,
-        &build(settings)?,
-        &Target::ALL,
-        Format::Yaml,
-        true,
-    )
+    let templates = build(settings)?;
+    let targets: Vec<Target> = Target::ALL
+        .into_iter()
+        .filter(|t| *t != Target::PermissionSet || templates.permission_set.is_some())
+        .collect();
+    artefacts(settings, &templates, &targets, Format::Yaml, true)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod references;
 pub mod resources;
 pub mod s3;
 pub mod ssm;
+pub mod sso;
 pub mod stackset;
 pub mod sub;
 pub mod template;

@@ -1,6 +1,6 @@
 //! The closed set of resource types smlog emits, as one enum of typed properties.
 
-use super::{custom, events, iam, kms, lambda, s3, ssm, stackset};
+use super::{custom, events, iam, kms, lambda, s3, ssm, sso, stackset};
 use serde::{Serialize, Serializer};
 
 macro_rules! resource_types {
@@ -47,6 +47,7 @@ resource_types! {
     IamManagedPolicy(iam::ManagedPolicy) = "AWS::IAM::ManagedPolicy",
     IamRole(iam::Role) = "AWS::IAM::Role",
     SsmDocument(ssm::Document) = "AWS::SSM::Document",
+    SsoPermissionSet(sso::PermissionSet) = "AWS::SSO::PermissionSet",
     LambdaFunction(lambda::Function) = "AWS::Lambda::Function",
     LambdaPermission(lambda::Permission) = "AWS::Lambda::Permission",
     EventsRule(events::Rule) = "AWS::Events::Rule",

@@ -7,7 +7,7 @@ use super::attachments::{self, AGENT_POLICY_NAME, AGENT_POLICY_READY};
 use super::ids::{AGENT_POLICY, OPERATOR_POLICY, PREFERENCES};
 use super::preferences::{self, SessionDocument};
 use super::{cloudwatch, handler, operators, session_key};
-use super::{finish, wiring, PREFERENCES_DOCUMENT};
+use super::{finish, wiring, Holder, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::ssm::Document;
 use crate::cfn::{
@@ -58,6 +58,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
     );
     attachments::ready(&mut template, CREATE_ACCOUNT_RESOURCES);
 
+    session_key::resources(&mut template, settings);
     let log_group = settings
         .cloudwatch
         .as_ref()
@@ -105,7 +106,7 @@ fn parameters(template: &mut Template, settings: &Settings) {
         .default_opt(member.central_account_id.as_ref().map(|a| a.to_string()))
         .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
     );
-    session_key::add(template, settings);
+    session_key::parameters(template, settings);
     attachments::parameters(template, &member.attach);
     template.parameter(
         IAM_REGION,
@@ -149,6 +150,7 @@ fn agent_policy_document(settings: &Settings) -> PolicyDocument {
             .resource(Value::reference(wiring::BUCKET_KEY_ARN)),
         session_key::grant(
             settings,
+            Holder::ThisAccount,
             Statement::allow("DecryptSessionData").actions(&["kms:Decrypt"]),
         ),
     ];

@@ -7,6 +7,7 @@ pub mod cloudwatch;
 pub mod handler;
 pub mod member;
 pub mod operators;
+pub mod permission_set;
 pub mod preferences;
 pub mod rollout;
 pub mod session_key;
@@ -41,6 +42,8 @@ pub mod ids {
     pub const LOGS_KEY: &str = "SessionLogsKey";
     // Rollout stack.
     pub const STACK_SET: &str = "SessionLoggingStackSet";
+    // Operator permission set.
+    pub const PERMISSION_SET: &str = "OperatorPermissionSet";
 }
 
 /// Names shared by the central stack's outputs and the member stack's
@@ -71,6 +74,26 @@ pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
 /// The role Default Host Management Configuration uses when an instance
 /// profile cannot call `ssm:UpdateInstanceInformation`.
 pub const DHMC_ROLE_NAME: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+
+/// Whose resources an identity policy names: those of the account its stack
+/// is in, or, for an Identity Center permission set assigned to many
+/// accounts, those of whichever account the role it becomes lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    ThisAccount,
+    AssignedAccount,
+}
+
+impl Holder {
+    /// The account part of the ARNs the policy names.
+    pub fn account(self) -> &'static str {
+        match self {
+            Holder::ThisAccount => "${AWS::AccountId}",
+            // A role only ever reaches its own account's instances and sessions.
+            Holder::AssignedAccount => "*",
+        }
+    }
+}
 
 /// Keeps the key's own account (and so its IAM policies) in control of a key.
 pub(crate) fn root_administration() -> Statement {

@@ -4,41 +4,41 @@
 
 use super::attachments::OPERATOR_POLICY_NAME;
 use super::ids::OPERATOR_POLICY;
-use super::{session_key, PREFERENCES_DOCUMENT};
+use super::{session_key, Holder, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::{Parameter, PolicyDocument, Resource, Statement, Template, Value};
 use crate::config::{OperatorSettings, Settings};
 
 pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
 
-fn document_arn_in_any_region() -> Value<String> {
-    Value::sub(format!(
-        "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{PREFERENCES_DOCUMENT}"
-    ))
-}
-
-pub fn policy_document(settings: &Settings) -> PolicyDocument {
+pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
+    let account = holder.account();
+    let arn = |service: &str, resource: &str| {
+        Value::sub(format!(
+            "arn:${{AWS::Partition}}:{service}:*:{account}:{resource}"
+        ))
+    };
+    let document_in_any_region = || arn("ssm", &format!("document/{PREFERENCES_DOCUMENT}"));
     PolicyDocument::new(vec![
         Statement::allow("StartSessionsWithLoggingPreferences")
             .actions(&["ssm:StartSession"])
             .resources([
-                Value::sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
-                Value::sub("arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:managed-instance/*"),
-                document_arn_in_any_region(),
+                arn("ec2", "instance/*"),
+                arn("ssm", "managed-instance/*"),
+                document_in_any_region(),
             ])
             // Without it, StartSession with --document-name bypasses the preferences.
             .condition("BoolIfExists", "ssm:SessionDocumentAccessCheck", true),
         session_key::grant(
             settings,
+            holder,
             Statement::allow("EncryptSessionData").actions(&["kms:GenerateDataKey"]),
         ),
         // Session Manager tags every session with its starter's aws:userid; a
         // session-id prefix would only match IAM users, never assumed roles.
         Statement::allow("ResumeAndEndOwnSessions")
             .actions(&["ssm:ResumeSession", "ssm:TerminateSession"])
-            .resource(Value::sub(
-                "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:session/*",
-            ))
+            .resource(arn("ssm", "session/*"))
             .condition(
                 "StringLike",
                 "ssm:resourceTag/aws:ssmmessages:session-id",
@@ -51,7 +51,7 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
                 "ssm:UpdateDocumentDefaultVersion",
                 "ssm:DeleteDocument",
             ])
-            .resource(document_arn_in_any_region()),
+            .resource(document_in_any_region()),
     ])
 }
 
@@ -82,7 +82,7 @@ pub fn add(
         Resource::new(ManagedPolicy {
             managed_policy_name: Some(OPERATOR_POLICY_NAME.to_owned()),
             description: "smlog: lets operators start logged Session Manager sessions, and not change the logging preferences".to_owned(),
-            policy_document: policy_document(settings),
+            policy_document: policy_document(settings, Holder::ThisAccount),
             roles: None,
         })
         .when(iam_condition),

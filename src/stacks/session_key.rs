@@ -4,14 +4,16 @@
 //! Region, which only that account's IAM policies can grant.
 
 use super::ids::MEMBER_SESSION_KEY;
-use super::{holding_data, root_administration, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
+use super::{
+    holding_data, root_administration, rotated_key, wiring, Holder, SESSION_KEY_ALIAS_NAME,
+};
 use crate::cfn::kms::Alias;
 use crate::cfn::{Parameter, Statement, Template, Value};
 use crate::config::{SessionKey, Settings};
 use crate::ids::{KmsKeyArn, MultiRegionKeyId};
 
-/// The parameter(s) for the central key, or the member's own key and alias.
-pub fn add(template: &mut Template, settings: &Settings) {
+/// The parameter(s) naming the central key, if the session key is central.
+pub fn parameters(template: &mut Template, settings: &Settings) {
     match settings.session_key {
         // The replica in this Region: its id and the central account (a parameter of every member).
         key if key.is_multi_region() => {
@@ -41,24 +43,30 @@ pub fn add(template: &mut Template, settings: &Settings) {
                 .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT),
             );
         }
-        SessionKey::PerAccount => {
-            template.resource(
-                MEMBER_SESSION_KEY,
-                // The account's own IAM policies (agent, operators) grant its use.
-                holding_data(rotated_key(
-                    "smlog: encrypts Session Manager session data in this account and Region",
-                    vec![root_administration()],
-                )),
-            );
-            template.resource(
-                super::ids::SESSION_KEY_ALIAS,
-                Alias {
-                    alias_name: SESSION_KEY_ALIAS_NAME.into(),
-                    target_key_id: Value::reference(MEMBER_SESSION_KEY),
-                },
-            );
-        }
+        SessionKey::PerAccount => {}
     }
+}
+
+/// The member's own key and alias, with per-account session keys.
+pub fn resources(template: &mut Template, settings: &Settings) {
+    if settings.session_key != SessionKey::PerAccount {
+        return;
+    }
+    template.resource(
+        MEMBER_SESSION_KEY,
+        // The account's own IAM policies (agent, operators) grant its use.
+        holding_data(rotated_key(
+            "smlog: encrypts Session Manager session data in this account and Region",
+            vec![root_administration()],
+        )),
+    );
+    template.resource(
+        super::ids::SESSION_KEY_ALIAS,
+        Alias {
+            alias_name: SESSION_KEY_ALIAS_NAME.into(),
+            target_key_id: Value::reference(MEMBER_SESSION_KEY),
+        },
+    );
 }
 
 /// The key the preferences name (`kmsKeyId`) in this account and Region.
@@ -78,7 +86,7 @@ pub fn arn(settings: &Settings) -> Value<String> {
 
 /// Points an IAM statement at the session key. IAM policies are created in
 /// one Region only, so per-account keys are named by their alias in every Region.
-pub fn grant(settings: &Settings, statement: Statement) -> Statement {
+pub fn grant(settings: &Settings, holder: Holder, statement: Statement) -> Statement {
     match settings.session_key {
         // The replicas share the primary's id: one ARN pattern names them all.
         key if key.is_multi_region() => statement.resource(Value::sub(format!(
@@ -87,9 +95,10 @@ pub fn grant(settings: &Settings, statement: Statement) -> Statement {
             wiring::SESSION_KEY_ID
         ))),
         SessionKey::PerAccount => statement
-            .resource(Value::sub(
-                "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*",
-            ))
+            .resource(Value::sub(format!(
+                "arn:${{AWS::Partition}}:kms:*:{}:key/*",
+                holder.account()
+            )))
             .condition(
                 "ForAnyValue:StringEquals",
                 "kms:ResourceAliases",

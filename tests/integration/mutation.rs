@@ -18,6 +18,9 @@ fn generated(target: Target, settings: &Settings) -> Value {
                 .unwrap()
                 .template
         }
+        Target::PermissionSet => templates
+            .permission_set
+            .expect("operators are enabled in this example"),
     };
     serde_yaml_ng::to_value(template).unwrap()
 }
@@ -91,6 +94,7 @@ pub fn mutants() -> Vec<Mutant> {
     let streaming_member = generated(Target::Member, &example_settings("cloudwatch"));
     let multi_region_central = generated(Target::Central, &example_settings("multi-region"));
     let operated_member = generated(Target::Member, &guarded);
+    let permission_set = generated(Target::PermissionSet, &guarded);
     let scoped_central = generated(Target::Central, &example_settings("accounts-and-paths"));
     let sse = [
         "Resources",
@@ -498,6 +502,19 @@ pub fn mutants() -> Vec<Mutant> {
         &native_member,
         &|t| {
             *at(t, &[&inputs[..], &["s3BucketName"]].concat()) = "".into();
+        },
+    );
+    mutate(
+        "operators on Identity Center bypass the preferences",
+        "operator_sessions_use_the_preferences",
+        &permission_set,
+        &|t| {
+            drop_condition(
+                t,
+                "OperatorPermissionSet",
+                "InlinePolicy",
+                "StartSessionsWithLoggingPreferences",
+            )
         },
     );
     mutate(

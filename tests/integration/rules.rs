@@ -33,6 +33,8 @@ fn rule_names(guard_text: &str) -> Vec<String> {
         .lines()
         .filter_map(|line| line.trim_start().strip_prefix("rule "))
         .filter_map(|rest| rest.split_whitespace().next())
+        // `name(parameter)` is a helper other rules call, not reported by itself.
+        .filter(|name| !name.contains('('))
         .map(str::to_owned)
         .collect()
 }

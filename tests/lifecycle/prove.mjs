@@ -26,7 +26,7 @@
 //    or drops the statement (condition false), then iam-simulate sees the rest.
 //  * Regions, existence of keys/buckets/log groups, the bucket's encryption type: the
 //    `pre` checks of calls.mjs.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
@@ -45,14 +45,21 @@ export const MEMBERS = ['222222222222', '333333333333'];
 export const OUTSIDER = '999999999999';
 const orgPath = (acct) => `${ORG.id}/${ORG.root}/${ORG.ou[acct]}/`;
 
+// The operators' Identity Center permission set, when the configuration makes one.
+const permissionSetIn = (root) => {
+  const path = join(root, 'templates/operator-permission-set.yaml');
+  return existsSync(path) ? path : undefined;
+};
+
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml') }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
     list.push({
       name, config: loadYaml(join(dir, f)) ?? {},
       central: join(dir, name, 'templates/central.yaml'), member: join(dir, name, 'stacksets/member.yaml'),
+      permissionSet: permissionSetIn(join(dir, name)),
     });
   }
   return list;
@@ -82,7 +89,12 @@ export function deploy(example) {
   for (const acct of MEMBERS) for (const r of regions) {
     members.push(resolveStack(memberT, { accountId: acct, region: r, stackName: 'StackSet-smlog-member', parameters: wired }));
   }
-  return { example, cfg, home, regions, central, members, wired, index: indexResources([...central, ...members]) };
+  // In the management account; Identity Center turns it into a role in every assigned account.
+  const permissionSetT = example.permissionSet && loadYaml(example.permissionSet);
+  const permissionSet = permissionSetT && resolveStack(permissionSetT, { accountId: CENTRAL, region: home, stackName: 'smlog-operators',
+    parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
+      .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
+  return { example, cfg, home, regions, central, members, permissionSet, wired, index: indexResources([...central, ...members]) };
 }
 
 // Buckets (with their policy and default encryption), keys (policy, aliases), log groups.
@@ -223,6 +235,13 @@ export function sessionSituation(dep, account, region) {
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
   };
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
+  if (dep.permissionSet) {
+    // The same session, started by an Identity Center user through the permission set's role.
+    const sso = assumedRole(account, 'AWSReservedSSO_SessionManagerOperator_0123456789abcdef', 'alice',
+      { path: `/aws-reserved/sso.amazonaws.com/${region}/`, partition });
+    const policy = Object.values(dep.permissionSet.resources).find((r) => r.Type === 'AWS::SSO::PermissionSet').Properties.InlinePolicy;
+    d.viaIdentityCenter = { ...d, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
+  }
   return d;
 }
 
@@ -337,12 +356,14 @@ export async function proveExample(example, { verbose = false, out = console.log
     d.notes.forEach((n) => notes.add(n));
     out(`  -- ${account} ${region}: prefs bucket=${d.prefs.s3BucketName} prefix=${d.prefs.s3KeyPrefix} s3Enc=${d.prefs.s3EncryptionEnabled} kmsKeyId=${d.prefs.kmsKeyId || '-'} logGroup=${d.prefs.cloudWatchLogGroupName || '-'} (${d.prefs.type})`);
     out(`     ${pad('call', 48)} ${pad('caller', 15)} ${pad('expect', 6)} ${pad('got', 6)}  why`);
-    for (const call of CALLS) {
-      if (!call.when.test(d)) continue;
-      const r = await evaluate(call, d, dep);
+    const runs = CALLS.flatMap((call) => [[call, d, call.caller],
+      ...(call.caller === 'operator' && d.viaIdentityCenter ? [[call, d.viaIdentityCenter, 'operator(SSO)']] : [])]);
+    for (const [call, situation, caller] of runs) {
+      if (!call.when.test(situation)) continue;
+      const r = await evaluate(call, situation, dep);
       const ok = call.expect === 'either' || call.expect === r.got;
-      if (!ok) failures.push({ example: example.name, account, region, call: call.id, caller: call.caller, action: call.action, expect: call.expect, got: r.got, why: r.why, ifDenied: call.ifDenied });
-      out(`  ${ok ? '  ' : 'XX'} ${pad(call.id, 48)} ${pad(call.caller, 15)} ${pad(call.expect, 6)} ${pad(r.got, 6)}  ${r.why}`);
+      if (!ok) failures.push({ example: example.name, account, region, call: call.id, caller, action: call.action, expect: call.expect, got: r.got, why: r.why, ifDenied: call.ifDenied });
+      out(`  ${ok ? '  ' : 'XX'} ${pad(call.id, 48)} ${pad(caller, 15)} ${pad(call.expect, 6)} ${pad(r.got, 6)}  ${r.why}`);
       if (verbose) out(`        ${call.action} ${call.resource(d)}  when: ${call.when.text}  source: ${call.source}${r.ignored?.length ? `  ignored keys: ${r.ignored.join(',')}` : ''}`);
     }
   }

@@ -63,6 +63,10 @@ const PHYSICAL = {
     const name = p.Name ?? `${c.stackName}-${id}-${hex(id, 12)}`.slice(0, 64);
     return { ref: name, attrs: { Arn: `arn:${c.partition}:events:${c.region}:${c.accountId}:rule/${name}` } };
   },
+  'AWS::SSO::PermissionSet': (c, id, p) => {
+    const arn = `arn:${c.partition}:sso:::permissionSet/ssoins-0123456789abcdef/ps-${hex(id, 16)}`;
+    return { ref: arn, attrs: { PermissionSetArn: arn } };
+  },
   // smlog's handler reports the roles it attached a policy to, and those it skipped.
   'Custom::PolicyAttachments': (c, id, p) => ({ ref: p.PolicyArn, attrs: { Attached: 'reported at deploy time', Skipped: 'reported at deploy time' } }),
 };
