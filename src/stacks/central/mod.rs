@@ -4,10 +4,10 @@
 //! its key and the primary session key; every other Region a replica of the
 //! session key (same `mrk-` id).
 
+mod access;
+
 use super::ids::*;
-use super::{
-    finish, holding_data, root_administration, rotated_key, wiring, SESSION_KEY_ALIAS_NAME,
-};
+use super::{finish, holding_data, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
 use crate::cfn::kms::{Alias, Key, ReplicaKey};
 use crate::cfn::s3::{
     Bucket, BucketEncryption, BucketPolicy, DefaultRetention, LifecycleConfiguration,
@@ -15,15 +15,11 @@ use crate::cfn::s3::{
     ObjectLockRule, OwnershipControls, PublicAccessBlockConfiguration, Transition,
     VersioningConfiguration,
 };
-use crate::cfn::{
-    Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Pseudo, Resource, Statement,
-    Template, Value,
-};
-use crate::config::{
-    LockPeriod, OrganizationPaths, RetentionSettings, Scope, SessionKey, Settings,
-};
+use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
+use crate::config::{LockPeriod, RetentionSettings, SessionKey, Settings};
 use crate::error::Result;
-use crate::ids::{AccountId, BucketName, KmsKeyArn, OrgId, Region};
+use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
+pub use access::{key_grants, Admission, KeyUse, Names};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
@@ -89,8 +85,9 @@ pub fn build(settings: &Settings) -> Result<Template> {
         );
     }
 
-    let admissions = admissions(&settings.scope);
-    let mut keys = keys(settings.session_key, &admissions, placement);
+    let names = Names::in_stack();
+    let admissions = access::admissions(&settings.scope);
+    let mut keys = keys(settings.session_key, &names, &admissions, placement);
     for (id, resource) in std::mem::take(&mut keys.resources) {
         template.resource(id, resource);
     }
@@ -105,7 +102,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
         LOG_BUCKET_POLICY,
         // Retained with the bucket: a deleted stack must not leave the bucket
         // without its policy, which would stop uploads from every account.
-        placement.home_only(holding_data(bucket_policy(&admissions))),
+        placement.home_only(holding_data(bucket_policy(&names, &admissions))),
     );
     if let Some(replica) = keys.replica.take() {
         template.resource(SESSION_KEY_REPLICA, replica);
@@ -126,15 +123,20 @@ struct CentralKeys {
     session_key: Option<Value<String>>,
 }
 
-fn keys(session_key: SessionKey, admissions: &[Admission], placement: Placement) -> CentralKeys {
-    let bucket_key = || placement.home_only(holding_data(bucket_key(admissions)));
+fn keys(
+    session_key: SessionKey,
+    names: &Names,
+    admissions: &[Admission],
+    placement: Placement,
+) -> CentralKeys {
+    let bucket_key = || placement.home_only(holding_data(bucket_key(names, admissions)));
     let bucket_alias =
         || placement.home_only(alias(BUCKET_KEY_ALIAS_NAME, Value::reference(BUCKET_KEY)));
     match session_key {
         SessionKey::Shared { multi_region } => {
             let shared = SessionKeyResources::new(
                 LOGGING_KEY,
-                single_key(admissions),
+                single_key(names, admissions),
                 multi_region,
                 placement,
             );
@@ -166,7 +168,7 @@ fn keys(session_key: SessionKey, admissions: &[Admission], placement: Placement)
         SessionKey::Central { multi_region } => {
             let session = SessionKeyResources::new(
                 SESSION_KEY,
-                session_key_of(admissions),
+                session_key_of(names, admissions),
                 multi_region,
                 placement,
             );
@@ -349,7 +351,7 @@ fn parameters(template: &mut Template, settings: &Settings, placement: Placement
 }
 
 /// The bucket name, generated or given.
-fn bucket_name() -> Value<String> {
+pub(super) fn bucket_name() -> Value<String> {
     Intrinsic::if_(
         GENERATE_BUCKET_NAME,
         Intrinsic::sub("session-manager-logs-${AWS::AccountId}-${AWS::Region}"),
@@ -358,157 +360,26 @@ fn bucket_name() -> Value<String> {
     .into()
 }
 
-/// One part of the configured scope; each gets statements of its own, since
-/// conditions inside one statement all must hold.
-enum Admission<'a> {
-    /// The organisation, by the `OrganizationId` parameter.
-    Organization,
-    /// Parts of one organisation, paired with its fixed id.
-    Paths(&'a OrganizationPaths),
-    /// Listed accounts.
-    Accounts(&'a [AccountId]),
-}
-
-impl Admission<'_> {
-    /// The part of the statement ids it writes: `Allow{name}LogDelivery`.
-    fn name(&self) -> &'static str {
-        match self {
-            Admission::Organization => "Organization",
-            Admission::Paths(_) => "OrganizationPaths",
-            Admission::Accounts(_) => "Accounts",
-        }
-    }
-
-    /// Names the admitted principals in a key policy: everyone, narrowed
-    /// by a condition (KMS checks that named principals exist).
-    fn in_key_policy(&self, statement: Statement) -> Statement {
-        let statement = statement.principal(Principal::Anyone);
-        match self {
-            Admission::Organization | Admission::Paths(_) => self.in_organization(statement),
-            Admission::Accounts(accounts) => {
-                statement.condition("StringEquals", "aws:PrincipalAccount", list(accounts))
-            }
-        }
-    }
-
-    /// Names the admitted principals in the bucket policy. S3 Block Public
-    /// Access treats an Allow to everyone as public unless a fixed value of
-    /// one of its listed keys limits it; aws:PrincipalOrgID is one,
-    /// aws:PrincipalOrgPaths and aws:PrincipalAccount are not. So paths come
-    /// with their organisation's id, and accounts are named as principals.
-    fn in_bucket_policy(&self, statement: Statement) -> Statement {
-        match self {
-            Admission::Organization | Admission::Paths(_) => {
-                self.in_organization(statement.principal(Principal::Anyone))
-            }
-            Admission::Accounts(accounts) => statement.principal(Principal::Aws(
-                accounts.iter().map(|a| Value::from(a.as_str())).collect(),
-            )),
-        }
-    }
-
-    fn in_organization(&self, statement: Statement) -> Statement {
-        match self {
-            Admission::Organization => statement.condition(
-                "StringEquals",
-                "aws:PrincipalOrgID",
-                Intrinsic::reference(ORGANIZATION_ID),
-            ),
-            Admission::Paths(paths) => statement
-                .condition(
-                    "StringEquals",
-                    "aws:PrincipalOrgID",
-                    paths.organization.as_str(),
-                )
-                .condition(
-                    "ForAnyValue:StringLike",
-                    "aws:PrincipalOrgPaths",
-                    list(&paths.paths),
-                ),
-            Admission::Accounts(_) => statement,
-        }
-    }
-}
-
-fn list<T: AsRef<str>>(items: &[T]) -> Expr {
-    Expr::List(items.iter().map(|i| Expr::from(i.as_ref())).collect())
-}
-
-/// The organisation, parts of it, and listed accounts, as configured.
-fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
-    let mut admissions = Vec::new();
-    if scope.organization.is_some() {
-        admissions.push(Admission::Organization);
-    }
-    if let Some(paths) = &scope.paths {
-        admissions.push(Admission::Paths(paths));
-    }
-    if !scope.accounts.is_empty() {
-        admissions.push(Admission::Accounts(&scope.accounts));
-    }
-    admissions
-}
-
-/// Admitted principals may use the key only through S3, for this bucket.
-fn use_through_s3(admission: &Admission) -> Statement {
-    admission
-        .in_key_policy(
-            Statement::allow(&format!("Allow{}UseThroughS3", admission.name()))
-                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-                .resource("*"),
-        )
-        .condition(
-            "StringEquals",
-            "kms:ViaService",
-            Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}"),
-        )
-        .condition(
-            "StringEquals",
-            "kms:EncryptionContext:aws:s3:arn",
-            Intrinsic::SubWith {
-                template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
-                variables: [("Bucket".to_owned(), bucket_name().into())]
-                    .into_iter()
-                    .collect(),
-            },
-        )
-}
-
-/// Admitted principals encrypt and decrypt session data with the key directly.
-fn session_encryption(admission: &Admission) -> Statement {
-    admission.in_key_policy(
-        Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
-            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-            .resource("*"),
-    )
-}
-
-fn key_statements(admissions: &[Admission], grant: fn(&Admission) -> Statement) -> Vec<Statement> {
-    std::iter::once(root_administration())
-        .chain(admissions.iter().map(grant))
-        .collect()
-}
-
-fn bucket_key(admissions: &[Admission]) -> Key {
+fn bucket_key(names: &Names, admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
-        key_statements(admissions, use_through_s3),
+        access::key_policy(names, admissions, KeyUse::Bucket),
     )
 }
 
-fn session_key_of(admissions: &[Admission]) -> Key {
+fn session_key_of(names: &Names, admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager session data between client and node",
-        key_statements(admissions, session_encryption),
+        access::key_policy(names, admissions, KeyUse::Session),
     )
 }
 
 /// Key mode `one`: one key encrypts the bucket and the sessions. Session
 /// encryption needs direct use, so `kms:ViaService` cannot narrow it.
-fn single_key(admissions: &[Admission]) -> Key {
+fn single_key(names: &Names, admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        key_statements(admissions, session_encryption),
+        access::key_policy(names, admissions, KeyUse::Session),
     )
 }
 
@@ -581,37 +452,9 @@ fn log_bucket(key: &str, retention: &RetentionSettings) -> Bucket {
     }
 }
 
-/// TLS only; admitted principals may read the bucket's encryption settings and
-/// write below their own account id. One statement per scope carries both
-/// grants (object actions never match the bucket ARN, nor bucket actions the
-/// object ARNs), so an account list appears once and about 1,300 accounts fit.
-fn bucket_policy(admissions: &[Admission]) -> BucketPolicy {
-    let bucket_arn = || Value::get_att(LOG_BUCKET, "Arn");
-    let mut statements = vec![Statement::deny("DenyInsecureTransport")
-        .principal(Principal::Anyone)
-        .actions(&["s3:*"])
-        .resources([bucket_arn(), Value::sub(format!("${{{LOG_BUCKET}.Arn}}/*"))])
-        .condition("Bool", "aws:SecureTransport", false)];
-    for admission in admissions {
-        statements.push(
-            admission.in_bucket_policy(
-                Statement::allow(&format!("Allow{}LogDelivery", admission.name()))
-                    .actions(&[
-                        "s3:GetEncryptionConfiguration",
-                        "s3:PutObject",
-                        "s3:PutObjectAcl",
-                    ])
-                    .resources([
-                        bucket_arn(),
-                        Value::sub(format!(
-                            "${{{LOG_BUCKET}.Arn}}/${{!aws:PrincipalAccount}}/*"
-                        )),
-                    ]),
-            ),
-        );
-    }
+fn bucket_policy(names: &Names, admissions: &[Admission]) -> BucketPolicy {
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
-        policy_document: PolicyDocument::new(statements),
+        policy_document: PolicyDocument::new(access::bucket_statements(names, admissions)),
     }
 }

@@ -1,0 +1,242 @@
+//! Who may deliver logs and use the keys, as policy statements: the bucket
+//! policy and the key policies. One builder serves the central stack and the
+//! statements an existing bucket's and key's policies must contain; only how
+//! they name the bucket, the organisation and S3 differs ([`Names`]).
+
+use super::{bucket_name, ORGANIZATION_ID};
+use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
+use crate::config::{OrganizationPaths, Scope};
+use crate::ids::{AccountId, BucketName, OrgId};
+use crate::stacks::ids::LOG_BUCKET;
+use crate::stacks::root_administration;
+
+/// How statements name things: intrinsics inside the central stack, literal
+/// values in the statements for an existing bucket.
+pub struct Names {
+    organization_id: Expr,
+    bucket_arn: Value<String>,
+    /// The bucket's objects: `<bucket arn>/` followed by a suffix.
+    objects: Box<dyn Fn(&str) -> Value<String>>,
+    /// The bucket's ARN where the key policy meets it (as S3 Bucket Keys'
+    /// encryption context); the key exists before the bucket, so no `GetAtt`.
+    bucket_arn_for_keys: Expr,
+    /// `kms:ViaService` of S3 in the bucket's Region.
+    s3_service: Expr,
+}
+
+impl Names {
+    /// Inside the central stack.
+    pub fn in_stack() -> Self {
+        Names {
+            organization_id: Intrinsic::reference(ORGANIZATION_ID).into(),
+            bucket_arn: Value::get_att(LOG_BUCKET, "Arn"),
+            objects: Box::new(|suffix| Value::sub(format!("${{{LOG_BUCKET}.Arn}}/{suffix}"))),
+            bucket_arn_for_keys: Intrinsic::SubWith {
+                template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
+                variables: [("Bucket".to_owned(), bucket_name().into())]
+                    .into_iter()
+                    .collect(),
+            }
+            .into(),
+            s3_service: Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
+        }
+    }
+
+    /// For a bucket that exists: every value written out.
+    pub fn literal(
+        bucket: &BucketName,
+        partition: &str,
+        region: &str,
+        url_suffix: &str,
+        organization: Option<&OrgId>,
+    ) -> Self {
+        let arn = format!("arn:{partition}:s3:::{bucket}");
+        let objects_of = arn.clone();
+        Names {
+            organization_id: organization.map(|o| o.as_str()).unwrap_or_default().into(),
+            bucket_arn: arn.clone().into(),
+            // Inside Fn::Sub the policy variable is escaped; here it is plain.
+            objects: Box::new(move |suffix| {
+                format!("{objects_of}/{}", suffix.replace("${!", "${")).into()
+            }),
+            bucket_arn_for_keys: arn.into(),
+            s3_service: format!("s3.{region}.{url_suffix}").into(),
+        }
+    }
+}
+
+/// One part of the configured scope; each gets statements of its own, since
+/// conditions inside one statement all must hold.
+pub enum Admission<'a> {
+    /// The organisation, by its id.
+    Organization,
+    /// Parts of one organisation, paired with its fixed id.
+    Paths(&'a OrganizationPaths),
+    /// Listed accounts.
+    Accounts(&'a [AccountId]),
+}
+
+impl Admission<'_> {
+    /// The part of the statement ids it writes: `Allow{name}LogDelivery`.
+    fn name(&self) -> &'static str {
+        match self {
+            Admission::Organization => "Organization",
+            Admission::Paths(_) => "OrganizationPaths",
+            Admission::Accounts(_) => "Accounts",
+        }
+    }
+
+    /// Names the admitted principals in a key policy: everyone, narrowed
+    /// by a condition (KMS checks that named principals exist).
+    fn in_key_policy(&self, names: &Names, statement: Statement) -> Statement {
+        let statement = statement.principal(Principal::Anyone);
+        match self {
+            Admission::Organization | Admission::Paths(_) => self.in_organization(names, statement),
+            Admission::Accounts(accounts) => {
+                statement.condition("StringEquals", "aws:PrincipalAccount", list(accounts))
+            }
+        }
+    }
+
+    /// Names the admitted principals in the bucket policy. S3 Block Public
+    /// Access treats an Allow to everyone as public unless a fixed value of
+    /// one of its listed keys limits it; aws:PrincipalOrgID is one,
+    /// aws:PrincipalOrgPaths and aws:PrincipalAccount are not. So paths come
+    /// with their organisation's id, and accounts are named as principals.
+    fn in_bucket_policy(&self, names: &Names, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization | Admission::Paths(_) => {
+                self.in_organization(names, statement.principal(Principal::Anyone))
+            }
+            Admission::Accounts(accounts) => statement.principal(Principal::Aws(
+                accounts.iter().map(|a| Value::from(a.as_str())).collect(),
+            )),
+        }
+    }
+
+    fn in_organization(&self, names: &Names, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization => statement.condition(
+                "StringEquals",
+                "aws:PrincipalOrgID",
+                names.organization_id.clone(),
+            ),
+            Admission::Paths(paths) => statement
+                .condition(
+                    "StringEquals",
+                    "aws:PrincipalOrgID",
+                    paths.organization.as_str(),
+                )
+                .condition(
+                    "ForAnyValue:StringLike",
+                    "aws:PrincipalOrgPaths",
+                    list(&paths.paths),
+                ),
+            Admission::Accounts(_) => statement,
+        }
+    }
+}
+
+fn list<T: AsRef<str>>(items: &[T]) -> Expr {
+    Expr::List(items.iter().map(|i| Expr::from(i.as_ref())).collect())
+}
+
+/// The organisation, parts of it, and listed accounts, as configured.
+pub fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
+    let mut admissions = Vec::new();
+    if scope.organization.is_some() {
+        admissions.push(Admission::Organization);
+    }
+    if let Some(paths) = &scope.paths {
+        admissions.push(Admission::Paths(paths));
+    }
+    if !scope.accounts.is_empty() {
+        admissions.push(Admission::Accounts(&scope.accounts));
+    }
+    admissions
+}
+
+/// Admitted principals may use the key only through S3, for this bucket.
+fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
+    admission
+        .in_key_policy(
+            names,
+            Statement::allow(&format!("Allow{}UseThroughS3", admission.name()))
+                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+                .resource("*"),
+        )
+        .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
+        .condition(
+            "StringEquals",
+            "kms:EncryptionContext:aws:s3:arn",
+            names.bucket_arn_for_keys.clone(),
+        )
+}
+
+/// Admitted principals encrypt and decrypt session data with the key directly.
+fn session_encryption(names: &Names, admission: &Admission) -> Statement {
+    admission.in_key_policy(
+        names,
+        Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
+            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+            .resource("*"),
+    )
+}
+
+/// What a key is for, and so what its policy grants the admitted principals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Encrypts the bucket: used through S3 only, for this bucket.
+    Bucket,
+    /// Encrypts session data (and, with `keys: one`, the bucket): used directly.
+    Session,
+}
+
+/// The admitted principals' statements of a key policy (the account-root
+/// statement comes first in a key the stack creates).
+pub fn key_grants(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
+    admissions
+        .iter()
+        .map(|admission| match key_use {
+            KeyUse::Bucket => use_through_s3(names, admission),
+            KeyUse::Session => session_encryption(names, admission),
+        })
+        .collect()
+}
+
+/// A key policy the stack writes: the account keeps administration.
+pub fn key_policy(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
+    std::iter::once(root_administration())
+        .chain(key_grants(names, admissions, key_use))
+        .collect()
+}
+
+/// TLS only; admitted principals may read the bucket's encryption settings and
+/// write below their own account id. One statement per scope carries both
+/// grants (object actions never match the bucket ARN, nor bucket actions the
+/// object ARNs), so an account list appears once and about 1,300 accounts fit.
+pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Statement> {
+    let mut statements = vec![Statement::deny("DenyInsecureTransport")
+        .principal(Principal::Anyone)
+        .actions(&["s3:*"])
+        .resources([names.bucket_arn.clone(), (names.objects)("*")])
+        .condition("Bool", "aws:SecureTransport", false)];
+    for admission in admissions {
+        statements.push(
+            admission.in_bucket_policy(
+                names,
+                Statement::allow(&format!("Allow{}LogDelivery", admission.name()))
+                    .actions(&[
+                        "s3:GetEncryptionConfiguration",
+                        "s3:PutObject",
+                        "s3:PutObjectAcl",
+                    ])
+                    .resources([
+                        names.bucket_arn.clone(),
+                        (names.objects)("${!aws:PrincipalAccount}/*"),
+                    ]),
+            ),
+        );
+    }
+    statements
+}
