@@ -16,6 +16,7 @@ import time
 import urllib.request
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+MOTO_LAMBDA = pathlib.Path(__file__).resolve().with_name("moto_lambda.py")
 PR_SET_PDEATHSIG = 1
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -42,7 +43,8 @@ class MotoServer:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            # moto_server, patched to run Python Lambda functions in-process.
+            [sys.executable, str(MOTO_LAMBDA), "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_die_with_parent,
         )

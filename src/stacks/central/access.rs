@@ -15,8 +15,8 @@ use crate::stacks::root_administration;
 pub struct Names {
     organization_id: Expr,
     bucket_arn: Value<String>,
-    /// The bucket's objects: `<bucket arn>/` followed by a suffix.
-    objects: Box<dyn Fn(&str) -> Value<String>>,
+    /// A literal bucket ARN, or none inside the stack.
+    literal_bucket_arn: Option<String>,
     /// The bucket's ARN where the key policy meets it (as S3 Bucket Keys'
     /// encryption context); the key exists before the bucket, so no `GetAtt`.
     bucket_arn_for_keys: Expr,
@@ -30,7 +30,7 @@ impl Names {
         Names {
             organization_id: Intrinsic::reference(ORGANIZATION_ID).into(),
             bucket_arn: Value::get_att(LOG_BUCKET, "Arn"),
-            objects: Box::new(|suffix| Value::sub(format!("${{{LOG_BUCKET}.Arn}}/{suffix}"))),
+            literal_bucket_arn: None,
             bucket_arn_for_keys: Intrinsic::SubWith {
                 template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
                 variables: [("Bucket".to_owned(), bucket_name().into())]
@@ -51,16 +51,21 @@ impl Names {
         organization: Option<&OrgId>,
     ) -> Self {
         let arn = format!("arn:{partition}:s3:::{bucket}");
-        let objects_of = arn.clone();
         Names {
             organization_id: organization.map(|o| o.as_str()).unwrap_or_default().into(),
             bucket_arn: arn.clone().into(),
-            // Inside Fn::Sub the policy variable is escaped; here it is plain.
-            objects: Box::new(move |suffix| {
-                format!("{objects_of}/{}", suffix.replace("${!", "${")).into()
-            }),
+            literal_bucket_arn: Some(arn.clone()),
             bucket_arn_for_keys: arn.into(),
             s3_service: format!("s3.{region}.{url_suffix}").into(),
+        }
+    }
+
+    /// The bucket's objects: its ARN, `/`, and a suffix written as inside
+    /// `Fn::Sub` (a policy variable escaped as `${!name}`).
+    fn objects(&self, suffix: &str) -> Value<String> {
+        match &self.literal_bucket_arn {
+            None => Value::sub(format!("${{{LOG_BUCKET}.Arn}}/{suffix}")),
+            Some(arn) => format!("{arn}/{}", suffix.replace("${!", "${")).into(),
         }
     }
 }
@@ -219,7 +224,7 @@ pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Stateme
     let mut statements = vec![Statement::deny("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions(&["s3:*"])
-        .resources([names.bucket_arn.clone(), (names.objects)("*")])
+        .resources([names.bucket_arn.clone(), names.objects("*")])
         .condition("Bool", "aws:SecureTransport", false)];
     for admission in admissions {
         statements.push(
@@ -233,7 +238,7 @@ pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Stateme
                     ])
                     .resources([
                         names.bucket_arn.clone(),
-                        (names.objects)("${!aws:PrincipalAccount}/*"),
+                        names.objects("${!aws:PrincipalAccount}/*"),
                     ]),
             ),
         );
