@@ -175,6 +175,8 @@ pub enum SynthTarget {
     Rollout,
     /// The operators' IAM Identity Center permission set (with operators enabled)
     PermissionSet,
+    /// For an existing bucket and key: the statements their policies must contain (JSON)
+    CentralStatements,
     /// Every artefact, written under --out-dir in the repository layout
     All,
 }
@@ -345,6 +347,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::Member => Target::Member,
         SynthTarget::Rollout => Target::Rollout,
         SynthTarget::PermissionSet => Target::PermissionSet,
+        SynthTarget::CentralStatements => Target::CentralStatements,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
                 return Err(Error::Usage(

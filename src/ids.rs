@@ -310,6 +310,11 @@ impl KmsKeyArn {
         self.0.split(':').nth(3).unwrap_or_default()
     }
 
+    /// The partition the key is in (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &str {
+        self.0.split(':').nth(1).unwrap_or_default()
+    }
+
     /// The account that owns the key.
     pub fn account(&self) -> &str {
         self.0.split(':').nth(4).unwrap_or_default()
@@ -463,6 +468,25 @@ impl FromStr for OsUserName {
                 "must be 1 to 32 characters: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-'",
             )
         }
+    }
+}
+
+/// The partition a Region belongs to (what `AWS::Partition` resolves to there).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The domain a partition's endpoints end in (what `AWS::URLSuffix` resolves to).
+pub fn url_suffix(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
     }
 }
 

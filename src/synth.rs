@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::gate::{self, limits};
-use crate::stacks::{central, member, permission_set, rollout};
+use crate::stacks::{central, existing, member, permission_set, rollout};
 
 /// What `synth` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,11 +18,14 @@ pub enum Target {
     Rollout,
     /// Only with operators enabled.
     PermissionSet,
+    /// Only with an existing bucket: the statements its policies must contain.
+    CentralStatements,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Central,
+        Target::CentralStatements,
         Target::Member,
         Target::Rollout,
         Target::PermissionSet,
@@ -34,6 +37,7 @@ impl Target {
             Target::Member => "member",
             Target::Rollout => "rollout",
             Target::PermissionSet => "operator permission set",
+            Target::CentralStatements => "existing bucket's statements",
         }
     }
 
@@ -44,6 +48,7 @@ impl Target {
             Target::Member => "stacksets/member.yaml",
             Target::Rollout => "stacksets/rollout.yaml",
             Target::PermissionSet => "templates/operator-permission-set.yaml",
+            Target::CentralStatements => "templates/central-statements.json",
         }
     }
 }
@@ -61,7 +66,8 @@ pub struct Artefact {
 /// The templates a configuration makes, built and not yet checked.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    pub central: Template,
+    /// None when an existing bucket and key serve everything.
+    pub central: Option<Template>,
     pub member: Template,
     /// With operators enabled: their Identity Center permission set.
     pub permission_set: Option<Template>,
@@ -135,9 +141,14 @@ pub fn account_capacity(settings: &Settings) -> usize {
                     .expect("12 digits")
             })
             .collect();
-        central::build(&probe)
-            .map(|template| limits::measure(&template))
-            .unwrap_or_default()
+        let mut sizes = match central::build(&probe) {
+            Ok(Some(template)) => limits::measure(&template),
+            _ => Vec::new(),
+        };
+        if let Some(required) = existing::statements(&probe) {
+            sizes.extend(limits::measure(&existing::as_template(&required)));
+        }
+        sizes
     };
     let (one, two) = (sizes_with(1), sizes_with(2));
     one.iter()
@@ -170,8 +181,30 @@ pub fn artefacts(
     };
 
     let mut checked: Vec<(&str, &Template)> = Vec::new();
-    if wants(Target::Central) {
-        checked.push((Target::Central.path(), &templates.central));
+    let central = match (wants(Target::Central), &templates.central) {
+        (true, Some(template)) => Some(template),
+        (true, None) => {
+            return Err(Error::Usage(
+                "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
+            ))
+        }
+        (false, _) => None,
+    };
+    if let Some(template) = central {
+        checked.push((Target::Central.path(), template));
+    }
+    let required = existing::statements(settings);
+    let required_template = match (wants(Target::CentralStatements), &required) {
+        (true, Some(required)) => Some(existing::as_template(required)),
+        (true, None) => {
+            return Err(Error::Usage(
+                "central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned(),
+            ))
+        }
+        (false, _) => None,
+    };
+    if let Some(template) = &required_template {
+        checked.push((Target::CentralStatements.path(), template));
     }
     if needs_member {
         checked.push((Target::Member.path(), &templates.member));
@@ -198,7 +231,12 @@ pub fn artefacts(
     let mut artefacts = Vec::new();
     for target in targets {
         let text = match (target, format, &rollout) {
-            (Target::Central, _, _) => emit::render(&templates.central, format)?,
+            (Target::Central, _, _) => match central {
+                Some(template) => emit::render(template, format)?,
+                None => unreachable!("refused above without a central stack"),
+            },
+            // JSON whatever the format: it is merged into JSON policies.
+            (Target::CentralStatements, _, _) => emit::to_json(&required)?,
             (Target::Member, Format::Yaml, Some(rollout)) => rollout.member_body.clone(),
             (Target::Member, _, _) => emit::render(&templates.member, format)?,
             (Target::Rollout, _, Some(rollout)) => emit::render(&rollout.template, format)?,
@@ -240,9 +278,15 @@ pub fn one(settings: &Settings, target: Target, format: Format) -> Result<String
 /// StackSet CLI inputs.
 pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
     let templates = build(settings)?;
+    let existing = existing::statements(settings).is_some();
     let targets: Vec<Target> = Target::ALL
         .into_iter()
-        .filter(|t| *t != Target::PermissionSet || templates.permission_set.is_some())
+        .filter(|t| match t {
+            Target::Central => templates.central.is_some(),
+            Target::CentralStatements => existing,
+            Target::PermissionSet => templates.permission_set.is_some(),
+            Target::Member | Target::Rollout => true,
+        })
         .collect();
     artefacts(settings, &templates, &targets, Format::Yaml, true)
 }

@@ -82,11 +82,19 @@ pub fn documents(files: &[PathBuf], settings: &Settings) -> Result<Vec<Document>
             name: target.path().to_owned(),
             content,
         };
-        return Ok(vec![
-            document(Target::Central, emit::to_yaml(&templates.central)?),
-            document(Target::Member, rollout.member_body),
-            document(Target::Rollout, emit::to_yaml(&rollout.template)?),
-        ]);
+        let mut documents = Vec::new();
+        if let Some(central) = &templates.central {
+            documents.push(document(Target::Central, emit::to_yaml(central)?));
+        }
+        documents.push(document(Target::Member, rollout.member_body));
+        documents.push(document(Target::Rollout, emit::to_yaml(&rollout.template)?));
+        if let Some(permission_set) = &templates.permission_set {
+            documents.push(document(
+                Target::PermissionSet,
+                emit::to_yaml(permission_set)?,
+            ));
+        }
+        return Ok(documents);
     }
     files.iter().map(|path| read_template(path)).collect()
 }

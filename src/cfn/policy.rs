@@ -117,6 +117,36 @@ impl Statement {
     }
 }
 
+/// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
+pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
+        (
+            pattern.to_lowercase().chars().collect(),
+            text.to_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), text.chars().collect())
+    };
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,6 +180,7 @@ mod tests {
         let structs = [
             ("RawMember", known_fields::<RawMember>()),
             ("RawAttach", known_fields::<RawAttach>()),
+            ("RawExistingBucket", known_fields::<RawExistingBucket>()),
             ("RawSession", known_fields::<RawSession>()),
             ("RawRollout", known_fields::<RawRollout>()),
             ("RawRetention", known_fields::<RawRetention>()),
@@ -208,7 +209,10 @@ mod tests {
             "retention:\n  object_lock: {mode: COMPLIANCE, years: 7}\n  transition_to_glacier_days: 90\n  access_log_bucket: access-logs\n",
         )
         .unwrap();
-        let lock = settings.bucket.retention.object_lock.unwrap();
+        let LogBucket::Created { retention, .. } = settings.bucket else {
+            panic!("a bucket smlog creates");
+        };
+        let lock = retention.object_lock.unwrap();
         assert_eq!(
             (lock.mode, lock.period),
             (LockMode::Compliance, LockPeriod::Years(7))

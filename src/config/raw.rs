@@ -30,6 +30,10 @@ pub struct RawConfig {
     /// The central log bucket; unset for session-manager-logs-<account id>-<Region>.
     #[schemars(with = "Option<BucketName>")]
     pub bucket_name: Option<String>,
+    /// A log archive bucket and key that already exist (Control Tower, Landing
+    /// Zone Accelerator), used instead of creating them.
+    #[serde(default)]
+    pub existing_bucket: Option<RawExistingBucket>,
     /// One KMS key for bucket and sessions, or two.
     pub keys: Option<KeyMode>,
     /// The central stack's Region: its bucket and keys live there.
@@ -146,6 +150,17 @@ pub struct RawMember {
     /// Full ARN of the session key (central stack output SessionKeyArn).
     #[schemars(with = "Option<KmsKeyArn>")]
     pub session_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExistingBucket {
+    /// The bucket's name.
+    #[schemars(with = "BucketName")]
+    pub name: String,
+    /// The full ARN of the KMS key its default encryption names (never an alias).
+    #[schemars(with = "KmsKeyArn")]
+    pub key_arn: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -6,8 +6,8 @@ use super::raw::{KeyMode, KeyPlacement, RawAttach, RawCloudWatch, RawConfig, Raw
 use super::settings::*;
 use crate::error::{Error, Result};
 use crate::ids::{
-    AccountId, InvalidId, KmsKeyArn, Minutes, OrgId, OrgPath, Region, IDLE_TIMEOUT_RANGE,
-    MAX_DURATION_RANGE,
+    AccountId, BucketName, InvalidId, KmsKeyArn, Minutes, OrgId, OrgPath, Region,
+    IDLE_TIMEOUT_RANGE, MAX_DURATION_RANGE,
 };
 use std::str::FromStr;
 
@@ -268,8 +268,25 @@ impl RawConfig {
             (KeyMode::Two, KeyPlacement::Central) => SessionKey::Central { multi_region },
         };
 
-        let bucket_key_arn: Option<KmsKeyArn> =
+        let bucket = self.log_bucket(&home_region)?;
+        let scope = self.scope()?;
+        let mut bucket_key_arn: Option<KmsKeyArn> =
             parse_opt("member.bucket_key_arn", member.bucket_key_arn.as_ref())?;
+        if let LogBucket::Existing { key, .. } = &bucket {
+            if bucket_key_arn.as_ref().is_some_and(|given| given != key) {
+                return Err(Error::field(
+                    "member.bucket_key_arn",
+                    format!("differs from existing_bucket.key_arn {key}: the bucket key is the existing bucket's"),
+                ));
+            }
+            if scope.organization.as_ref().is_some_and(|o| o.id.is_none()) {
+                return Err(Error::field(
+                    "existing_bucket",
+                    "the statements an existing bucket's policies need name the organisation: set organization_id",
+                ));
+            }
+            bucket_key_arn = Some(key.clone());
+        }
         let session_key_arn: Option<KmsKeyArn> =
             parse_opt("member.session_key_arn", member.session_key_arn.as_ref())?;
         if session_key.is_multi_region() {
@@ -310,16 +327,8 @@ impl RawConfig {
         };
         let operators = self.operators.as_ref();
         Ok(Settings {
-            scope: self.scope()?,
-            bucket: BucketSettings {
-                name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
-                retention: self
-                    .retention
-                    .as_ref()
-                    .map(RawRetention::resolve)
-                    .transpose()?
-                    .unwrap_or_default(),
-            },
+            scope,
+            bucket,
             session_key,
             member: MemberSettings {
                 attach: member.attach.clone().unwrap_or_default().resolve()?,
@@ -393,6 +402,49 @@ impl RawConfig {
             },
             home_region,
         })
+    }
+
+    /// The bucket smlog creates, or the existing one it serves.
+    fn log_bucket(&self, home_region: &Region) -> Result<LogBucket> {
+        let Some(existing) = &self.existing_bucket else {
+            return Ok(LogBucket::Created {
+                name: parse_opt("bucket_name", self.bucket_name.as_ref())?,
+                retention: self
+                    .retention
+                    .as_ref()
+                    .map(RawRetention::resolve)
+                    .transpose()?
+                    .unwrap_or_default(),
+            });
+        };
+        if self.bucket_name.is_some() {
+            return Err(Error::field(
+                "bucket_name",
+                "goes with a bucket smlog creates; with existing_bucket, its name is existing_bucket.name",
+            ));
+        }
+        if self.retention.is_some() {
+            return Err(Error::field(
+                "retention",
+                "shapes a bucket smlog creates; an existing bucket keeps its own lifecycle and Object Lock",
+            ));
+        }
+        let name: BucketName = existing.name.parse().map_err(at("existing_bucket.name"))?;
+        let key: KmsKeyArn = existing
+            .key_arn
+            .parse()
+            .map_err(at("existing_bucket.key_arn"))?;
+        if key.region() != home_region.as_str() {
+            return Err(Error::field(
+                "existing_bucket.key_arn",
+                format!(
+                    "is in {}, but home_region is {home_region}: a bucket key lives in its bucket's Region, which is the home Region; set home_region: {}",
+                    key.region(),
+                    key.region()
+                ),
+            ));
+        }
+        Ok(LogBucket::Existing { name, key })
     }
 
     /// The organisation (configured or as a parameter), its paths and listed

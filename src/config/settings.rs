@@ -12,7 +12,7 @@ use crate::ids::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub scope: Scope,
-    pub bucket: BucketSettings,
+    pub bucket: LogBucket,
     pub session_key: SessionKey,
     pub home_region: Region,
     pub member: MemberSettings,
@@ -61,10 +61,26 @@ impl Scope {
 
 /// The central log bucket.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BucketSettings {
-    /// None: `session-manager-logs-<account id>-<Region>`, generated at deploy time.
-    pub name: Option<BucketName>,
-    pub retention: RetentionSettings,
+pub enum LogBucket {
+    /// The central stack creates it and its key.
+    Created {
+        /// None: `session-manager-logs-<account id>-<Region>`, generated at deploy time.
+        name: Option<BucketName>,
+        retention: RetentionSettings,
+    },
+    /// A log archive bucket and key that exist: smlog writes the statements
+    /// their policies must contain, and creates neither.
+    Existing { name: BucketName, key: KmsKeyArn },
+}
+
+impl LogBucket {
+    /// The bucket's name, when known before deployment.
+    pub fn name(&self) -> Option<&BucketName> {
+        match self {
+            LogBucket::Created { name, .. } => name.as_ref(),
+            LogBucket::Existing { name, .. } => Some(name),
+        }
+    }
 }
 
 /// Which key encrypts session data, and so which keys the central stack makes.

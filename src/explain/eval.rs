@@ -2,6 +2,7 @@
 //! wildcard actions and resources, the condition keys smlog uses, intrinsics
 //! resolved against a fixed example deployment, and explicit deny first.
 
+use crate::cfn::policy::wildcard;
 use crate::cfn::sub::{self, Part};
 use crate::cfn::{Effect, Expr, Intrinsic, PolicyDocument, Principal, Statement, Value};
 use std::collections::BTreeMap;
@@ -114,36 +115,6 @@ pub struct Request {
     pub resource_aliases: Vec<String>,
     /// The account that owns the resource (`s3:ResourceAccount`).
     pub resource_account: String,
-}
-
-/// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
-pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_lowercase().chars().collect(),
-            text.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// Does a statement's condition block hold for the request? `None`: it uses a

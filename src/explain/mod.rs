@@ -5,9 +5,11 @@
 pub mod diagram;
 pub mod eval;
 
+use crate::cfn::s3::{Bucket, BucketEncryption};
 use crate::cfn::{PolicyDocument, Properties, Statement, Template};
-use crate::config::{SessionKey, Settings};
+use crate::config::{LogBucket, SessionKey, Settings};
 use crate::error::Result;
+use crate::stacks::existing;
 use crate::stacks::ids::*;
 use crate::stacks::{central, wiring, PREFERENCES_DOCUMENT, SESSION_KEY_ALIAS_NAME};
 use crate::synth;
@@ -18,7 +20,6 @@ use serde::Serialize;
 pub const CENTRAL_ACCOUNT: &str = "111111111111";
 pub const OUTSIDE_ACCOUNT: &str = "999999999999";
 pub const EXAMPLE_ORG: &str = "o-exampleorg0";
-pub const REGION: &str = "us-east-1";
 /// The example's multi-Region session key id.
 const EXAMPLE_MRK: &str = "mrk-00000000000000000000000000000000";
 
@@ -87,8 +88,12 @@ struct Target {
     via_s3: bool,
 }
 
-/// The accounts of the example: the member whose agent logs, and another member.
+/// The accounts of the example: the central account, the member whose agent
+/// logs, and another member; the home Region and its partition.
 struct Example {
+    central: String,
+    region: String,
+    partition: &'static str,
     member: String,
     other_member: String,
     org_path: Option<String>,
@@ -112,11 +117,25 @@ impl Example {
                     .map_or("333333333333".to_owned(), |a| a.to_string()),
             )
         };
-        let bucket = settings.bucket.name.as_ref().map_or(
-            format!("session-manager-logs-{CENTRAL_ACCOUNT}-{REGION}"),
-            |b| b.to_string(),
-        );
-        let key = |name: &str| format!("arn:aws:kms:{REGION}:{CENTRAL_ACCOUNT}:key/{name}");
+        // An existing bucket's key fixes the central account, Region and partition.
+        let existing_key = match &settings.bucket {
+            LogBucket::Existing { key, .. } => Some(key),
+            LogBucket::Created { .. } => None,
+        };
+        let central = existing_key
+            .map_or(CENTRAL_ACCOUNT, |k| k.account())
+            .to_owned();
+        let region = existing_key
+            .map_or(settings.home_region.as_str(), |k| k.region())
+            .to_owned();
+        let partition = crate::ids::partition_of(&region);
+        let bucket = settings
+            .bucket
+            .name()
+            .map_or(format!("session-manager-logs-{central}-{region}"), |b| {
+                b.to_string()
+            });
+        let key = |name: &str| format!("arn:{partition}:kms:{region}:{central}:key/{name}");
         let (bucket_key, session_key) = match settings.session_key {
             SessionKey::Central { multi_region: true } => (key("bucket-key"), key(EXAMPLE_MRK)),
             SessionKey::Central {
@@ -125,14 +144,22 @@ impl Example {
             // The member's own key, in the member account.
             SessionKey::PerAccount => (
                 key("bucket-key"),
-                format!("arn:aws:kms:{REGION}:{member}:key/member-session-key"),
+                format!("arn:{partition}:kms:{region}:{member}:key/member-session-key"),
             ),
             SessionKey::Shared { multi_region: true } => (key(EXAMPLE_MRK), key(EXAMPLE_MRK)),
             SessionKey::Shared {
                 multi_region: false,
             } => (key("logging-key"), key("logging-key")),
         };
+        let (bucket_key, session_key) = match (existing_key, settings.session_key) {
+            (Some(key), SessionKey::Shared { .. }) => (key.to_string(), key.to_string()),
+            (Some(key), _) => (key.to_string(), session_key),
+            (None, _) => (bucket_key, session_key),
+        };
         Example {
+            central,
+            region,
+            partition,
             member,
             other_member,
             org_path: settings
@@ -156,39 +183,42 @@ impl Example {
 
     fn central_resolver(&self, settings: &Settings) -> Resolver {
         Resolver::default()
-            .with("AWS::AccountId", CENTRAL_ACCOUNT)
-            .with("AWS::Region", REGION)
-            .with("AWS::Partition", "aws")
-            .with("AWS::URLSuffix", "amazonaws.com")
+            .with("AWS::AccountId", self.central.clone())
+            .with("AWS::Region", self.region.clone())
+            .with("AWS::Partition", self.partition)
+            .with("AWS::URLSuffix", crate::ids::url_suffix(self.partition))
             .with(central::ORGANIZATION_ID, self.org_id(settings))
             .with(
                 wiring::BUCKET_NAME,
                 settings
                     .bucket
-                    .name
-                    .as_ref()
+                    .name()
                     .map(|b| b.to_string())
                     .unwrap_or_default(),
             )
             .with(LOG_BUCKET, self.bucket.clone())
-            .with(&arn_of(LOG_BUCKET), format!("arn:aws:s3:::{}", self.bucket))
+            .with(&arn_of(LOG_BUCKET), self.bucket_arn())
             .with(&arn_of(BUCKET_KEY), self.bucket_key.clone())
             .with(&arn_of(SESSION_KEY), self.session_key.clone())
             .with(&arn_of(LOGGING_KEY), self.session_key.clone())
-            .condition("GenerateBucketName", settings.bucket.name.is_none())
+            .condition("GenerateBucketName", settings.bucket.name().is_none())
     }
 
     fn member_resolver(&self, account: &str) -> Resolver {
         Resolver::default()
             .with("AWS::AccountId", account)
-            .with("AWS::Region", REGION)
-            .with("AWS::Partition", "aws")
-            .with("AWS::URLSuffix", "amazonaws.com")
+            .with("AWS::Region", self.region.clone())
+            .with("AWS::Partition", self.partition)
+            .with("AWS::URLSuffix", crate::ids::url_suffix(self.partition))
             .with(wiring::BUCKET_NAME, self.bucket.clone())
             .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
             .with(wiring::SESSION_KEY_ID, EXAMPLE_MRK)
-            .with(wiring::CENTRAL_ACCOUNT_ID, CENTRAL_ACCOUNT)
+            .with(wiring::CENTRAL_ACCOUNT_ID, self.central.clone())
+    }
+
+    fn bucket_arn(&self) -> String {
+        format!("arn:{}:s3:::{}", self.partition, self.bucket)
     }
 
     fn principals(&self) -> Vec<Principal> {
@@ -213,7 +243,7 @@ impl Example {
             ),
             Principal {
                 name: "central account administrator",
-                account: Some(CENTRAL_ACCOUNT.to_owned()),
+                account: Some(self.central.clone()),
                 in_org: true,
                 tls: true,
                 identity: Identity::Administrator,
@@ -238,15 +268,16 @@ impl Example {
     fn columns(&self) -> Vec<Column<'_>> {
         let object = |account: &str| {
             format!(
-                "arn:aws:s3:::{}/{account}/{REGION}/session-id.log",
-                self.bucket
+                "{}/{account}/{}/session-id.log",
+                self.bucket_arn(),
+                self.region
             )
         };
         let own = |p: &Principal| p.account.clone().unwrap_or_else(|| self.member.clone());
         let s3 = |action, resource| Target {
             action,
             resource,
-            owner: CENTRAL_ACCOUNT.to_owned(),
+            owner: self.central.clone(),
             kind: Kind::S3,
             via_s3: false,
         };
@@ -276,19 +307,14 @@ impl Example {
             ),
             (
                 "change bucket policy",
-                Box::new(move |_: &Principal| {
-                    s3(
-                        "s3:PutBucketPolicy",
-                        format!("arn:aws:s3:::{}", self.bucket),
-                    )
-                }),
+                Box::new(move |_: &Principal| s3("s3:PutBucketPolicy", self.bucket_arn())),
             ),
             (
                 "use bucket key (through S3)",
                 Box::new(move |_: &Principal| Target {
                     action: "kms:GenerateDataKey",
                     resource: self.bucket_key.clone(),
-                    owner: CENTRAL_ACCOUNT.to_owned(),
+                    owner: self.central.clone(),
                     kind: Kind::Kms,
                     via_s3: true,
                 }),
@@ -302,7 +328,7 @@ impl Example {
                         .session_key
                         .split(':')
                         .nth(4)
-                        .unwrap_or(CENTRAL_ACCOUNT)
+                        .unwrap_or(&self.central)
                         .to_owned(),
                     kind: Kind::Kms,
                     via_s3: false,
@@ -313,8 +339,8 @@ impl Example {
                 Box::new(move |_: &Principal| Target {
                     action: "ssm:UpdateDocument",
                     resource: format!(
-                        "arn:aws:ssm:{REGION}:{}:document/{PREFERENCES_DOCUMENT}",
-                        self.member
+                        "arn:{}:ssm:{}:{}:document/{PREFERENCES_DOCUMENT}",
+                        self.partition, self.region, self.member
                     ),
                     owner: self.member.clone(),
                     kind: Kind::Ssm,
@@ -477,8 +503,8 @@ pub fn matrix(
         columns: columns.iter().map(|(name, _)| (*name).to_owned()).collect(),
         rows,
         deployment: format!(
-            "central account {CENTRAL_ACCOUNT} (bucket {}), member accounts {} and {}, organisation {}, an outside account {OUTSIDE_ACCOUNT}, Region {REGION}",
-            example.bucket, example.member, example.other_member, example.org_id(settings)
+            "central account {} (bucket {}), member accounts {} and {}, organisation {}, an outside account {OUTSIDE_ACCOUNT}, Region {}",
+            example.central, example.bucket, example.member, example.other_member, example.org_id(settings), example.region
         ),
     }
 }
@@ -502,10 +528,14 @@ fn decide(
             None
         },
         secure_transport: principal.tls,
-        via_service: target.via_s3.then(|| format!("s3.{REGION}.amazonaws.com")),
-        encryption_context_bucket: target
-            .via_s3
-            .then(|| format!("arn:aws:s3:::{}", example.bucket)),
+        via_service: target.via_s3.then(|| {
+            format!(
+                "s3.{}.{}",
+                example.region,
+                crate::ids::url_suffix(example.partition)
+            )
+        }),
+        encryption_context_bucket: target.via_s3.then(|| example.bucket_arn()),
         resource_aliases: (target.resource == example.session_key)
             .then(|| SESSION_KEY_ALIAS_NAME.to_owned())
             .into_iter()
@@ -630,6 +660,41 @@ impl Matrix {
     }
 }
 
+/// The central account's side as deployed: the central stack, and for an
+/// existing bucket and key the policies they have once smlog's statements are
+/// merged in (the matrix assumes exactly those; `verify --central` checks it).
+fn central_view(settings: &Settings, templates: &synth::Templates) -> Template {
+    let mut view = Template::new("the central account");
+    for (id, resource) in templates.central.iter().flat_map(|t| t.resources()) {
+        view.resource(id, resource.clone());
+    }
+    let (LogBucket::Existing { key, .. }, Some(required)) =
+        (&settings.bucket, existing::statements(settings))
+    else {
+        return templates.central.clone().unwrap_or(view);
+    };
+    let key_id = match settings.session_key {
+        SessionKey::Shared { .. } => LOGGING_KEY,
+        SessionKey::Central { .. } | SessionKey::PerAccount => BUCKET_KEY,
+    };
+    let mut statements = vec![crate::stacks::root_administration()];
+    statements.extend(required.key_policy_statements.iter().cloned());
+    view.resource(
+        key_id,
+        crate::stacks::rotated_key("the existing key", statements),
+    );
+    view.resource(
+        LOG_BUCKET,
+        Bucket {
+            bucket_name: Some(required.bucket.clone().into()),
+            bucket_encryption: Some(BucketEncryption::kms(key.to_string().into())),
+            ..Bucket::default()
+        },
+    );
+    view.resource(LOG_BUCKET_POLICY, existing::as_template_policy(&required));
+    view
+}
+
 /// What `explain` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -656,7 +721,11 @@ pub fn command(settings: &Settings, view: View) -> Result<String> {
 /// The matrix for freshly synthesized templates.
 pub fn for_settings(settings: &Settings) -> Result<Matrix> {
     let templates = synth::build(settings)?;
-    Ok(matrix(settings, &templates.central, &templates.member))
+    Ok(matrix(
+        settings,
+        &central_view(settings, &templates),
+        &templates.member,
+    ))
 }
 
 /// The diagram for freshly synthesized templates.
@@ -665,7 +734,7 @@ pub fn diagram(settings: &Settings, format: diagram::DiagramFormat) -> Result<St
     let templates = synth::build(settings)?;
     let rollout = synth::rollout(settings, &templates.member)?;
     Ok(diagram::render(
-        &templates.central,
+        &central_view(settings, &templates),
         &templates.member,
         &rollout.template,
         &example.central_resolver(settings),

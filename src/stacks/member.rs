@@ -89,7 +89,7 @@ fn parameters(template: &mut Template, settings: &Settings) {
     template.parameter(
         wiring::BUCKET_NAME,
         Parameter::string("Name of the central log bucket (central stack output BucketName)")
-            .default_opt(settings.bucket.name.as_ref().map(|b| b.to_string()))
+            .default_opt(settings.bucket.name().map(|b| b.to_string()))
             .pattern(BucketName::PATTERN, BucketName::CONSTRAINT),
     );
     template.parameter(

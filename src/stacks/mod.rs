@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod central;
 pub mod cloudwatch;
+pub mod existing;
 pub mod handler;
 pub mod member;
 pub mod operators;

@@ -5,6 +5,8 @@
 pub mod aws;
 pub mod checks;
 pub mod coverage;
+mod covers;
+mod existing;
 
 use crate::config::Settings;
 use crate::emit;
@@ -63,7 +65,7 @@ fn aws_error(doing: &str) -> impl Fn(AwsError) -> Error + '_ {
 
 /// Runs `verify`: the report to print, and whether everything passed.
 pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)> {
-    let bucket = settings.bucket.name.as_ref().map(|b| b.to_string()).ok_or_else(|| {
+    let bucket = settings.bucket.name().map(|b| b.to_string()).ok_or_else(|| {
         Error::Usage("verify needs the bucket's name: set bucket_name in smlog.yaml or pass --bucket-name".to_owned())
     })?;
     if let Some(region) = &options.region {
@@ -112,14 +114,22 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        // An existing bucket's policies first: without them nothing arrives.
+        let policies = crate::stacks::existing::statements(settings)
+            .map(|required| existing::check(&base, &required))
+            .unwrap_or_default();
         let report = coverage::report(&base, &bucket, &expected, stale_after, now)
             .map_err(aws_error(&format!("listing {bucket}")))?;
-        let text = if options.json {
-            emit::to_json(&report)?
-        } else {
-            coverage_text(&report)
+        let text = match (options.json, policies.is_empty()) {
+            (true, true) => emit::to_json(&report)?,
+            (true, false) => {
+                emit::to_json(&serde_json::json!({"policies": policies, "coverage": report}))?
+            }
+            (false, true) => coverage_text(&report),
+            (false, false) => checks_text(&policies) + &coverage_text(&report),
         };
-        return Ok((text, report.silent.is_empty() && report.stale.is_empty()));
+        let complete = report.silent.is_empty() && report.stale.is_empty();
+        return Ok((text, complete && passed(&policies)));
     }
 
     let expected = Expected {

@@ -79,7 +79,8 @@ fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() 
 fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it() {
     let settings = Settings::default();
     let templates = synth::build(&settings).unwrap();
-    let central_template = edited(&templates.central, |properties| {
+    let central = templates.central.as_ref().unwrap();
+    let central_template = edited(central, |properties| {
         if let Properties::S3BucketPolicy(policy) = properties {
             for statement in &mut policy.policy_document.statement {
                 if statement.sid == "AllowOrganizationLogDelivery" {
@@ -109,7 +110,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
             policy.policy_document.statement[0].action = vec!["s3:*".to_owned()];
         }
     });
-    let wide_central = edited(&templates.central, |properties| {
+    let wide_central = edited(central, |properties| {
         if let Properties::S3BucketPolicy(policy) = properties {
             policy.policy_document.statement[1]
                 .action

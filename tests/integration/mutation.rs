@@ -11,7 +11,7 @@ use smlog::synth::{self, Target};
 fn generated(target: Target, settings: &Settings) -> Value {
     let templates = synth::build(settings).unwrap();
     let template = match target {
-        Target::Central => templates.central,
+        Target::Central => templates.central.expect("a bucket smlog creates"),
         Target::Member => templates.member,
         Target::Rollout => {
             synth::rollout(settings, &templates.member)
@@ -21,6 +21,7 @@ fn generated(target: Target, settings: &Settings) -> Value {
         Target::PermissionSet => templates
             .permission_set
             .expect("operators are enabled in this example"),
+        Target::CentralStatements => unreachable!("not a template"),
     };
     serde_yaml_ng::to_value(template).unwrap()
 }

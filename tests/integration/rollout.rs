@@ -70,7 +70,9 @@ fn rotation_off(properties: &mut Properties) {
 fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
     let settings = Settings::default();
     let mut templates = synth::build(&settings).unwrap();
-    templates.central = edited(&templates.central, rotation_off);
+    templates.central = templates
+        .central
+        .map(|central| edited(&central, rotation_off));
     let error = synth::artefacts(
         &settings,
         &templates,

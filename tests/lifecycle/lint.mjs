@@ -180,6 +180,15 @@ export async function lintExample(example) {
       }
     }
   }
+  // An existing bucket's and key's required statements, as they will stand in their policies.
+  if (example.statements) {
+    const required = JSON.parse(readFileSync(example.statements, 'utf8'));
+    for (const [path, Statement] of [['BucketPolicyStatements', required.BucketPolicyStatements], ['KeyPolicyStatements', required.KeyPolicyStatements]]) {
+      for (const f of await lintPolicy({ Version: '2012-10-17', Statement }, { kind: 'resource' })) {
+        findings.set(`${example.statements.replace(`${ROOT}/`, '')} ${path} ${f}`, ['-']);
+      }
+    }
+  }
   // The rollout stack and the CLI input carry the member template inline: it must be the
   // same template (then it is covered above), or it is linted as a template of its own.
   const dir = example.member.replace(/member\.yaml$/, '');

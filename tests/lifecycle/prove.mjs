@@ -26,7 +26,7 @@
 //    or drops the statement (condition false), then iam-simulate sees the rest.
 //  * Regions, existence of keys/buckets/log groups, the bucket's encryption type: the
 //    `pre` checks of calls.mjs.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
@@ -45,14 +45,17 @@ export const MEMBERS = ['222222222222', '333333333333'];
 export const OUTSIDER = '999999999999';
 const orgPath = (acct) => `${ORG.id}/${ORG.root}/${ORG.ou[acct]}/`;
 
-// The operators' Identity Center permission set, when the configuration makes one.
-const permissionSetIn = (root) => {
-  const path = join(root, 'templates/operator-permission-set.yaml');
+// Artefacts only some configurations make: the operators' Identity Center permission set,
+// and for an existing bucket the statements its policies must contain.
+const optional = (root, file) => {
+  const path = join(root, file);
   return existsSync(path) ? path : undefined;
 };
+const permissionSetIn = (root) => optional(root, 'templates/operator-permission-set.yaml');
+const statementsIn = (root) => optional(root, 'templates/central-statements.json');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -60,6 +63,7 @@ export function examples() {
       name, config: loadYaml(join(dir, f)) ?? {},
       central: join(dir, name, 'templates/central.yaml'), member: join(dir, name, 'stacksets/member.yaml'),
       permissionSet: permissionSetIn(join(dir, name)),
+      statements: statementsIn(join(dir, name)),
     });
   }
   return list;
@@ -73,7 +77,7 @@ export function deploy(example) {
   const cfg = example.config;
   const home = cfg.home_region ?? 'us-east-1';
   const regions = cfg.rollout?.regions ?? [home];
-  const centralT = loadYaml(example.central);
+  const centralT = existsSync(example.central) ? loadYaml(example.central) : { Resources: {} };
   const memberT = loadYaml(example.member);
   const centralParams = centralT.Parameters?.OrganizationId ? { OrganizationId: cfg.organization_id ?? ORG.id } : {};
   const central = [resolveStack(centralT, { accountId: CENTRAL, region: home, stackName: 'smlog-central', parameters: centralParams })];
@@ -94,7 +98,26 @@ export function deploy(example) {
   const permissionSet = permissionSetT && resolveStack(permissionSetT, { accountId: CENTRAL, region: home, stackName: 'smlog-operators',
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
-  return { example, cfg, home, regions, central, members, permissionSet, wired, index: indexResources([...central, ...members]) };
+  const index = indexResources([...central, ...members]);
+  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
+  return { example, cfg, home, regions, central, members, permissionSet, wired, index };
+}
+
+// An existing log archive bucket and key, as they stand once smlog's statements are merged
+// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN with
+// S3 Bucket Keys, the key administered by its own account.
+function addExistingBucket(index, required) {
+  const [, partition, , region, account] = required.KeyArn.split(':');
+  index.buckets.set(required.Bucket, {
+    name: required.Bucket, arn: `arn:${partition}:s3:::${required.Bucket}`, account, region,
+    policy: { Version: '2012-10-17', Statement: required.BucketPolicyStatements },
+    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled: true },
+  });
+  index.keys.set(required.KeyArn, {
+    arn: required.KeyArn, account, region, aliases: [], stack: 'existing',
+    policy: { Version: '2012-10-17', Statement: [{ Sid: 'AccountAdministration', Effect: 'Allow',
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }, ...required.KeyPolicyStatements] },
+  });
 }
 
 // Buckets (with their policy and default encryption), keys (policy, aliases), log groups.

@@ -4,7 +4,7 @@
 //! its key and the primary session key; every other Region a replica of the
 //! session key (same `mrk-` id).
 
-mod access;
+pub mod access;
 
 use super::ids::*;
 use super::{finish, holding_data, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
@@ -16,7 +16,7 @@ use crate::cfn::s3::{
     VersioningConfiguration,
 };
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
-use crate::config::{LockPeriod, RetentionSettings, SessionKey, Settings};
+use crate::config::{LockPeriod, LogBucket, RetentionSettings, SessionKey, Settings};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 pub use access::{key_grants, Admission, KeyUse, Names};
@@ -59,18 +59,29 @@ fn home_or_replica(home: Intrinsic, replica: Intrinsic) -> Value<String> {
     Intrinsic::if_(IS_HOME_REGION, home, replica).into()
 }
 
-pub fn build(settings: &Settings) -> Result<Template> {
-    let mut template = Template::new(
-        "smlog central stack: encrypted, organisation-scoped S3 bucket and KMS keys for Session Manager logs",
-    );
+/// The central stack; none when an existing bucket and key serve everything
+/// (`keys: one`, or session keys per account).
+pub fn build(settings: &Settings) -> Result<Option<Template>> {
+    let retention = match &settings.bucket {
+        LogBucket::Created { retention, .. } => Some(retention),
+        LogBucket::Existing { .. } => None,
+    };
+    let description = match (retention, settings.session_key) {
+        (Some(_), _) => "smlog central stack: encrypted, organisation-scoped S3 bucket and KMS keys for Session Manager logs",
+        (None, SessionKey::Central { .. }) => "smlog central stack: the session key, beside an existing log archive bucket",
+        (None, _) => return Ok(None),
+    };
+    let mut template = Template::new(description);
     let placement = Placement {
         multi_region: settings.session_key.is_multi_region(),
     };
     parameters(&mut template, settings, placement);
-    template.condition(
-        GENERATE_BUCKET_NAME,
-        Intrinsic::equals(Intrinsic::reference(wiring::BUCKET_NAME), ""),
-    );
+    if retention.is_some() {
+        template.condition(
+            GENERATE_BUCKET_NAME,
+            Intrinsic::equals(Intrinsic::reference(wiring::BUCKET_NAME), ""),
+        );
+    }
     if placement.multi_region {
         template.condition(
             IS_HOME_REGION,
@@ -87,28 +98,33 @@ pub fn build(settings: &Settings) -> Result<Template> {
 
     let names = Names::in_stack();
     let admissions = access::admissions(&settings.scope);
-    let mut keys = keys(settings.session_key, &names, &admissions, placement);
+    let mut keys = keys(
+        settings.session_key,
+        retention.is_some(),
+        &names,
+        &admissions,
+        placement,
+    );
     for (id, resource) in std::mem::take(&mut keys.resources) {
         template.resource(id, resource);
     }
-    template.resource(
-        LOG_BUCKET,
-        placement.home_only(holding_data(log_bucket(
-            keys.bucket_key,
-            &settings.bucket.retention,
-        ))),
-    );
-    template.resource(
-        LOG_BUCKET_POLICY,
-        // Retained with the bucket: a deleted stack must not leave the bucket
-        // without its policy, which would stop uploads from every account.
-        placement.home_only(holding_data(bucket_policy(&names, &admissions))),
-    );
+    if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
+        template.resource(
+            LOG_BUCKET,
+            placement.home_only(holding_data(log_bucket(bucket_key, retention))),
+        );
+        template.resource(
+            LOG_BUCKET_POLICY,
+            // Retained with the bucket: a deleted stack must not leave the bucket
+            // without its policy, which would stop uploads from every account.
+            placement.home_only(holding_data(bucket_policy(&names, &admissions))),
+        );
+    }
     if let Some(replica) = keys.replica.take() {
         template.resource(SESSION_KEY_REPLICA, replica);
     }
     outputs(&mut template, &keys, placement);
-    finish(template, "central")
+    finish(template, "central").map(Some)
 }
 
 /// The keys of the central stack, in template order, and how to name them.
@@ -116,7 +132,8 @@ struct CentralKeys {
     resources: Vec<(&'static str, Resource)>,
     /// In the other Regions of a multi-Region session key; placed after the bucket.
     replica: Option<Resource>,
-    bucket_key: &'static str,
+    /// None beside an existing bucket, whose key is not the stack's.
+    bucket_key: Option<&'static str>,
     /// The logical id of the key that encrypts session data in the home Region.
     session_key_id: &'static str,
     /// The session key's ARN in this Region, when the central stack has one.
@@ -125,6 +142,7 @@ struct CentralKeys {
 
 fn keys(
     session_key: SessionKey,
+    with_bucket: bool,
     names: &Names,
     admissions: &[Admission],
     placement: Placement,
@@ -149,7 +167,7 @@ fn keys(
                     ),
                 ],
                 replica: shared.replica,
-                bucket_key: LOGGING_KEY,
+                bucket_key: Some(LOGGING_KEY),
                 session_key_id: LOGGING_KEY,
                 session_key: Some(shared.arn),
             }
@@ -161,7 +179,7 @@ fn keys(
                 (BUCKET_KEY_ALIAS, bucket_alias()),
             ],
             replica: None,
-            bucket_key: BUCKET_KEY,
+            bucket_key: Some(BUCKET_KEY),
             session_key_id: BUCKET_KEY,
             session_key: None,
         },
@@ -172,18 +190,24 @@ fn keys(
                 multi_region,
                 placement,
             );
-            CentralKeys {
-                resources: vec![
+            let session_alias = (
+                SESSION_KEY_ALIAS,
+                alias(SESSION_KEY_ALIAS_NAME, session.alias_target).into(),
+            );
+            let resources = if with_bucket {
+                vec![
                     (BUCKET_KEY, bucket_key()),
                     (SESSION_KEY, session.key),
                     (BUCKET_KEY_ALIAS, bucket_alias()),
-                    (
-                        SESSION_KEY_ALIAS,
-                        alias(SESSION_KEY_ALIAS_NAME, session.alias_target).into(),
-                    ),
-                ],
+                    session_alias,
+                ]
+            } else {
+                vec![(SESSION_KEY, session.key), session_alias]
+            };
+            CentralKeys {
+                resources,
                 replica: session.replica,
-                bucket_key: BUCKET_KEY,
+                bucket_key: with_bucket.then_some(BUCKET_KEY),
                 session_key_id: SESSION_KEY,
                 session_key: Some(session.arn),
             }
@@ -239,6 +263,13 @@ impl SessionKeyResources {
 const BUCKET_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/bucket";
 
 fn outputs(template: &mut Template, keys: &CentralKeys, placement: Placement) {
+    if let Some(bucket_key) = keys.bucket_key {
+        bucket_outputs(template, bucket_key, placement);
+    }
+    session_key_outputs(template, keys, placement);
+}
+
+fn bucket_outputs(template: &mut Template, bucket_key: &str, placement: Placement) {
     template.output(
         wiring::BUCKET_NAME,
         placement.home_only_output(
@@ -264,11 +295,14 @@ fn outputs(template: &mut Template, keys: &CentralKeys, placement: Placement) {
         placement.home_only_output(
             Output::new(
                 "ARN of the KMS key that encrypts the bucket",
-                Value::get_att(keys.bucket_key, "Arn"),
+                Value::get_att(bucket_key, "Arn"),
             )
             .exported_as(wiring::BUCKET_KEY_ARN),
         ),
     );
+}
+
+fn session_key_outputs(template: &mut Template, keys: &CentralKeys, placement: Placement) {
     if let Some(arn) = &keys.session_key {
         template.output(
             wiring::SESSION_KEY_ARN,
@@ -309,24 +343,19 @@ fn parameters(template: &mut Template, settings: &Settings, placement: Placement
                 .pattern(OrgId::PATTERN, OrgId::CONSTRAINT),
         );
     }
-    template.parameter(
-        wiring::BUCKET_NAME,
-        Parameter::string(
-            "Name of the log bucket; empty for session-manager-logs-<account id>-<Region>",
-        )
-        .default_value(
-            settings
-                .bucket
-                .name
-                .as_ref()
-                .map(|b| b.to_string())
-                .unwrap_or_default(),
-        )
-        .pattern(
-            &format!("^$|{}", BucketName::PATTERN),
-            &format!("empty, or {}", BucketName::CONSTRAINT),
-        ),
-    );
+    if let LogBucket::Created { name, .. } = &settings.bucket {
+        template.parameter(
+            wiring::BUCKET_NAME,
+            Parameter::string(
+                "Name of the log bucket; empty for session-manager-logs-<account id>-<Region>",
+            )
+            .default_value(name.as_ref().map(|b| b.to_string()).unwrap_or_default())
+            .pattern(
+                &format!("^$|{}", BucketName::PATTERN),
+                &format!("empty, or {}", BucketName::CONSTRAINT),
+            ),
+        );
+    }
     if placement.multi_region {
         template.parameter(
             HOME_REGION,

@@ -1,0 +1,66 @@
+//! An existing log archive bucket and key (Control Tower, Landing Zone
+//! Accelerator): smlog creates neither, and writes the statements their
+//! policies must contain, as JSON ready to merge, from the same builder the
+//! central stack uses. `verify --central` checks them in place.
+
+use super::central::{access, KeyUse, Names};
+use super::holding_data;
+use super::ids::LOG_BUCKET_POLICY;
+use crate::cfn::s3::BucketPolicy;
+use crate::cfn::{PolicyDocument, Statement, Template};
+use crate::config::{LogBucket, SessionKey, Settings};
+use serde::Serialize;
+
+/// What the existing bucket's and key's policies must grant.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RequiredStatements {
+    pub bucket: String,
+    pub bucket_policy_statements: Vec<Statement>,
+    pub key_arn: String,
+    pub key_policy_statements: Vec<Statement>,
+}
+
+/// None unless the configuration names an existing bucket.
+pub fn statements(settings: &Settings) -> Option<RequiredStatements> {
+    let LogBucket::Existing { name, key } = &settings.bucket else {
+        return None;
+    };
+    let names = Names::literal(
+        name,
+        key.partition(),
+        key.region(),
+        crate::ids::url_suffix(key.partition()),
+        settings.scope.organization_id(),
+    );
+    let admissions = access::admissions(&settings.scope);
+    // With keys: one the bucket key encrypts session data too, used directly.
+    let key_use = match settings.session_key {
+        SessionKey::Shared { .. } => KeyUse::Session,
+        SessionKey::Central { .. } | SessionKey::PerAccount => KeyUse::Bucket,
+    };
+    Some(RequiredStatements {
+        bucket: name.to_string(),
+        bucket_policy_statements: access::bucket_statements(&names, &admissions),
+        key_arn: key.to_string(),
+        key_policy_statements: access::key_grants(&names, &admissions, key_use),
+    })
+}
+
+/// The bucket policy statements as the gate reads them: in a bucket policy
+/// (retained, as it must stay with the bucket), so the bucket-policy rules
+/// and the 20 KB limit hold for them as for a bucket smlog creates.
+pub fn as_template(required: &RequiredStatements) -> Template {
+    let mut template =
+        Template::new("the statements smlog requires in an existing bucket's policy");
+    template.resource(LOG_BUCKET_POLICY, as_template_policy(required));
+    template
+}
+
+/// The bucket policy made of exactly the required statements.
+pub fn as_template_policy(required: &RequiredStatements) -> crate::cfn::Resource {
+    holding_data(BucketPolicy {
+        bucket: required.bucket.clone().into(),
+        policy_document: PolicyDocument::new(required.bucket_policy_statements.clone()),
+    })
+}
