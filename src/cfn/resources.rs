@@ -277,6 +277,8 @@ mod tests {
             stack_instances_group: vec![stackset::StackInstances {
                 deployment_targets: stackset::DeploymentTargets {
                     organizational_unit_ids: Value::reference("Ous"),
+                    accounts: None,
+                    account_filter_type: None,
                 },
                 regions: Value::reference("Regions"),
             }],

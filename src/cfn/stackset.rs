@@ -64,4 +64,9 @@ pub struct StackInstances {
 #[serde(rename_all = "PascalCase")]
 pub struct DeploymentTargets {
     pub organizational_unit_ids: Value<Vec<String>>,
+    /// With `AccountFilterType: DIFFERENCE`, accounts of the OUs left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_filter_type: Option<String>,
 }

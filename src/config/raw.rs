@@ -210,6 +210,13 @@ pub struct RawRollout {
     /// Regions that get the member stack.
     #[schemars(with = "Option<BTreeSet<Region>>")]
     pub regions: Option<Vec<String>>,
+    /// Accounts of the target OUs that get no member stack (checked at each
+    /// rollout; accounts that join an OU later are deployed by auto-deployment).
+    #[schemars(with = "Option<BTreeSet<AccountId>>")]
+    pub exclude_accounts: Option<Vec<String>>,
+    /// Regions left out of `regions`.
+    #[schemars(with = "Option<BTreeSet<Region>>")]
+    pub exclude_regions: Option<Vec<String>>,
     /// SELF (management account) or DELEGATED_ADMIN.
     pub call_as: Option<CallAs>,
     /// Accounts deployed at once, per Region, in percent.

@@ -232,9 +232,29 @@ impl RawConfig {
             Some(regions) => parse_list("rollout.regions", regions)?,
             None => vec![home_region.clone()],
         };
+        let excluded_regions: Vec<Region> = parse_list(
+            "rollout.exclude_regions",
+            rollout.exclude_regions.as_deref().unwrap_or_default(),
+        )?;
+        let regions: Vec<Region> = regions
+            .into_iter()
+            .filter(|r| !excluded_regions.contains(r))
+            .collect();
+        if regions.is_empty() {
+            return Err(Error::field(
+                "rollout.exclude_regions",
+                "leaves no Region to roll out to: every one of rollout.regions is excluded",
+            ));
+        }
         // Only the IAM Region's stack creates the agent policy: it must be
         // rolled out, and first (the StackSet deploys Regions in this order).
         let iam_region: Region = match parse_opt("member.iam_region", member.iam_region.as_ref())? {
+            Some(region) if excluded_regions.contains(&region) => {
+                return Err(Error::field(
+                    "member.iam_region",
+                    format!("{region} is in rollout.exclude_regions: only the IAM Region's stack creates the agent policy"),
+                ))
+            }
             Some(region) if !regions.contains(&region) => {
                 return Err(Error::field(
                     "member.iam_region",
@@ -325,6 +345,17 @@ impl RawConfig {
             }
             (None, None) => None,
         };
+        let excluded_accounts: Vec<AccountId> = parse_list(
+            "rollout.exclude_accounts",
+            rollout.exclude_accounts.as_deref().unwrap_or_default(),
+        )?;
+        let only_accounts = scope.organization.is_none() && scope.paths.is_none();
+        if only_accounts && scope.accounts.iter().all(|a| excluded_accounts.contains(a)) {
+            return Err(Error::field(
+                "rollout.exclude_accounts",
+                "excludes every account the configuration admits (accounts): nothing would log",
+            ));
+        }
         let operators = self.operators.as_ref();
         Ok(Settings {
             scope,
@@ -365,6 +396,7 @@ impl RawConfig {
                         .unwrap_or_default(),
                 )?,
                 regions,
+                excluded_accounts,
                 call_as: rollout.call_as.unwrap_or_default(),
                 max_concurrent_percentage: percentage(
                     "rollout.max_concurrent_percentage",

@@ -188,8 +188,10 @@ pub struct SessionSettings {
 pub struct RolloutSettings {
     pub stack_set_name: StackSetName,
     pub organizational_unit_ids: Vec<OuId>,
-    /// In deployment order: the member IAM Region first.
+    /// In deployment order: the member IAM Region first; exclusions removed.
     pub regions: Vec<Region>,
+    /// Accounts of the target OUs left out.
+    pub excluded_accounts: Vec<AccountId>,
     pub call_as: CallAs,
     pub max_concurrent_percentage: u32,
     pub failure_tolerance_percentage: u32,

@@ -38,6 +38,16 @@ fn operation_preferences(
     }
 }
 
+/// The OUs, less the excluded accounts (`DIFFERENCE`).
+fn deployment_targets(settings: &Settings, ous: Value<Vec<String>>) -> DeploymentTargets {
+    let excluded = &settings.rollout.excluded_accounts;
+    DeploymentTargets {
+        organizational_unit_ids: ous,
+        accounts: (!excluded.is_empty()).then(|| excluded.iter().map(|a| a.to_string()).collect()),
+        account_filter_type: (!excluded.is_empty()).then(|| "DIFFERENCE".to_owned()),
+    }
+}
+
 fn joined(values: &[impl ToString]) -> String {
     values
         .iter()
@@ -116,9 +126,10 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
             operation_preferences: operation_preferences(settings, Value::reference(REGIONS)),
             parameters: passed,
             stack_instances_group: vec![StackInstances {
-                deployment_targets: DeploymentTargets {
-                    organizational_unit_ids: Value::reference(ORGANIZATIONAL_UNIT_IDS),
-                },
+                deployment_targets: deployment_targets(
+                    settings,
+                    Value::reference(ORGANIZATIONAL_UNIT_IDS),
+                ),
                 regions: Value::reference(REGIONS),
             }],
             template_body: member_body.to_owned(),
@@ -155,9 +166,12 @@ pub fn create_stack_instances_input(settings: &Settings) -> serde_json::Value {
         "CallAs": rollout.call_as.as_str(),
     });
     if !rollout.organizational_unit_ids.is_empty() {
-        input["DeploymentTargets"] = json!({
-            "OrganizationalUnitIds": rollout.organizational_unit_ids.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
-        });
+        let ous = rollout
+            .organizational_unit_ids
+            .iter()
+            .map(|o| o.to_string())
+            .collect();
+        input["DeploymentTargets"] = json!(deployment_targets(settings, Value::Literal(ous)));
     }
     input
 }
