@@ -177,6 +177,8 @@ pub enum SynthTarget {
     PermissionSet,
     /// For an existing bucket and key: the statements their policies must contain (JSON)
     CentralStatements,
+    /// The guardrail service control policy (with guardrail enabled), for the management account
+    Guardrail,
     /// Every artefact, written under --out-dir in the repository layout
     All,
 }
@@ -348,6 +350,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::Rollout => Target::Rollout,
         SynthTarget::PermissionSet => Target::PermissionSet,
         SynthTarget::CentralStatements => Target::CentralStatements,
+        SynthTarget::Guardrail => Target::Guardrail,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
                 return Err(Error::Usage(

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::gate::{self, limits};
-use crate::stacks::{central, existing, member, permission_set, rollout};
+use crate::stacks::{central, existing, guardrail, member, permission_set, rollout};
 
 /// What `synth` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,15 +20,18 @@ pub enum Target {
     PermissionSet,
     /// Only with an existing bucket: the statements its policies must contain.
     CentralStatements,
+    /// Only with the guardrail enabled.
+    Guardrail,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Central,
         Target::CentralStatements,
         Target::Member,
         Target::Rollout,
         Target::PermissionSet,
+        Target::Guardrail,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Target {
             Target::Rollout => "rollout",
             Target::PermissionSet => "operator permission set",
             Target::CentralStatements => "existing bucket's statements",
+            Target::Guardrail => "guardrail",
         }
     }
 
@@ -49,6 +53,7 @@ impl Target {
             Target::Rollout => "stacksets/rollout.yaml",
             Target::PermissionSet => "templates/operator-permission-set.yaml",
             Target::CentralStatements => "templates/central-statements.json",
+            Target::Guardrail => "templates/guardrail.yaml",
         }
     }
 }
@@ -71,6 +76,8 @@ pub struct Templates {
     pub member: Template,
     /// With operators enabled: their Identity Center permission set.
     pub permission_set: Option<Template>,
+    /// With the guardrail enabled: its service control policy.
+    pub guardrail: Option<Template>,
 }
 
 pub fn build(settings: &Settings) -> Result<Templates> {
@@ -84,6 +91,11 @@ pub fn build(settings: &Settings) -> Result<Templates> {
             .map(|_| permission_set::build(settings))
             .transpose()
             .map_err(|e| e.context(context(Target::PermissionSet)))?,
+        guardrail: settings
+            .guardrail
+            .then(|| guardrail::build(settings))
+            .transpose()
+            .map_err(|e| e.context(context(Target::Guardrail)))?,
     })
 }
 
@@ -223,6 +235,18 @@ pub fn artefacts(
     if let Some(template) = permission_set {
         checked.push((Target::PermissionSet.path(), template));
     }
+    let guardrail = match (wants(Target::Guardrail), &templates.guardrail) {
+        (true, Some(template)) => Some(template),
+        (true, None) => {
+            return Err(Error::Usage(
+                "the guardrail comes with guardrail.enabled: true in the configuration".to_owned(),
+            ))
+        }
+        (false, _) => None,
+    };
+    if let Some(template) = guardrail {
+        checked.push((Target::Guardrail.path(), template));
+    }
     for (name, template) in &checked {
         within_limits(settings, name, template)?;
     }
@@ -244,6 +268,10 @@ pub fn artefacts(
             (Target::PermissionSet, _, _) => match permission_set {
                 Some(template) => emit::render(template, format)?,
                 None => unreachable!("refused above when operators are off"),
+            },
+            (Target::Guardrail, _, _) => match guardrail {
+                Some(template) => emit::render(template, format)?,
+                None => unreachable!("refused above when the guardrail is off"),
             },
         };
         artefacts.push(Artefact {
@@ -285,6 +313,7 @@ pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
             Target::Central => templates.central.is_some(),
             Target::CentralStatements => existing,
             Target::PermissionSet => templates.permission_set.is_some(),
+            Target::Guardrail => templates.guardrail.is_some(),
             Target::Member | Target::Rollout => true,
         })
         .collect();

@@ -7,6 +7,7 @@ pub mod iam;
 pub mod intrinsic;
 pub mod kms;
 pub mod lambda;
+pub mod organizations;
 pub mod policy;
 pub mod references;
 pub mod resources;

@@ -1,6 +1,6 @@
 //! The closed set of resource types smlog emits, as one enum of typed properties.
 
-use super::{custom, events, iam, kms, lambda, s3, ssm, sso, stackset};
+use super::{custom, events, iam, kms, lambda, organizations, s3, ssm, sso, stackset};
 use serde::{Serialize, Serializer};
 
 macro_rules! resource_types {
@@ -53,6 +53,7 @@ resource_types! {
     EventsRule(events::Rule) = "AWS::Events::Rule",
     LogGroup(lambda::LogGroup) = "AWS::Logs::LogGroup",
     StackSet(stackset::StackSet) = "AWS::CloudFormation::StackSet",
+    OrganizationsPolicy(organizations::Policy) = "AWS::Organizations::Policy",
 }
 
 impl From<custom::CustomResource> for Properties {

@@ -181,6 +181,7 @@ mod tests {
             ("RawMember", known_fields::<RawMember>()),
             ("RawAttach", known_fields::<RawAttach>()),
             ("RawExistingBucket", known_fields::<RawExistingBucket>()),
+            ("RawGuardrail", known_fields::<RawGuardrail>()),
             ("RawSession", known_fields::<RawSession>()),
             ("RawRollout", known_fields::<RawRollout>()),
             ("RawRetention", known_fields::<RawRetention>()),

@@ -57,6 +57,16 @@ pub struct RawConfig {
     /// Session logs in CloudWatch Logs too, in every member account and Region (opt-in).
     #[serde(default)]
     pub cloudwatch: Option<RawCloudWatch>,
+    /// A service control policy that keeps member administrators from switching logging off (opt-in).
+    #[serde(default)]
+    pub guardrail: Option<RawGuardrail>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGuardrail {
+    /// Write templates/guardrail.yaml, for the management account.
+    pub enabled: Option<bool>,
 }
 
 /// How many KMS keys the central stack creates.

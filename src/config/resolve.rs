@@ -432,6 +432,11 @@ impl RawConfig {
                 }
                 None => None,
             },
+            guardrail: self
+                .guardrail
+                .as_ref()
+                .and_then(|g| g.enabled)
+                .unwrap_or(false),
             home_region,
         })
     }

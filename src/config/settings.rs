@@ -20,6 +20,8 @@ pub struct Settings {
     pub rollout: RolloutSettings,
     pub cloudwatch: Option<CloudWatchSettings>,
     pub operators: Option<OperatorSettings>,
+    /// The service control policy on the rollout's OUs (opt-in).
+    pub guardrail: bool,
 }
 
 /// Who may deliver logs and use the keys: any mix of the organisation, parts

@@ -115,6 +115,8 @@ pub struct Request {
     pub resource_aliases: Vec<String>,
     /// The account that owns the resource (`s3:ResourceAccount`).
     pub resource_account: String,
+    /// The caller's role (`aws:PrincipalArn`); none for an anonymous request.
+    pub principal_arn: Option<String>,
 }
 
 /// Does a statement's condition block hold for the request? `None`: it uses a
@@ -137,13 +139,18 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                     .collect(),
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
                 "s3:ResourceAccount" => vec![request.resource_account.clone()],
+                "aws:PrincipalArn" => request.principal_arn.clone().into_iter().collect(),
                 _ => return None,
             };
             let holds = match operator.as_str() {
                 "StringEquals" | "Bool" | "ForAnyValue:StringEquals" => {
                     actual.iter().any(|a| expected.contains(a))
                 }
-                "StringLike" | "ForAnyValue:StringLike" => actual
+                "StringLike" | "ForAnyValue:StringLike" | "ArnLike" => actual
+                    .iter()
+                    .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
+                // True when the key is absent, as IAM's negated operators are.
+                "ArnNotLike" => !actual
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
                 _ => return None,

@@ -65,6 +65,8 @@ enum Identity {
 struct Principal {
     name: &'static str,
     account: Option<String>,
+    /// The role it acts through, when it has one.
+    role: Option<&'static str>,
     in_org: bool,
     tls: bool,
     identity: Identity,
@@ -222,9 +224,15 @@ impl Example {
     }
 
     fn principals(&self) -> Vec<Principal> {
+        let role = |identity| match identity {
+            Identity::Agent => Some("EC2-SSM-Core"),
+            Identity::Administrator => Some("Administrator"),
+            Identity::Anonymous => None,
+        };
         let member = |name, tls, identity| Principal {
             name,
             account: Some(self.member.clone()),
+            role: role(identity),
             in_org: true,
             tls,
             identity,
@@ -244,6 +252,7 @@ impl Example {
             Principal {
                 name: "central account administrator",
                 account: Some(self.central.clone()),
+                role: role(Identity::Administrator),
                 in_org: true,
                 tls: true,
                 identity: Identity::Administrator,
@@ -251,6 +260,7 @@ impl Example {
             Principal {
                 name: "principal outside the organisation",
                 account: Some(OUTSIDE_ACCOUNT.to_owned()),
+                role: role(Identity::Administrator),
                 in_org: false,
                 tls: true,
                 identity: Identity::Administrator,
@@ -258,6 +268,7 @@ impl Example {
             Principal {
                 name: "anonymous",
                 account: None,
+                role: None,
                 in_org: false,
                 tls: true,
                 identity: Identity::Anonymous,
@@ -374,6 +385,13 @@ fn managed_policy(properties: &Properties) -> Option<&PolicyDocument> {
     }
 }
 
+fn scp(properties: &Properties) -> Option<&PolicyDocument> {
+    match properties {
+        Properties::OrganizationsPolicy(policy) => Some(&policy.content),
+        _ => None,
+    }
+}
+
 fn key_policy(properties: &Properties) -> Option<&PolicyDocument> {
     match properties {
         Properties::KmsKey(key) => Some(&key.key_policy),
@@ -416,6 +434,7 @@ pub fn matrix(
     settings: &Settings,
     central_template: &Template,
     member_template: &Template,
+    guardrail: Option<&Template>,
 ) -> Matrix {
     let example = Example::new(settings);
     let central_resolver = example.central_resolver(settings);
@@ -449,6 +468,15 @@ pub fn matrix(
     )
     .collect();
     let admin = administrator_access();
+    // The guardrail binds the member accounts (the rollout's OUs), not the
+    // central account or anyone outside.
+    let guardrail_resolver = example.member_resolver(&example.member);
+    let guardrail: Vec<Policy> = guardrail
+        .map(|t| policies_of(t, "guardrail SCP", &guardrail_resolver, scp))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, policy)| policy)
+        .collect();
     let columns = example.columns();
     let mut rows = Vec::new();
     for principal in example.principals() {
@@ -471,6 +499,14 @@ pub fn matrix(
             }],
             Identity::Anonymous => vec![],
         };
+        let in_member_account = principal
+            .account
+            .as_ref()
+            .is_some_and(|a| *a == example.member || *a == example.other_member);
+        let identity: Vec<Policy> = identity
+            .into_iter()
+            .chain(guardrail.iter().cloned().filter(|_| in_member_account))
+            .collect();
         let cells = columns
             .iter()
             .map(|(_, target)| {
@@ -541,6 +577,11 @@ fn decide(
             .into_iter()
             .collect(),
         resource_account: target.owner.clone(),
+        principal_arn: principal
+            .account
+            .as_ref()
+            .zip(principal.role)
+            .map(|(account, role)| format!("arn:{}:iam::{account}:role/{role}", example.partition)),
     };
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);
@@ -725,6 +766,7 @@ pub fn for_settings(settings: &Settings) -> Result<Matrix> {
         settings,
         &central_view(settings, &templates),
         &templates.member,
+        templates.guardrail.as_ref(),
     ))
 }
 

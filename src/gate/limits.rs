@@ -13,6 +13,8 @@ pub const BUCKET_POLICY_BYTES: usize = 20 * 1024;
 pub const KEY_POLICY_BYTES: usize = 32 * 1024;
 /// IAM managed policies: 6,144 characters, not counting white space.
 pub const MANAGED_POLICY_CHARS: usize = 6_144;
+/// Service control policies: 5,120 characters, white space included.
+pub const SERVICE_CONTROL_POLICY_CHARS: usize = 5_120;
 /// CloudFormation's limit for a template body passed inline (a StackSet's `TemplateBody`).
 pub const TEMPLATE_BODY_BYTES: usize = 51_200;
 
@@ -63,6 +65,13 @@ pub fn measure(template: &Template) -> Vec<Exceeded> {
                     KEY_POLICY_BYTES,
                     "bytes",
                     str::len,
+                ),
+                Properties::OrganizationsPolicy(p) => (
+                    "service control policy",
+                    json(&p.content),
+                    SERVICE_CONTROL_POLICY_CHARS,
+                    "characters",
+                    |s| s.chars().count(),
                 ),
                 Properties::IamManagedPolicy(p) => (
                     "managed policy",
@@ -255,6 +264,42 @@ mod tests {
             }
             assert!(check(template).is_empty());
         }
+    }
+
+    #[test]
+    fn a_service_control_policy_over_its_limit_is_reported() {
+        use crate::cfn::organizations::Policy;
+        use crate::cfn::{PolicyDocument, Statement, Template, Value};
+        let statement = |i: usize| {
+            Statement::deny(&format!("Deny{i}"))
+                .actions(&["ssm:UpdateDocument"])
+                .resource(Value::sub("arn:${AWS::Partition}:ssm:*:*:document/x"))
+        };
+        let scp = |count: usize| {
+            let mut template = Template::new("d");
+            template.resource(
+                "Guardrail",
+                Policy {
+                    name: "g".to_owned(),
+                    description: "d".to_owned(),
+                    policy_type: "SERVICE_CONTROL_POLICY".to_owned(),
+                    target_ids: Value::reference("Ous"),
+                    content: PolicyDocument::new((0..count).map(statement).collect()),
+                },
+            );
+            template
+        };
+        assert!(check(&scp(10)).is_empty());
+        let over = check(&scp(100));
+        assert_eq!(over.len(), 1);
+        assert!(
+            over[0]
+                .to_string()
+                .starts_with("the service control policy of Guardrail would be up to"),
+            "{}",
+            over[0]
+        );
+        assert_eq!(over[0].limit, SERVICE_CONTROL_POLICY_CHARS);
     }
 
     #[test]

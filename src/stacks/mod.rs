@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod central;
 pub mod cloudwatch;
 pub mod existing;
+pub mod guardrail;
 pub mod handler;
 pub mod member;
 pub mod operators;
@@ -45,6 +46,8 @@ pub mod ids {
     pub const STACK_SET: &str = "SessionLoggingStackSet";
     // Operator permission set.
     pub const PERMISSION_SET: &str = "OperatorPermissionSet";
+    // Guardrail.
+    pub const GUARDRAIL: &str = "SessionLoggingGuardrail";
 }
 
 /// Names shared by the central stack's outputs and the member stack's

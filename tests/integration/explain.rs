@@ -89,7 +89,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
             }
         }
     });
-    let matrix = explain::matrix(&settings, &central_template, &templates.member);
+    let matrix = explain::matrix(&settings, &central_template, &templates.member, None);
     // Anonymous callers have no aws:PrincipalAccount, so the prefix never matches them.
     assert_eq!(
         verdict(&matrix, ANONYMOUS, "write own prefix"),
@@ -120,7 +120,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
                 .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
         }
     });
-    let matrix = explain::matrix(&settings, &wide_central, &member_template);
+    let matrix = explain::matrix(&settings, &wide_central, &member_template, None);
     assert_eq!(
         verdict(&matrix, AGENT, "read logs"),
         Verdict::Allowed,
@@ -199,5 +199,24 @@ fn per_account_session_keys_serve_their_own_account_only() {
     assert_eq!(
         verdict(&matrix, OUTSIDER, "use session key"),
         Verdict::Denied
+    );
+}
+
+#[test]
+fn with_the_guardrail_a_member_administrator_can_no_longer_change_the_preferences() {
+    let column = "change member preferences";
+    let without = explain::for_settings(&Settings::default()).unwrap();
+    assert_eq!(verdict(&without, MEMBER_ADMIN, column), Verdict::Allowed);
+    let guarded = explain::for_settings(&example_settings("retention-and-operators")).unwrap();
+    let cell = guarded.cell(MEMBER_ADMIN, column).unwrap();
+    assert_eq!(cell.verdict, Verdict::Denied);
+    assert_eq!(
+        cell.because,
+        ["guardrail SCP SessionLoggingGuardrail:ProtectLoggingPreferences"]
+    );
+    assert_eq!(
+        verdict(&guarded, AGENT, "write own prefix"),
+        Verdict::Allowed,
+        "the guardrail takes nothing from the agent"
     );
 }

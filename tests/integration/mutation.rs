@@ -21,6 +21,7 @@ fn generated(target: Target, settings: &Settings) -> Value {
         Target::PermissionSet => templates
             .permission_set
             .expect("operators are enabled in this example"),
+        Target::Guardrail => templates.guardrail.expect("the guardrail is enabled"),
         Target::CentralStatements => unreachable!("not a template"),
     };
     serde_yaml_ng::to_value(template).unwrap()
@@ -96,6 +97,7 @@ pub fn mutants() -> Vec<Mutant> {
     let multi_region_central = generated(Target::Central, &example_settings("multi-region"));
     let operated_member = generated(Target::Member, &guarded);
     let permission_set = generated(Target::PermissionSet, &guarded);
+    let guardrail = generated(Target::Guardrail, &guarded);
     let scoped_central = generated(Target::Central, &example_settings("accounts-and-paths"));
     let sse = [
         "Resources",
@@ -515,6 +517,19 @@ pub fn mutants() -> Vec<Mutant> {
                 "OperatorPermissionSet",
                 "InlinePolicy",
                 "StartSessionsWithLoggingPreferences",
+            )
+        },
+    );
+    mutate(
+        "a guardrail that stops the StackSet too",
+        "guardrail_spares_the_stackset",
+        &guardrail,
+        &|t| {
+            drop_condition(
+                t,
+                "SessionLoggingGuardrail",
+                "Content",
+                "ProtectMemberStack",
             )
         },
     );

@@ -152,7 +152,7 @@ function policiesOf(resource) {
   const walk = (node, path) => {
     if (!node || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node)) {
-      if (['PolicyDocument', 'KeyPolicy', 'AssumeRolePolicyDocument', 'InlinePolicy'].includes(k) && v && typeof v === 'object') {
+      if (['PolicyDocument', 'KeyPolicy', 'AssumeRolePolicyDocument', 'InlinePolicy', 'Content'].includes(k) && v && typeof v === 'object' && v.Statement) {
         const kind = k === 'AssumeRolePolicyDocument' ? 'trust'
           : ['AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey'].includes(resource.Type) ? 'resource' : 'identity';
         out.push({ path: `${path}${k}`, kind, doc: v });
@@ -167,7 +167,9 @@ function policiesOf(resource) {
 export async function lintExample(example) {
   const dep = deploy(example);
   const findings = new Map();
-  const sets = [[example.central, dep.central], [example.member, dep.members], ...(dep.permissionSet ? [[example.permissionSet, [dep.permissionSet]]] : [])];
+  const sets = [[example.central, dep.central], [example.member, dep.members],
+    ...(dep.permissionSet ? [[example.permissionSet, [dep.permissionSet]]] : []),
+    ...(dep.guardrail ? [[example.guardrail, [dep.guardrail]]] : [])];
   for (const [file, stacks] of sets) {
     for (const s of stacks) for (const [id, r] of Object.entries(s.resources)) {
       for (const pol of policiesOf(r)) {

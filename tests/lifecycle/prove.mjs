@@ -53,9 +53,10 @@ const optional = (root, file) => {
 };
 const permissionSetIn = (root) => optional(root, 'templates/operator-permission-set.yaml');
 const statementsIn = (root) => optional(root, 'templates/central-statements.json');
+const guardrailIn = (root) => optional(root, 'templates/guardrail.yaml');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -64,6 +65,7 @@ export function examples() {
       central: join(dir, name, 'templates/central.yaml'), member: join(dir, name, 'stacksets/member.yaml'),
       permissionSet: permissionSetIn(join(dir, name)),
       statements: statementsIn(join(dir, name)),
+      guardrail: guardrailIn(join(dir, name)),
     });
   }
   return list;
@@ -98,9 +100,10 @@ export function deploy(example) {
   const permissionSet = permissionSetT && resolveStack(permissionSetT, { accountId: CENTRAL, region: home, stackName: 'smlog-operators',
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
+  const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
   const index = indexResources([...central, ...members]);
   if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
-  return { example, cfg, home, regions, central, members, permissionSet, wired, index };
+  return { example, cfg, home, regions, central, members, permissionSet, guardrail, wired, index };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
