@@ -70,7 +70,7 @@ fn with_accounts(count: usize) -> Settings {
 }
 
 fn bucket_policy_bytes(settings: &Settings) -> usize {
-    limits::measure(&central::build(settings).unwrap())
+    limits::measure(&central::build(settings).unwrap().unwrap())
         .into_iter()
         .find(|m| m.what == "bucket policy")
         .map(|m| m.size)
@@ -98,14 +98,14 @@ fn main() {
         let templates = synth::build(&defaults).unwrap();
         let rollout = synth::rollout(&defaults, &templates.member).unwrap();
         (
-            emit::to_yaml(&templates.central).unwrap(),
+            emit::to_yaml(templates.central.as_ref().unwrap()).unwrap(),
             emit::to_yaml(&rollout.template).unwrap(),
         )
     });
     let templates = synth::build(&defaults).unwrap();
     let rollout = synth::rollout(&defaults, &templates.member).unwrap();
     let named: Vec<(&str, &smlog::cfn::Template)> = vec![
-        (Target::Central.path(), &templates.central),
+        (Target::Central.path(), templates.central.as_ref().unwrap()),
         (Target::Member.path(), &templates.member),
         (Target::Rollout.path(), &rollout.template),
     ];

@@ -505,7 +505,7 @@ pub fn matrix(
             .is_some_and(|a| *a == example.member || *a == example.other_member);
         let identity: Vec<Policy> = identity
             .into_iter()
-            .chain(guardrail.iter().cloned().filter(|_| in_member_account))
+            .chain(guardrail.iter().filter(|_| in_member_account).cloned())
             .collect();
         let cells = columns
             .iter()
