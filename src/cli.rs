@@ -179,6 +179,8 @@ pub enum SynthTarget {
     CentralStatements,
     /// The guardrail service control policy (with guardrail enabled), for the management account
     Guardrail,
+    /// VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC
+    Endpoints,
     /// Every artefact, written under --out-dir in the repository layout
     All,
 }
@@ -351,6 +353,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::PermissionSet => Target::PermissionSet,
         SynthTarget::CentralStatements => Target::CentralStatements,
         SynthTarget::Guardrail => Target::Guardrail,
+        SynthTarget::Endpoints => Target::Endpoints,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
                 return Err(Error::Usage(

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::gate::{self, limits};
-use crate::stacks::{central, existing, guardrail, member, permission_set, rollout};
+use crate::stacks::{central, endpoints, existing, guardrail, member, permission_set, rollout};
 
 /// What `synth` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,16 +22,19 @@ pub enum Target {
     CentralStatements,
     /// Only with the guardrail enabled.
     Guardrail,
+    /// Only with endpoints enabled.
+    Endpoints,
 }
 
 impl Target {
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::Central,
         Target::CentralStatements,
         Target::Member,
         Target::Rollout,
         Target::PermissionSet,
         Target::Guardrail,
+        Target::Endpoints,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Target {
             Target::PermissionSet => "operator permission set",
             Target::CentralStatements => "existing bucket's statements",
             Target::Guardrail => "guardrail",
+            Target::Endpoints => "endpoints",
         }
     }
 
@@ -54,6 +58,7 @@ impl Target {
             Target::PermissionSet => "templates/operator-permission-set.yaml",
             Target::CentralStatements => "templates/central-statements.json",
             Target::Guardrail => "templates/guardrail.yaml",
+            Target::Endpoints => "templates/endpoints.yaml",
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct Templates {
     pub permission_set: Option<Template>,
     /// With the guardrail enabled: its service control policy.
     pub guardrail: Option<Template>,
+    /// With endpoints enabled: the stack for one VPC.
+    pub endpoints: Option<Template>,
 }
 
 pub fn build(settings: &Settings) -> Result<Templates> {
@@ -96,6 +103,11 @@ pub fn build(settings: &Settings) -> Result<Templates> {
             .then(|| guardrail::build(settings))
             .transpose()
             .map_err(|e| e.context(context(Target::Guardrail)))?,
+        endpoints: settings
+            .endpoints
+            .then(|| endpoints::build(settings))
+            .transpose()
+            .map_err(|e| e.context(context(Target::Endpoints)))?,
     })
 }
 
@@ -174,6 +186,16 @@ pub fn account_capacity(settings: &Settings) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// A template only some configurations make: refused, naming the switch,
+/// when asked for without it.
+fn configured<'a>(template: &'a Option<Template>, switch: &str) -> Result<&'a Template> {
+    template.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "this template comes with {switch} in the configuration"
+        ))
+    })
+}
+
 /// The artefacts for `targets` (and, with `with_cli_inputs`, the StackSet CLI
 /// inputs), each template checked once and rendered once. The member is
 /// checked whenever the rollout is made, since the rollout carries it.
@@ -184,68 +206,38 @@ pub fn artefacts(
     format: Format,
     with_cli_inputs: bool,
 ) -> Result<Vec<Artefact>> {
-    let wants = |target| targets.contains(&target);
-    let needs_member = wants(Target::Member) || wants(Target::Rollout) || with_cli_inputs;
-    let rollout = if wants(Target::Rollout) || with_cli_inputs {
-        Some(rollout(settings, &templates.member)?)
-    } else {
-        None
-    };
-
-    let mut checked: Vec<(&str, &Template)> = Vec::new();
-    let central = match (wants(Target::Central), &templates.central) {
-        (true, Some(template)) => Some(template),
-        (true, None) => {
-            return Err(Error::Usage(
-                "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
-            ))
-        }
-        (false, _) => None,
-    };
-    if let Some(template) = central {
-        checked.push((Target::Central.path(), template));
-    }
+    let wants_rollout = targets.contains(&Target::Rollout) || with_cli_inputs;
+    let rollout = wants_rollout
+        .then(|| rollout(settings, &templates.member))
+        .transpose()?;
     let required = existing::statements(settings);
-    let required_template = match (wants(Target::CentralStatements), &required) {
-        (true, Some(required)) => Some(existing::as_template(required)),
-        (true, None) => {
-            return Err(Error::Usage(
-                "central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned(),
-            ))
-        }
-        (false, _) => None,
-    };
-    if let Some(template) = &required_template {
-        checked.push((Target::CentralStatements.path(), template));
+    let required_template = required.as_ref().map(existing::as_template);
+
+    let mut wanted: Vec<(Target, &Template)> = Vec::new();
+    for target in targets {
+        let template = match target {
+            Target::Central => templates.central.as_ref().ok_or_else(|| {
+                Error::Usage("with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned())
+            })?,
+            Target::CentralStatements => required_template.as_ref().ok_or_else(|| {
+                Error::Usage("central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned())
+            })?,
+            Target::Member => &templates.member,
+            Target::Rollout => &rollout.as_ref().expect("built when wanted").template,
+            Target::PermissionSet => {
+                configured(&templates.permission_set, "operators.enabled: true")?
+            }
+            Target::Guardrail => configured(&templates.guardrail, "guardrail.enabled: true")?,
+            Target::Endpoints => configured(&templates.endpoints, "endpoints.enabled: true")?,
+        };
+        wanted.push((*target, template));
     }
-    if needs_member {
+    let mut checked: Vec<(&str, &Template)> = wanted
+        .iter()
+        .map(|(t, template)| (t.path(), *template))
+        .collect();
+    if wants_rollout && !targets.contains(&Target::Member) {
         checked.push((Target::Member.path(), &templates.member));
-    }
-    if let Some(rollout) = rollout.as_ref().filter(|_| wants(Target::Rollout)) {
-        checked.push((Target::Rollout.path(), &rollout.template));
-    }
-    let permission_set = match (wants(Target::PermissionSet), &templates.permission_set) {
-        (true, Some(template)) => Some(template),
-        (true, None) => return Err(Error::Usage(
-            "the operator permission set comes with operators.enabled: true in the configuration"
-                .to_owned(),
-        )),
-        (false, _) => None,
-    };
-    if let Some(template) = permission_set {
-        checked.push((Target::PermissionSet.path(), template));
-    }
-    let guardrail = match (wants(Target::Guardrail), &templates.guardrail) {
-        (true, Some(template)) => Some(template),
-        (true, None) => {
-            return Err(Error::Usage(
-                "the guardrail comes with guardrail.enabled: true in the configuration".to_owned(),
-            ))
-        }
-        (false, _) => None,
-    };
-    if let Some(template) = guardrail {
-        checked.push((Target::Guardrail.path(), template));
     }
     for (name, template) in &checked {
         within_limits(settings, name, template)?;
@@ -253,26 +245,12 @@ pub fn artefacts(
     gate::enforce_rules(&checked)?;
 
     let mut artefacts = Vec::new();
-    for target in targets {
+    for (target, template) in wanted {
         let text = match (target, format, &rollout) {
-            (Target::Central, _, _) => match central {
-                Some(template) => emit::render(template, format)?,
-                None => unreachable!("refused above without a central stack"),
-            },
+            (Target::Member, Format::Yaml, Some(rollout)) => rollout.member_body.clone(),
             // JSON whatever the format: it is merged into JSON policies.
             (Target::CentralStatements, _, _) => emit::to_json(&required)?,
-            (Target::Member, Format::Yaml, Some(rollout)) => rollout.member_body.clone(),
-            (Target::Member, _, _) => emit::render(&templates.member, format)?,
-            (Target::Rollout, _, Some(rollout)) => emit::render(&rollout.template, format)?,
-            (Target::Rollout, _, None) => unreachable!("the rollout is built when wanted"),
-            (Target::PermissionSet, _, _) => match permission_set {
-                Some(template) => emit::render(template, format)?,
-                None => unreachable!("refused above when operators are off"),
-            },
-            (Target::Guardrail, _, _) => match guardrail {
-                Some(template) => emit::render(template, format)?,
-                None => unreachable!("refused above when the guardrail is off"),
-            },
+            _ => emit::render(template, format)?,
         };
         artefacts.push(Artefact {
             path: target.path().to_owned(),
@@ -314,6 +292,7 @@ pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
             Target::CentralStatements => existing,
             Target::PermissionSet => templates.permission_set.is_some(),
             Target::Guardrail => templates.guardrail.is_some(),
+            Target::Endpoints => templates.endpoints.is_some(),
             Target::Member | Target::Rollout => true,
         })
         .collect();

@@ -2,6 +2,7 @@
 //! the resource types smlog uses, and nothing about Session Manager.
 
 pub mod custom;
+pub mod ec2;
 pub mod events;
 pub mod iam;
 pub mod intrinsic;

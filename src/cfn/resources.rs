@@ -1,6 +1,6 @@
 //! The closed set of resource types smlog emits, as one enum of typed properties.
 
-use super::{custom, events, iam, kms, lambda, organizations, s3, ssm, sso, stackset};
+use super::{custom, ec2, events, iam, kms, lambda, organizations, s3, ssm, sso, stackset};
 use serde::{Serialize, Serializer};
 
 macro_rules! resource_types {
@@ -54,6 +54,8 @@ resource_types! {
     LogGroup(lambda::LogGroup) = "AWS::Logs::LogGroup",
     StackSet(stackset::StackSet) = "AWS::CloudFormation::StackSet",
     OrganizationsPolicy(organizations::Policy) = "AWS::Organizations::Policy",
+    SecurityGroup(ec2::SecurityGroup) = "AWS::EC2::SecurityGroup",
+    VpcEndpoint(ec2::VpcEndpoint) = "AWS::EC2::VPCEndpoint",
 }
 
 impl From<custom::CustomResource> for Properties {

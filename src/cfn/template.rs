@@ -106,6 +106,11 @@ pub enum ParameterType {
     String,
     Number,
     CommaDelimitedList,
+    /// A VPC of the account, checked by CloudFormation.
+    #[serde(rename = "AWS::EC2::VPC::Id")]
+    VpcId,
+    #[serde(rename = "List<AWS::EC2::Subnet::Id>")]
+    SubnetIds,
 }
 
 /// A template parameter; unset constraints are omitted.

@@ -182,6 +182,7 @@ mod tests {
             ("RawAttach", known_fields::<RawAttach>()),
             ("RawExistingBucket", known_fields::<RawExistingBucket>()),
             ("RawGuardrail", known_fields::<RawGuardrail>()),
+            ("RawEndpoints", known_fields::<RawEndpoints>()),
             ("RawSession", known_fields::<RawSession>()),
             ("RawRollout", known_fields::<RawRollout>()),
             ("RawRetention", known_fields::<RawRetention>()),

@@ -60,6 +60,16 @@ pub struct RawConfig {
     /// A service control policy that keeps member administrators from switching logging off (opt-in).
     #[serde(default)]
     pub guardrail: Option<RawGuardrail>,
+    /// VPC endpoints for nodes in private subnets, a stack per VPC (opt-in).
+    #[serde(default)]
+    pub endpoints: Option<RawEndpoints>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoints {
+    /// Write templates/endpoints.yaml, to deploy once per VPC with private subnets.
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

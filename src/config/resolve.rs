@@ -437,8 +437,26 @@ impl RawConfig {
                 .as_ref()
                 .and_then(|g| g.enabled)
                 .unwrap_or(false),
+            endpoints: self.endpoints(&home_region)?,
             home_region,
         })
+    }
+
+    /// Whether to write the endpoints template; its service names are those
+    /// of the aws and aws-us-gov partitions.
+    fn endpoints(&self, home_region: &Region) -> Result<bool> {
+        let enabled = self
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.enabled)
+            .unwrap_or(false);
+        if enabled && crate::ids::partition_of(home_region.as_str()) == "aws-cn" {
+            return Err(Error::field(
+                "endpoints.enabled",
+                "the endpoints template names services as in the aws and aws-us-gov partitions; in aws-cn create the endpoints by the China Regions' service names",
+            ));
+        }
+        Ok(enabled)
     }
 
     /// The bucket smlog creates, or the existing one it serves.

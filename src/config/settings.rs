@@ -22,6 +22,8 @@ pub struct Settings {
     pub operators: Option<OperatorSettings>,
     /// The service control policy on the rollout's OUs (opt-in).
     pub guardrail: bool,
+    /// The VPC endpoints template for private subnets (opt-in).
+    pub endpoints: bool,
 }
 
 /// Who may deliver logs and use the keys: any mix of the organisation, parts

@@ -35,6 +35,7 @@ pub fn builtin_rules() -> Vec<RuleFile> {
         "bucket_policy.guard",
         "bucket_settings.guard",
         "cloudwatch.guard",
+        "endpoints.guard",
         "guardrail.guard",
         "kms.guard",
         "operator_policy.guard",

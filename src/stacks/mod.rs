@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod central;
 pub mod cloudwatch;
+pub mod endpoints;
 pub mod existing;
 pub mod guardrail;
 pub mod handler;

@@ -74,6 +74,7 @@ fn cases() -> Vec<Case> {
         case("the IAM Region excluded", "member:\n  iam_region: us-east-1\nrollout:\n  regions: [us-east-1, eu-west-1]\n  exclude_regions: [us-east-1]\n", 3, "member.iam_region: us-east-1 is in rollout.exclude_regions"),
         case("every admitted account excluded", "accounts: ['111111111111']\nrollout:\n  exclude_accounts: ['111111111111']\n", 3, "rollout.exclude_accounts: excludes every account the configuration admits"),
         case("excluded account not an account", "rollout:\n  exclude_accounts: ['12345']\n", 3, "rollout.exclude_accounts[0]: \"12345\" is not a valid account id"),
+        case("endpoints in China", "home_region: cn-north-1\nendpoints:\n  enabled: true\n", 3, "endpoints.enabled: the endpoints template names services as in the aws and aws-us-gov partitions"),
         case("bucket key by alias", "member:\n  bucket_key_arn: alias/session-manager-logs\n", 3, "must name the key itself, not an alias"),
         case("session key by bare id", "member:\n  session_key_arn: 1234abcd-12ab-34cd-56ef-1234567890ab\n", 3, "must be a full key ARN"),
         case("unknown preferences mode", "member:\n  preferences: replace\n", 3, "unknown variant `replace`, expected `upsert` or `native`"),

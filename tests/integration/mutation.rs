@@ -22,6 +22,7 @@ fn generated(target: Target, settings: &Settings) -> Value {
             .permission_set
             .expect("operators are enabled in this example"),
         Target::Guardrail => templates.guardrail.expect("the guardrail is enabled"),
+        Target::Endpoints => templates.endpoints.expect("endpoints are enabled"),
         Target::CentralStatements => unreachable!("not a template"),
     };
     serde_yaml_ng::to_value(template).unwrap()
@@ -98,6 +99,7 @@ pub fn mutants() -> Vec<Mutant> {
     let operated_member = generated(Target::Member, &guarded);
     let permission_set = generated(Target::PermissionSet, &guarded);
     let guardrail = generated(Target::Guardrail, &guarded);
+    let endpoints = generated(Target::Endpoints, &example_settings("cloudwatch"));
     let scoped_central = generated(Target::Central, &example_settings("accounts-and-paths"));
     let sse = [
         "Resources",
@@ -518,6 +520,40 @@ pub fn mutants() -> Vec<Mutant> {
                 "InlinePolicy",
                 "StartSessionsWithLoggingPreferences",
             )
+        },
+    );
+    mutate(
+        "interface endpoints without private DNS",
+        "endpoints_answer_the_usual_names",
+        &endpoints,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "SsmEndpoint",
+                    "Properties",
+                    "PrivateDnsEnabled",
+                ],
+            ) = false.into();
+        },
+    );
+    mutate(
+        "endpoints open to the internet",
+        "endpoints_admit_https_from_the_vpc_only",
+        &endpoints,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "EndpointSecurityGroup",
+                    "Properties",
+                    "SecurityGroupIngress",
+                    "0",
+                    "CidrIp",
+                ],
+            ) = "0.0.0.0/0".into();
         },
     );
     mutate(
