@@ -5,18 +5,14 @@
 //! session key (same `mrk-` id).
 
 pub mod access;
+pub mod bucket;
 
 use super::ids::*;
 use super::{finish, holding_data, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
 use crate::cfn::kms::{Alias, Key, ReplicaKey};
-use crate::cfn::s3::{
-    Bucket, BucketEncryption, BucketPolicy, DefaultRetention, LifecycleConfiguration,
-    LifecycleRule, LoggingConfiguration, NoncurrentVersionExpiration, ObjectLockConfiguration,
-    ObjectLockRule, OwnershipControls, PublicAccessBlockConfiguration, Transition,
-    VersioningConfiguration,
-};
+use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
-use crate::config::{LockPeriod, LogBucket, RetentionSettings, SessionKey, Settings};
+use crate::config::{LogBucket, SessionKey, Settings};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 pub use access::{key_grants, Admission, KeyUse, Names};
@@ -111,7 +107,11 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
     if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
         template.resource(
             LOG_BUCKET,
-            placement.home_only(holding_data(log_bucket(bucket_key, retention))),
+            placement.home_only(holding_data(bucket::hardened(
+                bucket_name(),
+                Value::get_att(bucket_key, "Arn"),
+                retention,
+            ))),
         );
         template.resource(
             LOG_BUCKET_POLICY,
@@ -416,68 +416,6 @@ fn alias(name: &str, target: Value<String>) -> Alias {
     Alias {
         alias_name: name.into(),
         target_key_id: target,
-    }
-}
-
-fn log_bucket(key: &str, retention: &RetentionSettings) -> Bucket {
-    let object_lock = retention.object_lock.map(|lock| {
-        let (days, years) = match lock.period {
-            LockPeriod::Days(days) => (Some(days), None),
-            LockPeriod::Years(years) => (None, Some(years)),
-        };
-        ObjectLockConfiguration {
-            object_lock_enabled: "Enabled".to_owned(),
-            rule: ObjectLockRule {
-                default_retention: DefaultRetention {
-                    mode: lock.mode.as_str().to_owned(),
-                    days,
-                    years,
-                },
-            },
-        }
-    });
-    let lifecycle = (retention.transition_to_glacier_days.is_some()
-        || retention.noncurrent_version_expiration_days.is_some())
-    .then(|| LifecycleConfiguration {
-        // Most session logs are under 128 KB, which S3 by default never
-        // transitions; this lets them go to Glacier like the rest.
-        transition_default_minimum_object_size: retention
-            .transition_to_glacier_days
-            .map(|_| "varies_by_storage_class".to_owned()),
-        rules: vec![LifecycleRule {
-            id: "session-log-retention".to_owned(),
-            status: "Enabled".to_owned(),
-            transitions: retention
-                .transition_to_glacier_days
-                .map(|days| Transition {
-                    storage_class: "GLACIER".to_owned(),
-                    transition_in_days: days,
-                })
-                .into_iter()
-                .collect(),
-            noncurrent_version_expiration: retention.noncurrent_version_expiration_days.map(
-                |days| NoncurrentVersionExpiration {
-                    noncurrent_days: days,
-                },
-            ),
-        }],
-    });
-    Bucket {
-        bucket_name: Some(bucket_name()),
-        // The agent copies this id verbatim into its uploads: it must be the full ARN.
-        bucket_encryption: Some(BucketEncryption::kms(Value::get_att(key, "Arn"))),
-        public_access_block_configuration: Some(PublicAccessBlockConfiguration::all_blocked()),
-        ownership_controls: Some(OwnershipControls::bucket_owner_enforced()),
-        versioning_configuration: Some(VersioningConfiguration::enabled()),
-        object_lock_enabled: object_lock.as_ref().map(|_| true),
-        object_lock_configuration: object_lock,
-        lifecycle_configuration: lifecycle,
-        logging_configuration: retention.access_log_bucket.as_ref().map(|bucket| {
-            LoggingConfiguration {
-                destination_bucket_name: bucket.to_string().into(),
-                log_file_prefix: "session-manager-logs/".to_owned(),
-            }
-        }),
     }
 }
 
