@@ -1,0 +1,967 @@
+"""moto_server with an in-process runtime for Python Lambda functions.
+
+Run it exactly like moto_server (`python3 moto_lambda.py -H 127.0.0.1 -p PORT`).
+Before the server starts, moto is patched so that:
+
+* Invoking a Lambda function (the Invoke API, and CloudFormation custom
+  resources) runs its Python code in this process, in a thread, instead of
+  in a Docker container (moto's only runtime; there is no Docker here).
+  The zip is unpacked once per code version; the handler's module and every
+  other top-level module of the zip (e.g. `cfnresponse.py`, which moto adds
+  to inline `Code.ZipFile` functions) are executed as fresh modules on every
+  invocation, with an `__import__` of their own:
+    - `import boto3` gives a per-invocation boto3 module whose default
+      session, `Session()`, `client()` and `resource()` carry credentials of
+      the function's execution role (assumed through moto's own STS backend,
+      so moto maps them to the function's account), the function's Region,
+      and this server as the endpoint. Nothing is read from process-wide
+      environment variables, so invocations in different accounts and
+      Regions can run at the same time.
+    - `import os` gives a copy of `os` whose `environ`/`getenv` hold the
+      Lambda environment: the function's Environment variables plus the
+      AWS_* variables Lambda sets (Region, credentials, function name, ...)
+      and AWS_ENDPOINT_URL.
+  print() output of the handler's thread goes to the function's log group.
+* CloudFormation custom resources (`Custom::*` and
+  `AWS::CloudFormation::CustomResource`) are invoked synchronously while
+  the stack is created, updated or deleted, and wait for the response the
+  handler PUTs to ResponseURL (this server). Create, Update (with
+  OldResourceProperties, replacement when the PhysicalResourceId changes)
+  and Delete are sent; a FAILED response (or none) fails the resource and
+  rolls the stack back: ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, or
+  DELETE_FAILED. Scalars in ResourceProperties are strings, as in AWS.
+  StackSet instances whose stack failed are reported FAILED.
+
+Unpatched moto 5.2.1 (cloudformation/custom_model.py) only ever sends
+Create, from a thread, needs Docker to run it, ignores a FAILED response (the
+stack stays CREATE_IN_PROGRESS), never sends Update or Delete (CustomModel
+has neither; an update even replaces the resource by None), cannot find the
+stack of a service-managed StackSet instance, and lets resources that GetAtt
+the custom resource read None because it does not wait for the response.
+
+Limits: Python zip functions only; only top-level .py modules of the zip are
+loaded per invocation (no packages, layers, or importlib.import_module of
+zip modules); code outside the handler's modules (a subprocess, botocore
+sessions made directly, threads the handler starts for print()) sees the
+process, which has no AWS credentials and AWS_ENDPOINT_URL set to this
+server. A timed-out handler's thread cannot be stopped. Failed updates
+restore the template and parameters but not resources moto already changed.
+"""
+from __future__ import annotations
+
+import argparse
+import builtins
+import datetime
+import hashlib
+import inspect
+import io
+import itertools
+import json
+import math
+import os
+import pathlib
+import re
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import types
+import uuid
+import weakref
+import zipfile
+from urllib.parse import quote
+
+# A handler gets at least this long, whatever its Timeout says (default 3 s):
+# a loaded test machine must not turn into flaky timeouts.
+MIN_TIMEOUT = 10.0
+# A custom resource blocks the API call that creates/updates/deletes its
+# stack; stay below the 60 s read timeout of the aws CLI and SDKs.
+CUSTOM_RESOURCE_LIMIT = 45.0
+# The response is PUT before the handler returns; allow a little for a
+# handler that sends it from another thread.
+RESPONSE_GRACE = 2.0
+
+_REAL_IMPORT = builtins.__import__
+_local = threading.local()
+_endpoint = None
+_task_roots = None
+_extract_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------
+# The runtime
+# --------------------------------------------------------------------------
+
+class LambdaRuntimeError(Exception):
+    """An error Lambda reports with a `Runtime.*` error type."""
+
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class LambdaContext:
+    def __init__(self, fn, request_id, deadline, log_stream):
+        self.function_name = fn.function_name
+        self.function_version = str(fn.version)
+        self.invoked_function_arn = fn.function_arn
+        self.memory_limit_in_mb = int(fn.memory_size)
+        self.aws_request_id = request_id
+        self.log_group_name = fn.logs_group_name
+        self.log_stream_name = log_stream
+        self.identity = None
+        self.client_context = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _RoutedStream:
+    """sys.stdout/sys.stderr: text written by an invocation's thread goes
+    to that invocation's log, everything else to the real stream."""
+
+    def __init__(self, target):
+        self._target = target
+
+    def write(self, text):
+        log = getattr(_local, "log", None)
+        if log is not None:
+            log.append(text)
+            return len(text)
+        return self._target.write(text)
+
+    def flush(self):
+        if getattr(_local, "log", None) is None:
+            self._target.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+
+def time_limit(fn):
+    try:
+        configured = float(fn.timeout)
+    except (TypeError, ValueError):
+        configured = 3.0
+    return max(configured, MIN_TIMEOUT)
+
+
+def invoke_in_process(fn, event, limit=None):
+    """Runs `fn` on `event` the way Lambda would; returns (payload, errored,
+    log, log stream name)."""
+    limit = limit or time_limit(fn)
+    request_id = str(uuid.uuid4())
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
+    log_stream = f"{today}/[$LATEST]{request_id.replace('-', '')}"
+    lines = [f"START RequestId: {request_id} Version: {fn.version}\n"]
+    captured = []
+    outcome = {}
+    started = time.monotonic()
+    deadline = started + limit
+
+    def run():
+        _local.log = captured
+        try:
+            context = LambdaContext(fn, request_id, deadline, log_stream)
+            outcome["result"] = _call_handler(fn, event, context)
+        except BaseException as error:  # noqa: B902 - SystemExit too, as in Lambda
+            outcome["error"] = error
+            # Only the function's own frames, as Lambda shows them.
+            frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+            outcome["trace"] = traceback.format_list(frames)
+        finally:
+            _local.log = None
+
+    worker = threading.Thread(target=run, name=f"lambda:{fn.function_name}:{request_id[:8]}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    elapsed = time.monotonic() - started
+    lines += captured
+    if worker.is_alive():
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        message = f"{stamp} {request_id} Task timed out after {limit:.2f} seconds"
+        payload, errored = {"errorType": "Sandbox.Timedout", "errorMessage": message}, True
+        lines.append(message + "\n")
+    elif "error" in outcome:
+        error = outcome["error"]
+        error_type = error.error_type if isinstance(error, LambdaRuntimeError) else type(error).__name__
+        trace = outcome["trace"]
+        payload, errored = {"errorMessage": str(error), "errorType": error_type, "requestId": request_id,
+                            "stackTrace": trace}, True
+        lines.append(f"[ERROR] {error_type}: {error}\nTraceback (most recent call last):\n" + "".join(trace))
+    else:
+        try:
+            payload, errored = json.loads(json.dumps(outcome["result"])), False
+        except (TypeError, ValueError) as error:
+            payload, errored = {"errorMessage": f"Unable to marshal response: {error}",
+                                "errorType": "Runtime.MarshalError", "requestId": request_id}, True
+    ms = elapsed * 1000
+    lines.append(f"END RequestId: {request_id}\n")
+    lines.append(f"REPORT RequestId: {request_id}\tDuration: {ms:.2f} ms\tBilled Duration: {math.ceil(ms)} ms\t"
+                 f"Memory Size: {fn.memory_size} MB\n")
+    return json.dumps(payload), errored, "".join(lines), log_stream
+
+
+def run_function(fn, event, limit=None):
+    """invoke_in_process, with the log written to the function's log group
+    (in the stream named by context.log_stream_name); returns (payload,
+    errored, log)."""
+    payload, errored, log, stream = invoke_in_process(fn, event, limit)
+    logs = fn.logs_backend
+    logs.ensure_log_group(fn.logs_group_name)
+    logs.create_log_stream(fn.logs_group_name, stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(fn.logs_group_name, stream,
+                        [{"timestamp": now, "message": line} for line in log.splitlines()])
+    return payload, errored, log
+
+
+def _call_handler(fn, event, context):
+    if getattr(fn, "package_type", "Zip") != "Zip" or not str(fn.run_time or "").startswith("python"):
+        raise LambdaRuntimeError("Runtime.InvalidRuntime",
+                                 f"the emulator runs only Python zip functions, not {fn.run_time}")
+    module_name, _, function_name = (fn.handler or "").rpartition(".")
+    if not module_name or not function_name:
+        raise LambdaRuntimeError("Runtime.MalformedHandlerName", f"Bad handler '{fn.handler}'")
+    root = _task_root(fn)
+    credentials = _credentials(fn)
+    environ = _environment(fn, credentials, root, context)
+    sandbox = _Sandbox(root, environ, _boto3_module(credentials, fn.region, _endpoint))
+    try:
+        module = sandbox.load(module_name)
+    except SyntaxError as error:
+        raise LambdaRuntimeError("Runtime.UserCodeSyntaxError", str(error)) from error
+    except ImportError as error:
+        raise LambdaRuntimeError("Runtime.ImportModuleError",
+                                 f"Unable to import module '{module_name}': {error}") from error
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise LambdaRuntimeError("Runtime.HandlerNotFound",
+                                 f"Handler '{function_name}' missing on module '{module_name}'")
+    return handler(event, context)
+
+
+def _task_root(fn):
+    """The function's zip, unpacked once per code version."""
+    code = getattr(fn, "code_bytes", b"") or b""
+    digest = hashlib.sha256(code).hexdigest()[:20]
+    safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", f"{fn.account_id}-{fn.region}-{fn.function_name}")
+    root = pathlib.Path(_task_roots.name) / f"{safe_name}-{digest}"
+    with _extract_lock:
+        if not root.is_dir():
+            staging = pathlib.Path(tempfile.mkdtemp(dir=_task_roots.name))
+            try:
+                zipfile.ZipFile(io.BytesIO(code)).extractall(staging)
+            except zipfile.BadZipFile as error:
+                raise LambdaRuntimeError("Runtime.InvalidZipFileException", f"cannot unzip the code: {error}")
+            staging.rename(root)
+    return root
+
+
+def _credentials(fn):
+    """Credentials of the function's execution role, from moto's STS: moto
+    maps their access key to the role's account, i.e. the function's."""
+    from moto.sts.models import sts_backends
+
+    role_arn = fn.role if isinstance(fn.role, str) else ""
+    match = re.match(r"arn:[^:]+:iam::(\d{12}):role/(.+)$", role_arn)
+    if not match or match.group(1) != fn.account_id:
+        # A role in another account (or no ARN): still act in the function's own account.
+        name = match.group(2).rsplit("/", 1)[-1] if match else "lambda-execution-role"
+        role_arn = f"arn:{fn.partition}:iam::{fn.account_id}:role/{name}"
+    assumed = sts_backends[fn.account_id][fn.partition].assume_role(
+        region_name=fn.region, role_session_name=fn.function_name[:64], role_arn=role_arn,
+        policy=None, duration=3600, external_id=None)
+    return assumed.access_key_id, assumed.secret_access_key, assumed.session_token
+
+
+def _environment(fn, credentials, root, context):
+    environ = {k: os.environ[k] for k in ("PATH", "LANG", "HOME", "TMPDIR") if k in os.environ}
+    environ.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
+    key, secret, token = credentials
+    environ.update({
+        "AWS_REGION": fn.region,
+        "AWS_DEFAULT_REGION": fn.region,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_SESSION_TOKEN": token,
+        "AWS_ENDPOINT_URL": _endpoint,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
+        "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+        "LAMBDA_TASK_ROOT": str(root),
+        "_HANDLER": fn.handler,
+        "TZ": ":UTC",
+    })
+    return environ
+
+
+class _Sandbox:
+    """Fresh modules from the task root, each with an `__import__` that hands
+    out the invocation's boto3 and os, and loads sibling modules of the zip."""
+
+    def __init__(self, root, environ, boto3_module):
+        self.root = root
+        self.modules = {}
+        self.builtins = dict(builtins.__dict__)
+        self.builtins["__import__"] = self._import
+        self.shims = {"boto3": boto3_module, "os": _os_module(environ)}
+
+    def _local(self, name):
+        path = self.root / f"{name}.py"
+        return path if "." not in name and path.is_file() else None
+
+    def load(self, name):
+        if name in self.modules:
+            return self.modules[name]
+        path = self._local(name)
+        if path is None:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
+        module.__builtins__ = self.builtins
+        self.modules[name] = module
+        try:
+            code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)  # not our __future__s
+            exec(code, module.__dict__)
+        except BaseException:
+            del self.modules[name]
+            raise
+        return module
+
+    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            top, _, rest = name.partition(".")
+            shim = self.shims.get(top)
+            if shim is not None:
+                if not rest:
+                    return shim
+                real = _REAL_IMPORT(name, globals, locals, fromlist, level)
+                if not fromlist:
+                    return shim
+                return shim.session if name == "boto3.session" else real
+            if self._local(top) is not None:
+                if rest:
+                    raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+                return self.load(top)
+        return _REAL_IMPORT(name, globals, locals, fromlist, level)
+
+
+def _os_module(environ):
+    shim = types.ModuleType("os")
+    shim.__dict__.update(vars(os))
+    shim.environ = environ
+    shim.getenv = lambda key, default=None: environ.get(key, default)
+    shim.putenv = environ.__setitem__
+    shim.unsetenv = lambda key: environ.pop(key, None)
+    return shim
+
+
+def _boto3_module(credentials, region, endpoint):
+    import boto3
+    import boto3.session
+
+    base = boto3.session.Session
+    init_signature = inspect.signature(base.__init__)
+    client_signature = inspect.signature(base.client)
+    resource_signature = inspect.signature(base.resource)
+    key, secret, token = credentials
+
+    def with_endpoint(signature, session, args, kwargs):
+        arguments = signature.bind(session, *args, **kwargs).arguments
+        del arguments["self"]
+        if arguments.get("endpoint_url") is None:
+            arguments["endpoint_url"] = endpoint
+        return arguments
+
+    class Session(base):
+        """boto3.session.Session with the function's credentials, Region and endpoint by default."""
+
+        def __init__(self, *args, **kwargs):
+            arguments = init_signature.bind(self, *args, **kwargs).arguments
+            del arguments["self"]
+            if not any(arguments.get(k) for k in ("aws_access_key_id", "profile_name", "botocore_session")):
+                arguments.update(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
+            if not arguments.get("region_name"):
+                arguments["region_name"] = region
+            super().__init__(**arguments)
+
+        def client(self, *args, **kwargs):
+            return super().client(**with_endpoint(client_signature, self, args, kwargs))
+
+        def resource(self, *args, **kwargs):
+            return super().resource(**with_endpoint(resource_signature, self, args, kwargs))
+
+    class Boto3(types.ModuleType):
+        def __getattr__(self, name):
+            return getattr(boto3, name)
+
+    shim = Boto3("boto3")
+    shim.__dict__.update(vars(boto3))
+    session_module = types.ModuleType("boto3.session")
+    session_module.__dict__.update(vars(boto3.session))
+    session_module.Session = Session
+    shim.session = session_module
+    shim.Session = Session
+    shim.DEFAULT_SESSION = None
+
+    def setup_default_session(**kwargs):
+        shim.DEFAULT_SESSION = Session(**kwargs)
+
+    def default_session():
+        if shim.DEFAULT_SESSION is None:
+            setup_default_session()
+        return shim.DEFAULT_SESSION
+
+    shim.setup_default_session = setup_default_session
+    shim._get_default_session = default_session
+    shim.client = lambda *args, **kwargs: default_session().client(*args, **kwargs)
+    shim.resource = lambda *args, **kwargs: default_session().resource(*args, **kwargs)
+    return shim
+
+
+# --------------------------------------------------------------------------
+# CloudFormation custom resources
+# --------------------------------------------------------------------------
+
+class CustomResourceFailed(Exception):
+    def __init__(self, resource, reason):
+        super().__init__(reason)
+        self.resource = resource
+        self.reason = reason
+
+
+class StackDeleteFailed(Exception):
+    def __init__(self, stack):
+        super().__init__(f"stack {stack.name} failed to delete")
+        self.stack = stack
+
+
+class _Pending:
+    def __init__(self):
+        self.arrived = threading.Event()
+        self.body = None
+
+
+_pending = {}
+_pending_lock = threading.Lock()
+_stacks = weakref.WeakValueDictionary()
+_sequence = itertools.count()
+
+
+def _deliver(body):
+    """A response PUT to a ResponseURL: hand it to the waiting request."""
+    with _pending_lock:
+        pending = _pending.pop(str(body.get("RequestId")), None)
+    if pending is None:
+        return False
+    pending.body = body
+    pending.arrived.set()
+    return True
+
+
+def _as_strings(value):
+    """CloudFormation hands every scalar property to the function as a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_strings(v) for v in value]
+    return value
+
+
+def _service_function(token, account_id, region):
+    from moto.awslambda.models import lambda_backends
+
+    match = re.match(r"arn:[^:]+:lambda:([^:]+):(\d{12}):function:(.+)$", str(token))
+    name, qualifier = token, None
+    if match:
+        region, account_id, name = match.groups()
+        backend = lambda_backends[account_id][region]
+        # An unqualified ARN; moto's own parsing splits names that hold a ":"
+        # (as moto names StackSet instance stacks "StackSet:<name>").
+        exact = backend._lambdas._arns.get(token)
+        if exact is not None:
+            return exact
+        name, _, qualifier = name.rpartition(":") if ":" in name else (name, "", None)
+    try:
+        return lambda_backends[account_id][region].get_function(name, qualifier or None)
+    except Exception:  # noqa: BLE001 - any lookup failure means "no such function"
+        return None
+
+
+def _request(resource, request_type, properties, old_properties=None):
+    """Sends one request to the resource's function and waits for its
+    response; returns (succeeded, reason, physical id, data)."""
+    token = properties.get("ServiceToken")
+    fn = _service_function(token, resource.account_id, resource.region_name)
+    if fn is None:
+        return False, f"ServiceToken {token} is not a Lambda function in the emulator", None, {}
+    request_id = str(uuid.uuid4())
+    event = {
+        "RequestType": request_type,
+        "ServiceToken": token,
+        "ResponseURL": f"{_endpoint}/cloudformation_{resource.region_name}/cfnresponse"
+                       f"?stack={quote(resource.stack_id, safe='')}",
+        "StackId": resource.stack_id,
+        "RequestId": request_id,
+        "LogicalResourceId": resource.logical_id,
+        "ResourceType": resource.resource_type,
+        "ResourceProperties": properties,
+    }
+    if request_type != "Create":
+        event["PhysicalResourceId"] = resource.physical_resource_id
+    if old_properties is not None:
+        event["OldResourceProperties"] = old_properties
+    pending = _Pending()
+    with _pending_lock:
+        _pending[request_id] = pending
+    try:
+        payload, errored, _ = run_function(fn, event, min(time_limit(fn), CUSTOM_RESOURCE_LIMIT))
+        pending.arrived.wait(RESPONSE_GRACE)
+    finally:
+        with _pending_lock:
+            _pending.pop(request_id, None)
+    body = pending.body
+    if body is None:
+        why = ""
+        if errored:
+            error = json.loads(payload)
+            why = f" (the function failed: {error.get('errorType')}: {error.get('errorMessage')})"
+        return (False, f"The custom resource handler sent no response to the {request_type} request{why}; "
+                       "the emulator waits for the invocation only, CloudFormation would wait an hour",
+                None, {})
+    status = body.get("Status")
+    physical = body.get("PhysicalResourceId")
+    if status not in ("SUCCESS", "FAILED"):
+        return False, f"Invalid response status [{status}] from custom resource", physical, {}
+    if status == "FAILED":
+        reason = (f"Received response status [FAILED] from custom resource. Message returned: "
+                  f"{body.get('Reason')} (RequestId: {request_id})")
+        return False, reason, physical, {}
+    if not physical:
+        return False, "Invalid PhysicalResourceId", None, {}
+    data = body.get("Data") or {}
+    if not isinstance(data, dict):
+        return False, "Invalid Data: not an object", physical, {}
+    return True, None, str(physical), data
+
+
+def _event(resource, status, reason=None):
+    from moto.cloudformation.models import Event
+
+    stack = _stacks.get(resource.stack_id)
+    if stack is None:
+        return
+    stack.events.append(Event(
+        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=resource.logical_id,
+        physical_resource_id=resource.physical_resource_id or "", resource_type=resource.resource_type,
+        resource_status=status, resource_status_reason=reason,
+        resource_properties=json.dumps(resource.properties)))
+
+
+def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    resource = cls(region_name, "", kwargs["LogicalId"], resource_name)
+    resource.account_id = account_id
+    resource.stack_id = kwargs["StackId"]
+    resource.resource_type = kwargs["ResourceType"]
+    resource.properties = _as_strings(cloudformation_json["Properties"])
+    resource.sequence = next(_sequence)
+    resource.deleted = False
+    resource.physical_id = None
+    _event(resource, "CREATE_IN_PROGRESS")
+    succeeded, reason, physical, data = _request(resource, "Create", resource.properties)
+    resource.physical_id = physical
+    if not succeeded:
+        _event(resource, "CREATE_FAILED", reason)
+        raise CustomResourceFailed(resource, reason)
+    resource.set_data(data)
+    stack = _stacks.get(resource.stack_id)
+    if stack is not None:
+        stack.add_custom_resource(resource)
+    _event(resource, "CREATE_COMPLETE")
+    return resource
+
+
+def _custom_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    resource = original_resource
+    if not hasattr(resource, "properties"):
+        return resource
+    properties = _as_strings(cloudformation_json["Properties"])
+    if properties == resource.properties:
+        return resource
+    if properties.get("ServiceToken") != resource.properties.get("ServiceToken"):
+        succeeded, reason = False, "Modifying service token is not allowed."
+    else:
+        _event(resource, "UPDATE_IN_PROGRESS")
+        succeeded, reason, physical, data = _request(resource, "Update", properties, resource.properties)
+    if not succeeded:
+        _event(resource, "UPDATE_FAILED", reason)
+        failures = getattr(_local, "update_failures", None)
+        if failures is not None:
+            failures.append((resource.logical_id, reason))
+        return resource
+    old = resource.__class__(resource.region_name, "", resource.logical_id, resource.resource_name)
+    old.__dict__.update(resource.__dict__)
+    resource.properties = properties
+    resource.physical_id = physical
+    resource.set_data(data)
+    _event(resource, "UPDATE_COMPLETE")
+    if old.physical_id != physical:
+        # A new physical id is a replacement: the old resource gets a Delete
+        # (CloudFormation sends it in the cleanup phase; failures there do
+        # not fail the update).
+        _send_delete(old)
+    return resource
+
+
+def _send_delete(resource):
+    """Sends Delete once; returns (succeeded, reason). Never raises."""
+    if getattr(resource, "deleted", True):
+        return True, None
+    try:
+        _event(resource, "DELETE_IN_PROGRESS")
+        succeeded, reason, _, _ = _request(resource, "Delete", resource.properties)
+    except Exception as error:  # noqa: BLE001 - a broken delete must not break moto's loops
+        succeeded, reason = False, f"{type(error).__name__}: {error}"
+    if succeeded:
+        resource.deleted = True
+        _event(resource, "DELETE_COMPLETE")
+    else:
+        _event(resource, "DELETE_FAILED", reason)
+    return succeeded, reason
+
+
+def _custom_delete(self, account_id=None, region_name=None):
+    # moto's ResourceMap calls this when it deletes the resource (stack
+    # deletion, rollback, removal from the template on update).
+    _send_delete(self)
+
+
+def _delete_custom_resources(resource_map):
+    """Delete requests to the map's live custom resources, newest first
+    (their inputs, e.g. the function, still exist); returns failures."""
+    from moto.cloudformation.custom_model import CustomModel
+
+    retained = {name for name, spec in resource_map._resource_json_map.items()
+                if isinstance(spec, dict) and spec.get("DeletionPolicy") == "Retain"}
+    live = [r for name, r in resource_map._parsed_resources.items()
+            if isinstance(r, CustomModel) and hasattr(r, "sequence") and name not in retained]
+    failures = []
+    for resource in sorted(live, key=lambda r: r.sequence, reverse=True):
+        succeeded, reason = _send_delete(resource)
+        if not succeeded:
+            failures.append((resource.logical_id, reason))
+    return failures
+
+
+def _failed(status):
+    return "FAILED" in status or "ROLLBACK" in status
+
+
+def _last_failure_reason(stack):
+    for event in reversed(stack.events):
+        if event.resource_status.endswith("_FAILED") and event.resource_status_reason:
+            return f"{event.logical_resource_id}: {event.resource_status_reason}"
+    return stack.status
+
+
+def _snapshot(stack):
+    resource_map = stack.resource_map
+    return (stack.template, stack.template_dict, resource_map._template, resource_map._resource_json_map,
+            stack.parameters, resource_map.input_parameters)
+
+
+def _roll_back_create(stack, failure):
+    """CREATE_FAILED: delete what was created, as CloudFormation's rollback does."""
+    from moto.cloudformation.parsing import OutputMap
+
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=(
+        f"The following resource(s) failed to create: [{failure.resource.logical_id}]. "
+        "Rollback requested by user."))
+    problems = []
+    # As in AWS, the failed resource gets a Delete too (with the
+    # PhysicalResourceId of its FAILED response), then everything created.
+    succeeded, reason = _send_delete(failure.resource)
+    if not succeeded:
+        problems.append((failure.resource.logical_id, reason))
+    problems += _delete_custom_resources(stack.resource_map)
+    try:
+        stack.resource_map.delete()
+    except Exception as error:  # noqa: BLE001
+        problems.append(("other resources", f"{type(error).__name__}: {error}"))
+    # Nothing is left; keep moto's lazy map from creating it all again.
+    stack.resource_map._resource_json_map = {}
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
+    if problems:
+        stack.status = "ROLLBACK_FAILED"
+        stack._add_stack_event("ROLLBACK_FAILED", resource_status_reason=(
+            "The following resource(s) failed to delete: "
+            + "; ".join(f"[{name}] {reason}" for name, reason in problems)))
+    else:
+        stack.status = "ROLLBACK_COMPLETE"
+        stack._add_stack_event("ROLLBACK_COMPLETE")
+
+
+def _roll_back_update(stack, saved, failures):
+    """A custom resource failed its Update (or an added one its Create): the
+    stack returns to its previous template and parameters, and resources the
+    update added are deleted. Other resources moto already modified in place
+    are not reverted, and custom resources updated successfully in the same
+    update get no second Update back to their old properties."""
+    resource_map = stack.resource_map
+    new_resources = resource_map._resource_json_map
+    (stack.template, stack.template_dict, resource_map._template, resource_map._resource_json_map,
+     stack.parameters, resource_map.input_parameters) = saved
+    for logical_id in set(new_resources) - set(resource_map._resource_json_map):
+        resource = resource_map._parsed_resources.pop(logical_id, None)
+        if resource is not None and not isinstance(resource, str):
+            try:
+                resource_map._delete_resource(resource, new_resources[logical_id])
+            except Exception:  # noqa: BLE001 - best effort, as moto's own deletes
+                pass
+    resource_map.load_parameters()
+    stack.output_map = stack._create_output_map()
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=(
+        "The following resource(s) failed to update: [" + ", ".join(name for name, _ in failures) + "]."))
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+
+
+def _updating(stack, run):
+    """Runs an update of `stack` (update-stack, or a change set's execution);
+    returns the custom resources' failures, after the added failed one got
+    its Delete."""
+    _local.update_failures = failures = []
+    try:
+        run()
+    except CustomResourceFailed as failure:  # a custom resource the update adds
+        failures.append((failure.resource.logical_id, failure.reason))
+        _send_delete(failure.resource)
+    finally:
+        _local.update_failures = None
+    return failures
+
+
+def _install_cloudformation():
+    from moto.cloudformation import custom_model, models, parsing, responses
+
+    CustomModel = custom_model.CustomModel
+    CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
+    CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
+    CustomModel.delete = _custom_delete
+    CustomModel.physical_resource_id = property(
+        lambda self: getattr(self, "physical_id", None) or self.resource_name)
+
+    resource_class_from_type = parsing.resource_class_from_type
+
+    def resource_class(resource_type):
+        if resource_type == "AWS::CloudFormation::CustomResource":
+            return CustomModel
+        return resource_class_from_type(resource_type)
+
+    parsing.resource_class_from_type = resource_class
+
+    process_cfn_response = responses.CloudFormationResponse.process_cfn_response
+
+    def process_response(self):
+        body = self.body.decode() if isinstance(self.body, bytes) else self.body
+        try:
+            parsed = json.loads(body or "")
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and _deliver(parsed):
+            return 200, {"status": 200}, ""
+        return process_cfn_response(self)
+
+    responses.CloudFormationResponse.process_cfn_response = process_response
+
+    Stack = models.Stack
+    stack_init = Stack.__init__
+
+    def init(self, *args, **kwargs):
+        stack_init(self, *args, **kwargs)
+        _stacks[self.stack_id] = self
+
+    Stack.__init__ = init
+
+    create_resources = Stack.create_resources
+
+    def create(self):
+        try:
+            create_resources(self)
+        except CustomResourceFailed as failure:
+            self.description = self.template_dict.get("Description")
+            _roll_back_create(self, failure)
+
+    Stack.create_resources = create
+
+    stack_update = Stack.update
+
+    def update(self, template, role_arn=None, parameters=None, tags=None):
+        saved = _snapshot(self)
+        failures = _updating(self, lambda: stack_update(self, template, role_arn, parameters=parameters, tags=tags))
+        if failures:
+            _roll_back_update(self, saved, failures)
+
+    Stack.update = update
+
+    backend = models.CloudFormationBackend
+    execute_change_set = backend.execute_change_set
+
+    def execute(self, change_set_name, stack_name=None):
+        change_set = self.change_sets.get(change_set_name)  # by ARN, else by name (the last, as moto)
+        if change_set is None:
+            for candidate in self.change_sets.values():
+                if candidate.change_set_name == change_set_name:
+                    change_set = candidate
+        if change_set is None:
+            return execute_change_set(self, change_set_name, stack_name)
+        stack, saved = change_set.stack, _snapshot(change_set.stack)
+        if change_set.change_set_type == "CREATE":
+            try:
+                execute_change_set(self, change_set_name, stack_name)
+            except CustomResourceFailed as failure:
+                change_set.execution_status = "EXECUTE_FAILED"
+                _roll_back_create(stack, failure)
+            return None
+        failures = _updating(stack, lambda: execute_change_set(self, change_set_name, stack_name))
+        if failures:
+            change_set.execution_status = "EXECUTE_FAILED"
+            _roll_back_update(stack, saved, failures)
+        return None
+
+    backend.execute_change_set = execute
+
+    stack_delete = Stack.delete
+
+    def delete(self):
+        failures = _delete_custom_resources(self.resource_map)
+        if failures:
+            self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+            self.status = "DELETE_FAILED"
+            self._add_stack_event("DELETE_FAILED", resource_status_reason=(
+                "The following resource(s) failed to delete: [" + ", ".join(n for n, _ in failures) + "]. "))
+            raise StackDeleteFailed(self)
+        stack_delete(self)
+
+    Stack.delete = delete
+
+    delete_stack = backend.delete_stack
+
+    def delete_stack_keeping_failures(self, name_or_stack_id):
+        try:
+            delete_stack(self, name_or_stack_id)
+        except StackDeleteFailed as failed:
+            self.stacks[failed.stack.stack_id] = failed.stack  # DELETE_FAILED stacks stay
+
+    backend.delete_stack = delete_stack_keeping_failures
+
+    # StackSets: instances whose stack failed say so, as does the operation.
+    instance_delete = models.StackInstance.delete
+
+    def delete_instance(self):
+        try:
+            instance_delete(self)
+        except StackDeleteFailed:
+            pass  # the stack keeps its DELETE_FAILED status and events
+
+    models.StackInstance.delete = delete_instance
+
+    instance_to_dict = models.StackInstance.to_dict
+
+    def to_dict(self):
+        summary = instance_to_dict(self)
+        stack = getattr(self, "stack", None)
+        if stack is not None and _failed(stack.status):
+            summary["Status"] = "OUTDATED"
+            summary["StatusReason"] = _last_failure_reason(stack)
+            summary["StackInstanceStatus"] = {"DetailedStatus": "FAILED"}
+        return summary
+
+    models.StackInstance.to_dict = to_dict
+
+    create_stack_instances = models.StackSet.create_stack_instances
+
+    def create_instances(self, *args, **kwargs):
+        before = {id(i) for i in self.instances.stack_instances}
+        operation_id = create_stack_instances(self, *args, **kwargs)
+        created = [i for i in self.instances.stack_instances if id(i) not in before]
+        if any(_failed(i.stack.status) for i in created if getattr(i, "stack", None) is not None):
+            self.update_operation(operation_id, "FAILED")
+        return operation_id
+
+    models.StackSet.create_stack_instances = create_instances
+
+
+# --------------------------------------------------------------------------
+# Lambda and the server
+# --------------------------------------------------------------------------
+
+def _install_lambda():
+    from moto.awslambda.models import LambdaFunction
+
+    def _invoke_lambda(self, event=None):
+        if event is None or event == "{}":  # moto passes "{}" for an empty payload
+            event = {}
+        return run_function(self, event)
+
+    LambdaFunction._invoke_lambda = _invoke_lambda
+
+    invoke = LambdaFunction.invoke
+
+    def invoke_reporting_unhandled(self, body, request_headers, response_headers):
+        result = invoke(self, body, request_headers, response_headers)
+        if response_headers.get("x-amz-function-error") == "Handled":
+            response_headers["x-amz-function-error"] = "Unhandled"  # an exception, as Lambda reports it
+        return result
+
+    LambdaFunction.invoke = invoke_reporting_unhandled
+
+
+def install(host, port):
+    """Patches moto (this process only) for a server reachable at host:port."""
+    global _endpoint, _task_roots
+    from moto import settings
+
+    connect = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    _endpoint = f"http://{connect}:{port}"
+    _task_roots = tempfile.TemporaryDirectory(prefix="moto-lambda-")
+    settings.moto_server_host = lambda: f"http://{connect}"
+    # Whatever a handler does outside the sandbox (a raw botocore session, a
+    # subprocess) reaches this server, never AWS, and finds no credentials.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update({"AWS_ENDPOINT_URL": _endpoint, "AWS_CONFIG_FILE": os.devnull,
+                       "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"})
+    sys.stdout = _RoutedStream(sys.stdout)
+    sys.stderr = _RoutedStream(sys.stderr)
+    _install_lambda()
+    _install_cloudformation()
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=int(os.environ.get("MOTO_PORT", 5000)))
+    known, _ = parser.parse_known_args(argv)
+    os.environ["MOTO_PORT"] = str(known.port)
+    install(known.host, known.port)
+    from moto.server import main as serve
+
+    serve(argv)
+
+
+if __name__ == "__main__":
+    main()
