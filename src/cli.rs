@@ -181,6 +181,8 @@ pub enum SynthTarget {
     Guardrail,
     /// VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC
     Endpoints,
+    /// The log bucket's cross-Region replica (with replica.region), deployed before the central stack
+    Replica,
     /// Every artefact, written under --out-dir in the repository layout
     All,
 }
@@ -354,6 +356,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
         SynthTarget::CentralStatements => Target::CentralStatements,
         SynthTarget::Guardrail => Target::Guardrail,
         SynthTarget::Endpoints => Target::Endpoints,
+        SynthTarget::Replica => Target::Replica,
         SynthTarget::All => {
             let Some(dir) = &args.out_dir else {
                 return Err(Error::Usage(

@@ -8,7 +8,9 @@ use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
 use crate::gate::{self, limits};
-use crate::stacks::{central, endpoints, existing, guardrail, member, permission_set, rollout};
+use crate::stacks::{
+    central, endpoints, existing, guardrail, member, permission_set, replica, rollout,
+};
 
 /// What `synth` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,10 +26,13 @@ pub enum Target {
     Guardrail,
     /// Only with endpoints enabled.
     Endpoints,
+    /// Only with a replica: its stack, for the replica Region.
+    Replica,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 8] = [
+        Target::Replica,
         Target::Central,
         Target::CentralStatements,
         Target::Member,
@@ -46,6 +51,7 @@ impl Target {
             Target::CentralStatements => "existing bucket's statements",
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
+            Target::Replica => "replica",
         }
     }
 
@@ -59,6 +65,7 @@ impl Target {
             Target::CentralStatements => "templates/central-statements.json",
             Target::Guardrail => "templates/guardrail.yaml",
             Target::Endpoints => "templates/endpoints.yaml",
+            Target::Replica => "templates/replica.yaml",
         }
     }
 }
@@ -85,6 +92,8 @@ pub struct Templates {
     pub guardrail: Option<Template>,
     /// With endpoints enabled: the stack for one VPC.
     pub endpoints: Option<Template>,
+    /// With a replica: its stack.
+    pub replica: Option<Template>,
 }
 
 pub fn build(settings: &Settings) -> Result<Templates> {
@@ -108,6 +117,12 @@ pub fn build(settings: &Settings) -> Result<Templates> {
             .then(|| endpoints::build(settings))
             .transpose()
             .map_err(|e| e.context(context(Target::Endpoints)))?,
+        replica: settings
+            .replica
+            .as_ref()
+            .map(|copy| replica::build(settings, copy))
+            .transpose()
+            .map_err(|e| e.context(context(Target::Replica)))?,
     })
 }
 
@@ -229,6 +244,7 @@ pub fn artefacts(
             }
             Target::Guardrail => configured(&templates.guardrail, "guardrail.enabled: true")?,
             Target::Endpoints => configured(&templates.endpoints, "endpoints.enabled: true")?,
+            Target::Replica => configured(&templates.replica, "replica.region")?,
         };
         wanted.push((*target, template));
     }
@@ -293,6 +309,7 @@ pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
             Target::PermissionSet => templates.permission_set.is_some(),
             Target::Guardrail => templates.guardrail.is_some(),
             Target::Endpoints => templates.endpoints.is_some(),
+            Target::Replica => templates.replica.is_some(),
             Target::Member | Target::Rollout => true,
         })
         .collect();

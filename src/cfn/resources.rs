@@ -141,6 +141,7 @@ mod tests {
             }),
             lifecycle_configuration: None,
             logging_configuration: None,
+            replication_configuration: None,
         });
         assert_eq!(
             value["ObjectLockConfiguration"],

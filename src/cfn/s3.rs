@@ -26,6 +26,69 @@ pub struct Bucket {
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_configuration: Option<LoggingConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication_configuration: Option<ReplicationConfiguration>,
+}
+
+/// Replication to another bucket, by a role S3 assumes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationConfiguration {
+    pub role: Value<String>,
+    pub rules: Vec<ReplicationRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationRule {
+    pub id: String,
+    pub status: String,
+    pub priority: u32,
+    pub filter: ReplicationFilter,
+    pub delete_marker_replication: Status,
+    pub source_selection_criteria: SourceSelectionCriteria,
+    pub destination: ReplicationDestination,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationFilter {
+    pub prefix: String,
+}
+
+/// `Enabled` or `Disabled`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Status {
+    pub status: String,
+}
+
+impl Status {
+    pub fn enabled(on: bool) -> Self {
+        Status {
+            status: if on { "Enabled" } else { "Disabled" }.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SourceSelectionCriteria {
+    pub sse_kms_encrypted_objects: Status,
+    pub replica_modifications: Status,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationDestination {
+    pub bucket: Value<String>,
+    pub encryption_configuration: ReplicaEncryption,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicaEncryption {
+    #[serde(rename = "ReplicaKmsKeyID")]
+    pub replica_kms_key_id: Value<String>,
 }
 
 /// Object Lock with a default retention for every new object version.

@@ -183,6 +183,7 @@ mod tests {
             ("RawExistingBucket", known_fields::<RawExistingBucket>()),
             ("RawGuardrail", known_fields::<RawGuardrail>()),
             ("RawEndpoints", known_fields::<RawEndpoints>()),
+            ("RawReplica", known_fields::<RawReplica>()),
             ("RawSession", known_fields::<RawSession>()),
             ("RawRollout", known_fields::<RawRollout>()),
             ("RawRetention", known_fields::<RawRetention>()),

@@ -63,6 +63,20 @@ pub struct RawConfig {
     /// VPC endpoints for nodes in private subnets, a stack per VPC (opt-in).
     #[serde(default)]
     pub endpoints: Option<RawEndpoints>,
+    /// A copy of every log in a bucket in a second Region of the central account (opt-in).
+    #[serde(default)]
+    pub replica: Option<RawReplica>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplica {
+    /// The replica's Region; not the home Region.
+    #[schemars(with = "Region")]
+    pub region: String,
+    /// The replica bucket; unset for session-manager-logs-replica-<account id>-<Region>.
+    #[schemars(with = "Option<BucketName>")]
+    pub bucket_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

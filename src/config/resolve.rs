@@ -438,6 +438,7 @@ impl RawConfig {
                 .and_then(|g| g.enabled)
                 .unwrap_or(false),
             endpoints: self.endpoints(&home_region)?,
+            replica: self.replica(&home_region)?,
             home_region,
         })
     }
@@ -457,6 +458,38 @@ impl RawConfig {
             ));
         }
         Ok(enabled)
+    }
+
+    /// The replica: in another Region of the same partition, of a bucket smlog creates.
+    fn replica(&self, home_region: &Region) -> Result<Option<Replica>> {
+        let Some(replica) = &self.replica else {
+            return Ok(None);
+        };
+        if self.existing_bucket.is_some() {
+            return Err(Error::field(
+                "replica",
+                "replicates a bucket smlog creates; an existing bucket's replication is its owner's",
+            ));
+        }
+        let region: Region = replica.region.parse().map_err(at("replica.region"))?;
+        if region == *home_region {
+            return Err(Error::field(
+                "replica.region",
+                format!("{region} is the home Region: a replica belongs in another Region"),
+            ));
+        }
+        if crate::ids::partition_of(region.as_str())
+            != crate::ids::partition_of(home_region.as_str())
+        {
+            return Err(Error::field(
+                "replica.region",
+                format!("{region} is in another partition than home_region {home_region}"),
+            ));
+        }
+        Ok(Some(Replica {
+            region,
+            bucket_name: parse_opt("replica.bucket_name", replica.bucket_name.as_ref())?,
+        }))
     }
 
     /// The bucket smlog creates, or the existing one it serves.

@@ -24,6 +24,8 @@ pub struct Settings {
     pub guardrail: bool,
     /// The VPC endpoints template for private subnets (opt-in).
     pub endpoints: bool,
+    /// The cross-Region copy of the log bucket (opt-in).
+    pub replica: Option<Replica>,
 }
 
 /// Who may deliver logs and use the keys: any mix of the organisation, parts
@@ -109,6 +111,13 @@ impl SessionKey {
             SessionKey::Shared { multi_region: true } | SessionKey::Central { multi_region: true }
         )
     }
+}
+
+/// The log bucket's copy in a second Region of the central account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replica {
+    pub region: Region,
+    pub bucket_name: Option<BucketName>,
 }
 
 /// Tamper resistance and retention of the log bucket (all opt-in).

@@ -12,6 +12,7 @@ pub mod member;
 pub mod operators;
 pub mod permission_set;
 pub mod preferences;
+pub mod replica;
 pub mod rollout;
 pub mod session_key;
 
@@ -35,6 +36,8 @@ pub mod ids {
     pub const LOGGING_KEY_ALIAS: &str = "LoggingKeyAlias";
     pub const LOG_BUCKET: &str = "LogBucket";
     pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+    /// With a replica: the role S3 replicates with.
+    pub const REPLICATION_ROLE: &str = "ReplicationRole";
     // Member stack.
     pub const AGENT_POLICY: &str = "SessionLoggingAgentPolicy";
     pub const OPERATOR_POLICY: &str = "SessionOperatorPolicy";

@@ -33,6 +33,7 @@ fn template_sets() -> Vec<(PathBuf, Settings)> {
 fn regions(settings: &Settings) -> Vec<String> {
     let mut regions: Vec<String> = std::iter::once(&settings.home_region)
         .chain(&settings.rollout.regions)
+        .chain(settings.replica.as_ref().map(|r| &r.region))
         .map(|r| r.to_string())
         .collect();
     regions.sort();
@@ -64,9 +65,10 @@ fn cfn_lint_reports_nothing_on_committed_templates() {
 }
 
 /// Partition-independent service principals, the one literal `amazonaws.com`.
-const GLOBAL_SERVICE_PRINCIPALS: [&str; 2] = [
+const GLOBAL_SERVICE_PRINCIPALS: [&str; 3] = [
     smlog::stacks::LAMBDA_PRINCIPAL,
     smlog::stacks::EVENTS_PRINCIPAL,
+    smlog::stacks::replica::S3_PRINCIPAL,
 ];
 
 #[test]

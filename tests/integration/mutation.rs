@@ -23,6 +23,7 @@ fn generated(target: Target, settings: &Settings) -> Value {
             .expect("operators are enabled in this example"),
         Target::Guardrail => templates.guardrail.expect("the guardrail is enabled"),
         Target::Endpoints => templates.endpoints.expect("endpoints are enabled"),
+        Target::Replica => templates.replica.expect("a replica is configured"),
         Target::CentralStatements => unreachable!("not a template"),
     };
     serde_yaml_ng::to_value(template).unwrap()
@@ -262,6 +263,27 @@ pub fn mutants() -> Vec<Mutant> {
                 "PolicyDocument",
                 "AllowOrganizationLogDelivery",
             )
+        },
+    );
+    mutate(
+        "replication that passes SSE-KMS logs by",
+        "bucket_replication_keeps_logs",
+        &locked_central,
+        &|t| {
+            at(
+                t,
+                &[
+                    "Resources",
+                    "LogBucket",
+                    "Properties",
+                    "ReplicationConfiguration",
+                    "Rules",
+                    "0",
+                ],
+            )
+            .as_mapping_mut()
+            .unwrap()
+            .remove("SourceSelectionCriteria");
         },
     );
     mutate(

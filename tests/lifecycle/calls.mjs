@@ -175,6 +175,51 @@ export const CALLS = [
     context: (d) => ({ 'ssm:resourceTag/aws:ssmmessages:session-id': d.operator.userid }),
     source: `${SRC_PLUGIN} src/sessionmanagerplugin/session/sessionhandler.go ${action === 'ssm:ResumeSession' ? 'ResumeSessionHandler()' : 'TerminateSession()'}; session id = "<role session name>-<hex>" (user guide "About session ID ARN formats")`,
   })),
+  // ---------------------------------------------------------------- S3 replication (opt-in replica)
+  ...[['s3:GetReplicationConfiguration', (d) => d.bucket.arn], ['s3:GetObjectVersionForReplication', (d) => objectArn(d)]].map(([action, resource]) => ({
+    id: `replication.${action.slice(3)}(source)`, caller: 'replication', action, expect: 'allow', ifDenied: 'logs are not copied to the replica',
+    when: { text: 'a replica is configured: S3 reads each new log version with the replication role', test: (d) => Boolean(d.replica) },
+    resource, context: () => ({}),
+    source: 'S3 user guide "Setting up permissions for live replication"',
+  })),
+  {
+    id: 'replication.Decrypt(bucket key)', caller: 'replication', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'SSE-KMS logs are not copied',
+    when: { text: 'a replica is configured: the role decrypts the source version through S3 in the home Region', test: (d) => Boolean(d.replica) },
+    resource: (d) => sseKeyArn(d), context: (d) => ({ ...s3KmsContext(d), 'aws:CalledVia': undefined }),
+    source: 'S3 user guide "Replicating objects created with server-side encryption (SSE-C, SSE-S3, SSE-KMS, DSSE-KMS)"',
+  },
+  {
+    id: 'replication.ReplicateObject(replica)', caller: 'replication', action: 's3:ReplicateObject', expect: 'allow', ifDenied: 'logs are not copied',
+    when: { text: 'a replica is configured', test: (d) => Boolean(d.replica) },
+    resource: (d) => `${d.replica.arn}/${objectKey(d.prefs.s3KeyPrefix, d.sessionId)}`, context: () => ({}),
+    source: 'S3 user guide "Setting up permissions for live replication"',
+  },
+  {
+    id: 'replication.Encrypt(replica key)', caller: 'replication', action: 'kms:Encrypt', expect: 'allow', ifDenied: 'logs are not copied',
+    when: { text: 'a replica is configured: the copy is re-encrypted with the replica Region\'s key, through S3 there', test: (d) => Boolean(d.replica) },
+    resource: (d) => d.replica.key,
+    context: (d) => ({ 'kms:ViaService': `s3.${d.replica.region}.${d.urlSuffix}`, 'kms:EncryptionContext:aws:s3:arn': d.replica.arn, 'kms:EncryptionContextKeys': ['aws:s3:arn'] }),
+    source: 'S3 user guide "Replicating objects created with server-side encryption"',
+  },
+  {
+    id: 'deny.replication.GetObject(source)', caller: 'replication', action: 's3:GetObject', expect: 'deny',
+    when: { text: 'the replication role reads logs', test: (d) => Boolean(d.replica) },
+    resource: (d) => objectArn(d), context: () => ({}),
+    source: 'replication role: versions for replication only',
+  },
+  {
+    id: 'deny.replication.ReplicateDelete(replica)', caller: 'replication', action: 's3:ReplicateDelete', expect: 'deny',
+    when: { text: 'deletes reaching the replica', test: (d) => Boolean(d.replica) },
+    resource: (d) => `${d.replica.arn}/${objectKey(d.prefs.s3KeyPrefix, d.sessionId)}`, context: () => ({}),
+    source: 'replication role; DeleteMarkerReplication Disabled',
+  },
+  {
+    id: 'deny.agent.PutObject(replica)', caller: 'agent', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'a member account writes into the replica', test: (d) => Boolean(d.replica) },
+    resource: (d) => `${d.replica.arn}/${d.account}/${d.region}/forged.log`,
+    context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    source: 'replica bucket policy (TLS deny only) and cross-account rules',
+  },
   // ---------------------------------------------------------------- expected denies
   {
     id: 'deny.agent.PutObject(other account prefix)', caller: 'agent', action: 's3:PutObject', expect: 'deny',

@@ -54,9 +54,10 @@ const optional = (root, file) => {
 const permissionSetIn = (root) => optional(root, 'templates/operator-permission-set.yaml');
 const statementsIn = (root) => optional(root, 'templates/central-statements.json');
 const guardrailIn = (root) => optional(root, 'templates/guardrail.yaml');
+const replicaIn = (root) => optional(root, 'templates/replica.yaml');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -66,6 +67,7 @@ export function examples() {
       permissionSet: permissionSetIn(join(dir, name)),
       statements: statementsIn(join(dir, name)),
       guardrail: guardrailIn(join(dir, name)),
+      replica: replicaIn(join(dir, name)),
     });
   }
   return list;
@@ -78,10 +80,16 @@ export function examples() {
 export function deploy(example) {
   const cfg = example.config;
   const home = cfg.home_region ?? 'us-east-1';
-  const regions = cfg.rollout?.regions ?? [home];
+  const excluded = cfg.rollout?.exclude_regions ?? [];
+  const regions = (cfg.rollout?.regions ?? [home]).filter((r) => !excluded.includes(r));
   const centralT = existsSync(example.central) ? loadYaml(example.central) : { Resources: {} };
   const memberT = loadYaml(example.member);
-  const centralParams = centralT.Parameters?.OrganizationId ? { OrganizationId: cfg.organization_id ?? ORG.id } : {};
+  // A replica stack comes first, in its own Region; the central stack takes its key.
+  const replica = example.replica && resolveStack(loadYaml(example.replica), { accountId: CENTRAL, region: cfg.replica.region, stackName: 'smlog-replica', parameters: {} });
+  const centralParams = {
+    ...(centralT.Parameters?.OrganizationId ? { OrganizationId: cfg.organization_id ?? ORG.id } : {}),
+    ...(replica ? { ReplicaKeyArn: replica.outputs.ReplicaKeyArn } : {}),
+  };
   const central = [resolveStack(centralT, { accountId: CENTRAL, region: home, stackName: 'smlog-central', parameters: centralParams })];
   if (centralT.Parameters?.PrimarySessionKeyArn) {
     for (const r of regions.filter((r) => r !== home)) {
@@ -101,9 +109,9 @@ export function deploy(example) {
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
-  const index = indexResources([...central, ...members]);
+  const index = indexResources([...central, ...members, ...(replica ? [replica] : [])]);
   if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
-  return { example, cfg, home, regions, central, members, permissionSet, guardrail, wired, index };
+  return { example, cfg, home, regions, central, members, permissionSet, guardrail, replica, wired, index };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
@@ -261,6 +269,14 @@ export function sessionSituation(dep, account, region) {
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
   };
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
+  const role = dep.central[0].resources.ReplicationRole;
+  if (dep.replica && role) {
+    // S3 replicates with the central stack's role, in the central account.
+    const copy = Object.values(dep.replica.resources).find((r) => r.Type === 'AWS::S3::Bucket');
+    d.replica = { bucket: copy.ref, arn: copy.attrs.Arn, region: dep.replica.region, key: dep.replica.outputs.ReplicaKeyArn };
+    d.principals.replication = { ...assumedRole(CENTRAL, role.ref, 's3-replication', { path: role.Properties.Path ?? '/', partition, org: false }),
+      policies: role.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
+  }
   if (dep.permissionSet) {
     // The same session, started by an Identity Center user through the permission set's role.
     const sso = assumedRole(account, 'AWSReservedSSO_SessionManagerOperator_0123456789abcdef', 'alice',

@@ -67,6 +67,7 @@ pub fn hardened(
         object_lock_enabled: object_lock.as_ref().map(|_| true),
         object_lock_configuration: object_lock,
         lifecycle_configuration: lifecycle,
+        replication_configuration: None,
         logging_configuration: retention.access_log_bucket.as_ref().map(|bucket| {
             LoggingConfiguration {
                 destination_bucket_name: bucket.to_string().into(),

@@ -8,6 +8,7 @@ pub mod access;
 pub mod bucket;
 
 use super::ids::*;
+use super::replica;
 use super::{finish, holding_data, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
 use crate::cfn::kms::{Alias, Key, ReplicaKey};
 use crate::cfn::s3::BucketPolicy;
@@ -105,14 +106,17 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
         template.resource(id, resource);
     }
     if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
-        template.resource(
-            LOG_BUCKET,
-            placement.home_only(holding_data(bucket::hardened(
-                bucket_name(),
-                Value::get_att(bucket_key, "Arn"),
-                retention,
-            ))),
-        );
+        let mut log_bucket =
+            bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
+        if let Some(copy) = &settings.replica {
+            replica::central_parameters(&mut template, copy);
+            template.resource(
+                REPLICATION_ROLE,
+                placement.home_only(replica::role(settings, copy)),
+            );
+            log_bucket.replication_configuration = Some(replica::replication(copy));
+        }
+        template.resource(LOG_BUCKET, placement.home_only(holding_data(log_bucket)));
         template.resource(
             LOG_BUCKET_POLICY,
             // Retained with the bucket: a deleted stack must not leave the bucket

@@ -1,0 +1,255 @@
+//! The opt-in cross-Region replica of the log bucket. `replica.yaml`, deployed
+//! first in the replica Region of the central account, holds the replica
+//! bucket (hardened like the log bucket, Object Lock included) and its own
+//! key; the central stack then replicates every log into it, re-encrypted
+//! with that key, by a role that reaches exactly those two buckets and keys.
+//! Deletes are not replicated: the replica keeps what the source loses.
+
+use super::central::bucket;
+use super::central::bucket_name as source_bucket_name;
+use super::ids::{BUCKET_KEY, LOGGING_KEY, REPLICATION_ROLE};
+use super::{finish, holding_data, root_administration, rotated_key};
+use crate::cfn::iam::{InlinePolicy, Role};
+use crate::cfn::kms::Alias;
+use crate::cfn::s3::{
+    BucketPolicy, ReplicaEncryption, ReplicationConfiguration, ReplicationDestination,
+    ReplicationFilter, ReplicationRule, SourceSelectionCriteria, Status,
+};
+use crate::cfn::{
+    Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
+};
+use crate::config::{LogBucket, Replica, SessionKey, Settings};
+use crate::error::Result;
+use crate::ids::{BucketName, KmsKeyArn};
+
+pub const REPLICA_BUCKET_NAME: &str = "ReplicaBucketName";
+pub const REPLICA_KEY_ARN: &str = "ReplicaKeyArn";
+const GENERATE_REPLICA_BUCKET_NAME: &str = "GenerateReplicaBucketName";
+const REPLICA_KEY: &str = "ReplicaKey";
+const REPLICA_BUCKET: &str = "ReplicaBucket";
+const REPLICA_BUCKET_POLICY: &str = "ReplicaBucketPolicy";
+/// S3's service principal, the same in every partition.
+pub const S3_PRINCIPAL: &str = "s3.amazonaws.com";
+
+/// The replica bucket's name parameter: given, or empty for a generated one.
+fn name_parameter(replica: &Replica) -> Parameter {
+    Parameter::string(
+        "Name of the replica bucket; empty for session-manager-logs-replica-<account id>-<Region>",
+    )
+    .default_value(
+        replica
+            .bucket_name
+            .as_ref()
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+    )
+    .pattern(
+        &format!("^$|{}", BucketName::PATTERN),
+        &format!("empty, or {}", BucketName::CONSTRAINT),
+    )
+}
+
+/// The replica bucket's name in a template: given, or generated for `region`
+/// (`${AWS::Region}` in the replica's own stack).
+fn name(region: &str) -> Value<String> {
+    Intrinsic::if_(
+        GENERATE_REPLICA_BUCKET_NAME,
+        Intrinsic::sub(format!(
+            "session-manager-logs-replica-${{AWS::AccountId}}-{region}"
+        )),
+        Intrinsic::reference(REPLICA_BUCKET_NAME),
+    )
+    .into()
+}
+
+fn bucket_arn(name: Value<String>) -> Value<String> {
+    Intrinsic::SubWith {
+        template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
+        variables: [("Bucket".to_owned(), name.into())].into_iter().collect(),
+    }
+    .into()
+}
+
+fn objects(name: Value<String>) -> Value<String> {
+    Intrinsic::SubWith {
+        template: "arn:${AWS::Partition}:s3:::${Bucket}/*".to_owned(),
+        variables: [("Bucket".to_owned(), name.into())].into_iter().collect(),
+    }
+    .into()
+}
+
+fn name_condition(template: &mut Template) {
+    template.condition(
+        GENERATE_REPLICA_BUCKET_NAME,
+        Intrinsic::equals(Intrinsic::reference(REPLICA_BUCKET_NAME), ""),
+    );
+}
+
+/// The replica stack, for the replica Region of the central account.
+pub fn build(settings: &Settings, replica: &Replica) -> Result<Template> {
+    let LogBucket::Created { retention, .. } = &settings.bucket else {
+        unreachable!("configuration refuses a replica of an existing bucket");
+    };
+    let mut template = Template::new(
+        "smlog replica stack: the cross-Region copy of the Session Manager log bucket, with its own key",
+    );
+    template.parameter(REPLICA_BUCKET_NAME, name_parameter(replica));
+    name_condition(&mut template);
+    template.resource(
+        REPLICA_KEY,
+        holding_data(rotated_key(
+            "smlog: encrypts the replica of the Session Manager log bucket",
+            vec![root_administration()],
+        )),
+    );
+    template.resource(
+        "ReplicaKeyAlias",
+        Alias {
+            alias_name: "alias/session-manager-logs/replica".into(),
+            target_key_id: Value::reference(REPLICA_KEY),
+        },
+    );
+    let mut copy = retention.clone();
+    copy.access_log_bucket = None;
+    template.resource(
+        REPLICA_BUCKET,
+        holding_data(bucket::hardened(
+            name("${AWS::Region}"),
+            Value::get_att(REPLICA_KEY, "Arn"),
+            &copy,
+        )),
+    );
+    template.resource(
+        REPLICA_BUCKET_POLICY,
+        // Nobody writes here but replication; TLS is all it needs to demand.
+        holding_data(BucketPolicy {
+            bucket: Value::reference(REPLICA_BUCKET),
+            policy_document: PolicyDocument::new(vec![Statement::deny("DenyInsecureTransport")
+                .principal(Principal::Anyone)
+                .actions(&["s3:*"])
+                .resources([
+                    Value::get_att(REPLICA_BUCKET, "Arn"),
+                    Value::sub(format!("${{{REPLICA_BUCKET}.Arn}}/*")),
+                ])
+                .condition("Bool", "aws:SecureTransport", false)]),
+        }),
+    );
+    template.output(
+        REPLICA_BUCKET_NAME,
+        Output::new("The replica bucket", Value::reference(REPLICA_BUCKET)),
+    );
+    template.output(
+        REPLICA_KEY_ARN,
+        Output::new(
+            "The replica's key: the central stack's parameter ReplicaKeyArn",
+            Value::get_att(REPLICA_KEY, "Arn"),
+        ),
+    );
+    finish(template, "replica")
+}
+
+/// In the central stack: the parameters naming the replica.
+pub fn central_parameters(template: &mut Template, replica: &Replica) {
+    template.parameter(REPLICA_BUCKET_NAME, name_parameter(replica));
+    template.parameter(
+        REPLICA_KEY_ARN,
+        Parameter::string("The replica stack's output ReplicaKeyArn")
+            .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT),
+    );
+    name_condition(template);
+}
+
+/// `kms:ViaService` of S3 in a Region, and the bucket-ARN encryption context
+/// S3 Bucket Keys use: the role may use a key only through S3, for one bucket.
+fn through_s3(statement: Statement, region: Expr, bucket: Value<String>) -> Statement {
+    statement
+        .condition("StringEquals", "kms:ViaService", region)
+        .condition(
+            "StringEquals",
+            "kms:EncryptionContext:aws:s3:arn",
+            Expr::from(bucket),
+        )
+}
+
+/// The role S3 replicates with: exactly the two buckets and the two keys.
+pub fn role(settings: &Settings, replica: &Replica) -> Role {
+    let source = source_bucket_name();
+    let replica_name = name(replica.region.as_str());
+    let source_key = match settings.session_key {
+        SessionKey::Shared { .. } => LOGGING_KEY,
+        SessionKey::Central { .. } | SessionKey::PerAccount => BUCKET_KEY,
+    };
+    let locked = matches!(&settings.bucket, LogBucket::Created { retention, .. } if retention.object_lock.is_some());
+    let mut read_versions = vec![
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionAcl",
+        "s3:GetObjectVersionTagging",
+    ];
+    if locked {
+        // Object Lock retention and legal holds travel with each version.
+        read_versions.extend(["s3:GetObjectRetention", "s3:GetObjectLegalHold"]);
+    }
+    let statements = vec![
+        Statement::allow("ReadReplicationConfiguration")
+            .actions(&["s3:GetReplicationConfiguration", "s3:ListBucket"])
+            .resource(bucket_arn(source.clone())),
+        Statement::allow("ReadSourceVersions")
+            .actions(&read_versions)
+            .resource(objects(source.clone())),
+        Statement::allow("WriteReplica")
+            .actions(&["s3:ReplicateObject", "s3:ReplicateTags"])
+            .resource(objects(replica_name.clone())),
+        through_s3(
+            Statement::allow("DecryptSource")
+                .actions(&["kms:Decrypt"])
+                .resource(Value::get_att(source_key, "Arn")),
+            Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
+            bucket_arn(source),
+        ),
+        through_s3(
+            Statement::allow("EncryptReplica")
+                .actions(&["kms:Encrypt"])
+                .resource(Value::reference(REPLICA_KEY_ARN)),
+            Intrinsic::sub(format!("s3.{}.${{AWS::URLSuffix}}", replica.region)).into(),
+            bucket_arn(replica_name),
+        ),
+    ];
+    Role {
+        path: Some(super::handler::ROLE_PATH.to_owned()),
+        description: "smlog: lets S3 replicate the session logs into the replica bucket".to_owned(),
+        assume_role_policy_document: PolicyDocument::new(vec![Statement::allow("S3AssumesRole")
+            .principal(Principal::Service(vec![S3_PRINCIPAL.into()]))
+            .actions(&["sts:AssumeRole"])]),
+        policies: vec![InlinePolicy {
+            policy_name: "smlog-replication".to_owned(),
+            policy_document: PolicyDocument::new(statements),
+        }],
+    }
+}
+
+/// The log bucket's replication: every object, SSE-KMS ones included,
+/// re-encrypted with the replica key; replica changes flow back; deletes do not.
+pub fn replication(replica: &Replica) -> ReplicationConfiguration {
+    ReplicationConfiguration {
+        role: Value::get_att(REPLICATION_ROLE, "Arn"),
+        rules: vec![ReplicationRule {
+            id: "session-logs-to-replica".to_owned(),
+            status: "Enabled".to_owned(),
+            priority: 1,
+            filter: ReplicationFilter {
+                prefix: String::new(),
+            },
+            delete_marker_replication: Status::enabled(false),
+            source_selection_criteria: SourceSelectionCriteria {
+                sse_kms_encrypted_objects: Status::enabled(true),
+                replica_modifications: Status::enabled(true),
+            },
+            destination: ReplicationDestination {
+                bucket: bucket_arn(name(replica.region.as_str())),
+                encryption_configuration: ReplicaEncryption {
+                    replica_kms_key_id: Value::reference(REPLICA_KEY_ARN),
+                },
+            },
+        }],
+    }
+}
