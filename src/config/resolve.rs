@@ -323,7 +323,7 @@ impl RawConfig {
                     return Err(Error::field(
                         field,
                         format!(
-                            "{arn:?} is a single-Region key, but rollout.regions goes beyond home_region {home_region}: agents use the session key in their own Region, so it is a multi-Region key (key/mrk-…); give the primary's ARN"
+                            "\"{arn}\" is a single-Region key, but rollout.regions goes beyond home_region {home_region}: agents use the session key in their own Region, so it is a multi-Region key (key/mrk-…); give the primary's ARN"
                         ),
                     ));
                 }
@@ -334,7 +334,7 @@ impl RawConfig {
                 return Err(Error::field(
                     "member.session_key_arn",
                     format!(
-                        "{session:?} is in account {}, but member.bucket_key_arn is in {}: both come from the central stack",
+                        "\"{session}\" is in account {}, but member.bucket_key_arn is in {}: both come from the central stack",
                         session.account(),
                         bucket.account()
                     ),

@@ -4,6 +4,7 @@ import json
 import pathlib
 
 import pytest
+import yaml
 
 from harness import REPO, Aws, MotoServer, smlog
 
@@ -12,6 +13,8 @@ REPO_EXAMPLES = REPO / "templates" / "examples"
 GAPS = []
 AGENT_ROLE = "EC2-SSM-Core"
 DHMC_ROLE = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
+NAMED_ROLE = "SessionHostRole"
+MISSING_ROLE = "NotInThisAccount"
 TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
 REGIONS = ["us-east-1", "eu-west-1"]
 STACK_SET = "session-manager-logging"
@@ -45,20 +48,39 @@ def aws(moto):
 
 @pytest.fixture(scope="session")
 def org(aws):
-    """An organisation with one OU holding three member accounts."""
+    """An organisation with one OU holding three member accounts (the StackSet's targets)."""
     organization = aws("organizations", "create-organization", "--feature-set", "ALL")["Organization"]
     root = aws("organizations", "list-roots")["Roots"][0]["Id"]
     ou = aws("organizations", "create-organizational-unit", "--parent-id", root,
              "--name", "workloads")["OrganizationalUnit"]["Id"]
-    accounts = []
-    for name in ("alpha", "beta", "gamma"):
-        status = aws("organizations", "create-account", "--email", f"{name}@example.com",
-                     "--account-name", name)["CreateAccountStatus"]
-        account = status["AccountId"]
-        aws("organizations", "move-account", "--account-id", account, "--source-parent-id", root,
-            "--destination-parent-id", ou)
-        accounts.append(account)
+    accounts = [create_account(aws, name, root, ou) for name in ("alpha", "beta", "gamma")]
     return {"id": organization["Id"], "root": root, "ou": ou, "accounts": accounts}
+
+
+def create_account(aws, name, root, parent=None):
+    """A new member account, moved from the root to `parent` when one is given."""
+    status = aws("organizations", "create-account", "--email", f"{name}@example.com",
+                 "--account-name", name)["CreateAccountStatus"]
+    account = status["AccountId"]
+    if parent:
+        aws("organizations", "move-account", "--account-id", account, "--source-parent-id", root,
+            "--destination-parent-id", parent)
+    return account
+
+
+@pytest.fixture(scope="session")
+def spare_account(aws, org):
+    """A fresh account outside the rollout's OU, per call: smlog's member
+    resources have fixed names, so each member stack needs an account of its own."""
+    names = iter(range(1000))
+    return lambda: create_account(aws, f"spare-{next(names)}", org["root"])
+
+
+def instance_profile_role(aws, name, path="/"):
+    """A role in an instance profile of the same name: what EC2 instances run as."""
+    aws("iam", "create-role", "--role-name", name, "--path", path, "--assume-role-policy-document", TRUST)
+    aws("iam", "create-instance-profile", "--instance-profile-name", name)
+    aws("iam", "add-role-to-instance-profile", "--instance-profile-name", name, "--role-name", name)
 
 
 @pytest.fixture(scope="session")
@@ -87,36 +109,44 @@ def preferences(aws):
     return json.loads(content) if isinstance(content, str) else content
 
 
-@pytest.fixture(scope="session")
-def member(aws, central, workdir):
-    member_aws = aws
-    account = aws.account_id()
-    member_aws("iam", "create-role", "--role-name", AGENT_ROLE, "--assume-role-policy-document", TRUST)
-    member_aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
-               "--assume-role-policy-document", TRUST)
-    folder = workdir / "member"
-    folder.mkdir()
-    (folder / "smlog.yaml").write_text(
-        f"member:\n  preferences: native\n  agent_role_names: [{AGENT_ROLE}]\n"
-        "  default_host_management_role: true\n")
+def deploy_member(aws, folder, config, central, extra=None, stack="smlog-member"):
+    """`smlog synth member` from `config`, deployed as a plain stack; the
+    emulator does not split a CommaDelimitedList parameter's *default* (it
+    joins the string's characters), so AgentRoleNames is always passed."""
+    folder.mkdir(exist_ok=True)
+    (folder / "smlog.yaml").write_text(config)
     template = folder / "member.yaml"
     template.write_text(smlog("synth", "member", cwd=folder))
-    # The emulator does not split a CommaDelimitedList parameter's *default*
-    # (it joins the string's characters), so the list is passed explicitly.
-    parameters = {**member_parameters(central), "AgentRoleNames": AGENT_ROLE}
-    member_aws.deploy("smlog-member", template, parameters, capabilities=["CAPABILITY_IAM"])
-    record_gap("the upsert preferences mode (Lambda-backed custom resource)",
-               "tests/python/test_preferences_handler.py against moto's in-process SSM")
-    return {"aws": member_aws, "account": account, "resources": member_aws.stack_resources("smlog-member"),
-            "template": template, "parameters": parameters}
+    default = yaml.safe_load(template.read_text())["Parameters"]["AgentRoleNames"]["Default"]
+    parameters = {**member_parameters(central), "AgentRoleNames": default.replace(",", "\\,"), **(extra or {})}
+    outputs = aws.deploy(stack, template, parameters, capabilities=["CAPABILITY_IAM"])
+    return {"aws": aws, "account": aws.account_id(), "outputs": outputs, "template": template,
+            "parameters": parameters, "resources": aws.stack_resources(stack), "stack": stack}
+
+
+@pytest.fixture(scope="session")
+def member(aws, central, workdir):
+    """The default member stack (upsert preferences, every attach path) in the
+    management account, where StackSets never deploy: an instance-profile
+    role, the DHMC role, a named role outside any profile and a named role
+    this account lacks."""
+    instance_profile_role(aws, AGENT_ROLE)
+    aws("iam", "create-role", "--role-name", DHMC_ROLE, "--path", "/service-role/",
+        "--assume-role-policy-document", TRUST)
+    aws("iam", "create-role", "--role-name", NAMED_ROLE, "--assume-role-policy-document", TRUST)
+    config = f"member:\n  attach:\n    role_names: [{NAMED_ROLE}, {MISSING_ROLE}]\n"
+    return deploy_member(aws, workdir / "member", config, central)
 
 
 @pytest.fixture(scope="session")
 def rollout(aws, org, central, workdir):
+    """The default rollout (upsert preferences, instance-profile roles) over
+    the OU's accounts in two Regions, each account with an instance role."""
+    for account in org["accounts"]:
+        instance_profile_role(aws.as_account(account), AGENT_ROLE)
     folder = workdir / "rollout"
     folder.mkdir()
     (folder / "smlog.yaml").write_text(
-        "member:\n  preferences: native\n"
         f"rollout:\n  organizational_unit_ids: [{org['ou']}]\n  regions: [{', '.join(REGIONS)}]\n")
     smlog("synth", "all", "--out-dir", ".", cwd=folder)
     # Two Regions: the session key must be a multi-Region key with a replica in
@@ -132,8 +162,10 @@ def rollout(aws, org, central, workdir):
         f"file://{folder / 'stacksets/create-stack-set.json'}", "--parameters", *parameters)
     operation = aws("cloudformation", "create-stack-instances", "--cli-input-json",
                     f"file://{folder / 'stacksets/create-stack-instances.json'}")["OperationId"]
-    record_gap("StackSet auto-deployment and operation preferences", "rule stackset_service_managed_auto_deploy")
+    record_gap("StackSet auto-deployment, operation preferences and Region order",
+               "rule stackset_service_managed_auto_deploy, and the AgentPolicyReady wait (tests/python)")
     record_gap("the rollout stack's AWS::CloudFormation::StackSet resource",
                "the same StackSet created from stacksets/create-stack-set.json, and a test that its "
                "TemplateBody is the member template")
-    return {"operation": operation, "session_key_arn": primary["Arn"]}
+    return {"operation": operation, "session_key_arn": primary["Arn"], "folder": folder,
+            "parameters": parameters}

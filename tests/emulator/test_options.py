@@ -1,5 +1,5 @@
-"""Opt-in options on the emulator: a locked, lifecycled, access-logged bucket,
-and the operator policy in a member account."""
+"""Opt-in options on the emulator: a locked, lifecycled, access-logged,
+replicated bucket, the operator policy and CloudWatch streaming in member accounts."""
 import json
 import urllib.parse
 
@@ -9,24 +9,27 @@ from conftest import REPO_EXAMPLES, TRUST, member_parameters, record_gap
 from harness import smlog
 
 REGION = "eu-central-1"
+REPLICA_REGION = "eu-west-1"
 EXAMPLE = REPO_EXAMPLES / "retention-and-operators.yaml"
 
 
 @pytest.fixture(scope="module")
 def locked(aws, workdir):
+    """The example deployed in order: the replica stack in its Region, then central."""
     folder = workdir / "options"
     folder.mkdir()
-    # Native preferences: the emulator cannot run the upsert mode's Lambda function.
-    (folder / "smlog.yaml").write_text(EXAMPLE.read_text() + "member:\n  preferences: native\n")
+    (folder / "smlog.yaml").write_text(EXAMPLE.read_text())
     here = aws.in_region(REGION)
     here("s3api", "create-bucket", "--bucket", "example-access-logs",
          "--create-bucket-configuration", f"LocationConstraint={REGION}")
-    template = folder / "central.yaml"
-    template.write_text(smlog("synth", cwd=folder))
-    outputs = here.deploy("smlog-locked", template, {"OrganizationId": "o-a1b2c3d4e5"})
-    member_template = folder / "member.yaml"
-    member_template.write_text(smlog("synth", "member", cwd=folder))
-    return {"aws": here, "outputs": outputs, "folder": folder, "member_template": member_template}
+    smlog("synth", "all", "--out-dir", ".", cwd=folder)
+    replica = aws.in_region(REPLICA_REGION).deploy("smlog-replica", folder / "templates/replica.yaml")
+    outputs = here.deploy("smlog-locked", folder / "templates/central.yaml", {
+        "OrganizationId": "o-a1b2c3d4e5", "ReplicaKeyArn": replica["ReplicaKeyArn"],
+        "ReplicaBucketName": replica["ReplicaBucketName"]}, capabilities=["CAPABILITY_IAM"])
+    return {"aws": here, "outputs": outputs, "folder": folder, "replica": replica,
+            "member_template": folder / "stacksets/member.yaml",
+            "resources": here.stack_resources("smlog-locked")}
 
 
 def answer_or_gap(aws, what, covered_by, *command):
@@ -64,8 +67,9 @@ def test_server_access_logs_go_to_the_named_bucket(locked):
         assert answer["LoggingEnabled"]["TargetPrefix"] == "session-manager-logs/"
 
 
-def test_the_operator_policy_in_a_member_account(aws, org, locked):
-    member = aws.as_account(org["accounts"][0]).in_region(REGION)
+def test_the_operator_policy_in_a_member_account(aws, spare_account, locked):
+    account = spare_account()
+    member = aws.as_account(account).in_region(REGION)
     member("iam", "create-role", "--role-name", "SessionOperators", "--assume-role-policy-document", TRUST)
     parameters = {**member_parameters(locked), "OperatorRoleNames": "SessionOperators", "IamRegion": REGION}
     member.deploy("smlog-member-operators", locked["member_template"], parameters, capabilities=["CAPABILITY_IAM"])
@@ -77,23 +81,25 @@ def test_the_operator_policy_in_a_member_account(aws, org, locked):
     statements = {s["Sid"]: s for s in document["Statement"]}
     start = statements["StartSessionsWithLoggingPreferences"]
     assert start["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": True}}
-    assert f"arn:aws:ssm:*:{org['accounts'][0]}:document/SSM-SessionManagerRunShell" in start["Resource"]
+    assert f"arn:aws:ssm:*:{account}:document/SSM-SessionManagerRunShell" in start["Resource"]
     assert statements["EncryptSessionData"]["Resource"] == [locked["outputs"]["SessionKeyArn"]]
-    assert statements["ResumeAndEndOwnSessions"]["Resource"] == [
-        f"arn:aws:ssm:*:{org['accounts'][0]}:session/${{aws:userid}}-*"]
+    # A session is the operator's own when its session-id tag is their user id.
+    resume = statements["ResumeAndEndOwnSessions"]
+    assert resume["Resource"] == [f"arn:aws:ssm:*:{account}:session/*"]
+    assert resume["Condition"] == {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}}
     assert statements["ProtectLoggingPreferences"]["Effect"] == "Deny"
     attached = member("iam", "list-attached-role-policies", "--role-name", "SessionOperators")["AttachedPolicies"]
     assert arn in [p["PolicyArn"] for p in attached]
 
 
-def test_cloudwatch_streaming_in_a_member_account(aws, org, central, workdir):
+def test_cloudwatch_streaming_in_a_member_account(aws, spare_account, central, workdir):
     folder = workdir / "cloudwatch"
     folder.mkdir()
     (folder / "smlog.yaml").write_text(
-        (REPO_EXAMPLES / "cloudwatch.yaml").read_text() + "member:\n  preferences: native\n")
+        (REPO_EXAMPLES / "cloudwatch.yaml").read_text())
     template = folder / "member.yaml"
     template.write_text(smlog("synth", "member", cwd=folder))
-    account = org["accounts"][1]
+    account = spare_account()
     member = aws.as_account(account).in_region(REGION)
     parameters = {**member_parameters(central), "IamRegion": REGION}
     member.deploy("smlog-member-cloudwatch", template, parameters, capabilities=["CAPABILITY_IAM"])
@@ -111,3 +117,28 @@ def test_cloudwatch_streaming_in_a_member_account(aws, org, central, workdir):
     assert inputs["cloudWatchStreamingEnabled"] is True
     assert inputs["cloudWatchEncryptionEnabled"] is True
     assert inputs["s3KeyPrefix"] == f"{account}/{REGION}"
+
+
+def test_the_log_bucket_replicates_to_the_replica_bucket(locked):
+    replica = locked["replica"]
+    role = locked["aws"]("iam", "get-role", "--role-name", locked["resources"]["ReplicationRole"])["Role"]
+    assert role["Path"] == "/smlog/"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] in ("s3.amazonaws.com", ["s3.amazonaws.com"])
+    answer = answer_or_gap(locked["aws"], "bucket replication", "rule bucket_replication_keeps_logs",
+                           "s3api", "get-bucket-replication", "--bucket", locked["outputs"]["BucketName"])
+    if answer is not None:
+        [rule] = answer["ReplicationConfiguration"]["Rules"]
+        assert rule["Status"] == "Enabled"
+        assert rule["Destination"]["Bucket"] == f"arn:aws:s3:::{replica['ReplicaBucketName']}"
+        assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": replica["ReplicaKeyArn"]}
+        assert rule["SourceSelectionCriteria"]["SseKmsEncryptedObjects"] == {"Status": "Enabled"}
+        assert rule["DeleteMarkerReplication"] == {"Status": "Disabled"}
+        assert answer["ReplicationConfiguration"]["Role"] == role["Arn"]
+
+
+def test_the_replica_is_locked_like_the_source(locked):
+    replica_region = locked["aws"].in_region(REPLICA_REGION)
+    answer = answer_or_gap(replica_region, "the replica's Object Lock", "rule bucket_object_lock_has_default_retention",
+                           "s3api", "get-object-lock-configuration", "--bucket", locked["replica"]["ReplicaBucketName"])
+    if answer is not None:
+        assert answer["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Years": 7}

@@ -1,6 +1,6 @@
 """Per-account session keys across three Regions: a StackSet over a fresh OU,
 and every account's document in every Region naming a key in that Region."""
-from conftest import REPO_EXAMPLES, member_parameters, preferences, record_gap
+from conftest import REPO_EXAMPLES, create_account, member_parameters, preferences, record_gap
 from harness import smlog
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -9,18 +9,11 @@ REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 def test_each_document_names_a_key_in_its_own_region(aws, org, central, workdir):
     ou = aws("organizations", "create-organizational-unit", "--parent-id", org["root"],
              "--name", "per-account-keys")["OrganizationalUnit"]["Id"]
-    accounts = []
-    for name in ("delta", "epsilon", "zeta"):
-        account = aws("organizations", "create-account", "--email", f"{name}@example.com",
-                      "--account-name", name)["CreateAccountStatus"]["AccountId"]
-        aws("organizations", "move-account", "--account-id", account, "--source-parent-id", org["root"],
-            "--destination-parent-id", ou)
-        accounts.append(account)
+    accounts = [create_account(aws, name, org["root"], ou) for name in ("delta", "epsilon", "zeta")]
     folder = workdir / "per-account-keys"
     folder.mkdir()
     config = (REPO_EXAMPLES / "per-account-keys.yaml").read_text().replace("[r-ab12]", f"[{ou}]")
-    # Native preferences: the emulator cannot run the upsert mode's Lambda function.
-    (folder / "smlog.yaml").write_text(config.replace("member:\n", "member:\n  preferences: native\n"))
+    (folder / "smlog.yaml").write_text(config)
     smlog("synth", "all", "--out-dir", ".", cwd=folder)
     parameters = {k: v for k, v in member_parameters(central).items() if k != "SessionKeyArn"}
     aws("cloudformation", "create-stack-set", "--cli-input-json", f"file://{folder / 'stacksets/create-stack-set.json'}",
@@ -43,21 +36,15 @@ def test_each_document_names_a_key_in_its_own_region(aws, org, central, workdir)
     assert len(key_ids) == len(accounts) * len(REGIONS), "a key of its own in every account and Region"
 
 
-def new_account(aws, name):
-    return aws("organizations", "create-account", "--email", f"{name}@example.com",
-               "--account-name", name)["CreateAccountStatus"]["AccountId"]
-
-
 def test_a_multi_region_central_key_serves_every_region(aws, org, workdir):
-    central_account = new_account(aws, "log-archive")
-    member_account = new_account(aws, "theta")
+    central_account = create_account(aws, "log-archive", org["root"])
+    member_account = create_account(aws, "theta", org["root"])
     central = aws.as_account(central_account)
     folder = workdir / "multi-region"
     folder.mkdir()
-    # Native preferences: the emulator cannot run the upsert mode's Lambda function.
     config = (REPO_EXAMPLES / "multi-region.yaml").read_text()
     config = config.replace("example-session-logs", "smlog-multi-region-logs")
-    (folder / "smlog.yaml").write_text(config.replace("member:\n", "member:\n  preferences: native\n"))
+    (folder / "smlog.yaml").write_text(config)
     smlog("synth", "all", "--out-dir", ".", cwd=folder)
 
     # Home Region: bucket, bucket key and the multi-Region primary.

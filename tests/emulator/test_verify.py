@@ -2,9 +2,8 @@
 well, and each kind of mismatch is reported as a failed check."""
 import pytest
 
+from conftest import AGENT_ROLE, DHMC_ROLE, MISSING_ROLE, NAMED_ROLE
 from harness import smlog_against
-
-AGENT_ROLE = "EC2-SSM-Core"
 
 
 def config(central, **extra):
@@ -14,11 +13,11 @@ def config(central, **extra):
         "member:",
         f"  bucket_key_arn: {outputs['BucketKeyArn']}",
         f"  session_key_arn: {outputs['SessionKeyArn']}",
-        f"  agent_role_names: [{extra.pop('role', AGENT_ROLE)}]",
-        "  default_host_management_role: true",
-        "rollout:",
-        "  regions: [us-east-1, eu-west-1]",
+        "  attach:",
+        f"    role_names: [{', '.join(extra.pop('roles', [NAMED_ROLE, MISSING_ROLE]))}]",
     ]
+    if "regions" in extra:
+        lines += ["rollout:", f"  regions: [{', '.join(extra.pop('regions'))}]"]
     return "\n".join(lines) + "\n"
 
 
@@ -45,8 +44,11 @@ def test_a_correct_member_account_passes_every_check(aws, central, member, folde
     passed = lines_with(result.stdout, "✔")
     checks = [line.split(" ", 3)[3].split(":")[0] for line in passed]
     assert checks == ["preferences", "preferences", "preferences", "preferences", "bucket", "bucket",
-                      f"agent policy attached to {AGENT_ROLE}",
-                      "agent policy attached to AWSSystemsManagerDefaultEC2InstanceManagementRole"]
+                      "agent policy exists", f"agent policy attached to {AGENT_ROLE}",
+                      f"agent policy attached to {NAMED_ROLE}", f"agent policy attached to {DHMC_ROLE}"]
+    # A named role this account lacks is worth a note, not a failure.
+    [note] = lines_with(result.stdout, "·")
+    assert f"(IAM) role {MISSING_ROLE}: does not exist in this account" in note
     assert not lines_with(result.stdout, "✘")
 
 
@@ -55,7 +57,7 @@ def test_json_output_for_machines(aws, central, member, folder):
     result = verify(aws, folder, config(central), "--format", "json")
     assert result.returncode == 0
     checks = json.loads(result.stdout)
-    assert {c["status"] for c in checks} == {"pass"}
+    assert {c["status"] for c in checks} == {"pass", "note"}
     assert checks[0]["account"] == aws.account_id() and checks[0]["region"] == "us-east-1"
 
 
@@ -85,14 +87,14 @@ def test_a_bucket_without_kms_encryption_fails(aws, central, member, folder):
 def test_a_role_without_the_policy_fails(aws, central, member, folder):
     trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     aws("iam", "create-role", "--role-name", "Unattached", "--assume-role-policy-document", trust)
-    result = verify(aws, folder, config(central, role="Unattached"))
+    result = verify(aws, folder, config(central, roles=["Unattached"]))
     assert result.returncode == 1
     [failure] = lines_with(result.stdout, "✘")
     assert "agent policy attached to Unattached: not attached" in failure
 
 
 def test_many_accounts_at_once_and_a_missing_document(aws, org, central, rollout, folder):
-    yaml = config(central).replace(f"  agent_role_names: [{AGENT_ROLE}]\n  default_host_management_role: true\n", "")
+    yaml = config(central, roles=[], regions=["us-east-1", "eu-west-1"])
     # The StackSet spans two Regions, so its session key is a multi-Region key;
     # the emulator's mrk- ids are not AWS's (mrk- and 32 hex digits), which smlog
     # rightly refuses, so the key check is left out here (unit-tested in checks.rs).
@@ -101,7 +103,9 @@ def test_many_accounts_at_once_and_a_missing_document(aws, org, central, rollout
     result = verify(aws, folder, yaml, "--accounts", ids, "--assume-role", "OrganizationAccountAccessRole")
     assert result.returncode == 0, result.stdout + result.stderr
     passed = lines_with(result.stdout, "✔")
-    assert len(passed) == 3 * 2 * 5, "three accounts, two Regions, five checks"
+    # Per account: five checks in each of two Regions, and two in IAM (the
+    # policy exists; the instance role holds it).
+    assert len(passed) == 3 * (2 * 5 + 2), result.stdout
     for account in org["accounts"]:
         assert any(f"{account} eu-west-1 preferences: s3KeyPrefix: {account}/eu-west-1" in line for line in passed)
 
