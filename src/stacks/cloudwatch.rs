@@ -1,19 +1,26 @@
 //! Optional CloudWatch Logs streaming in member stacks: a KMS-encrypted,
 //! retained log group per account and Region, and the agent permissions it
 //! needs (`logs:DescribeLogGroups` included: without it sessions hang).
+//!
+//! The handler creates the group, or adopts the one an earlier deployment in
+//! the account and Region left behind: a log group's name is unique there,
+//! so an `AWS::Logs::LogGroup` of the same name would fail the stack of an
+//! account that is removed and added again, and a retained group must keep
+//! its name for the dashboards and filters built on it.
 
+use super::handler;
 use super::ids::{LOGS_KEY, LOG_GROUP};
 use super::{holding_data, root_administration, rotated_key};
 use crate::cfn::kms::Key;
-use crate::cfn::lambda::LogGroup;
-use crate::cfn::{Expr, Principal, Statement, Template, Value};
+use crate::cfn::{Expr, Principal, Resource, Statement, Template, Value};
 use crate::config::CloudWatchSettings;
 
-fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> Value<String> {
-    Value::sub(format!(
+/// The log group's ARN as a `Fn::Sub` template.
+fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> String {
+    format!(
         "arn:${{AWS::Partition}}:logs:{region}:${{AWS::AccountId}}:log-group:{}",
         settings.log_group_name
-    ))
+    )
 }
 
 /// A key CloudWatch Logs may use for this log group only (log groups need a key in their own Region).
@@ -38,7 +45,7 @@ fn logs_key(settings: &CloudWatchSettings) -> Key {
                 .condition(
                     "ArnEquals",
                     "kms:EncryptionContext:aws:logs:arn",
-                    Expr::from(log_group_arn(settings, "${AWS::Region}")),
+                    Expr::from(Value::sub(log_group_arn(settings, "${AWS::Region}"))),
                 ),
         ],
     )
@@ -49,13 +56,28 @@ pub fn add(template: &mut Template, settings: &CloudWatchSettings) -> Value<Stri
     template.resource(LOGS_KEY, holding_data(logs_key(settings)));
     template.resource(
         LOG_GROUP,
-        holding_data(LogGroup {
-            log_group_name: settings.log_group_name.clone().into(),
-            retention_in_days: settings.retention_days,
-            kms_key_id: Some(Value::get_att(LOGS_KEY, "Arn")),
-        }),
+        Resource::new(
+            handler::custom_resource("SessionLogGroup")
+                .with("LogGroupName", &settings.log_group_name)
+                .with("RetentionInDays", settings.retention_days)
+                .with("KmsKeyArn", Value::<String>::get_att(LOGS_KEY, "Arn")),
+        ),
     );
     Value::reference(LOG_GROUP)
+}
+
+/// What the handler needs to create, adopt and keep the log group (and
+/// nothing to delete it: the group outlives the stack).
+pub fn handler_statements(settings: &CloudWatchSettings) -> Vec<Statement> {
+    // Logs has authorised log-group actions against both forms of the ARN.
+    let group = log_group_arn(settings, "${AWS::Region}");
+    vec![Statement::allow("KeepSessionLogGroup")
+        .actions(&[
+            "logs:CreateLogGroup",
+            "logs:AssociateKmsKey",
+            "logs:PutRetentionPolicy",
+        ])
+        .resources([Value::sub(group.clone()), Value::sub(format!("{group}:*"))])]
 }
 
 /// What the agent needs to write to the log group in any Region of the account.

@@ -1,8 +1,9 @@
 //! The opt-in guardrail: a service control policy on the rollout's OUs that
 //! keeps member administrators from switching logging off: no changes to
 //! the preferences document, to smlog's policies and their attachments, or
-//! to the member stack and its handler, except by the StackSet's execution
-//! role and smlog's own handler roles. For the management account.
+//! to the member stack and its handler, or to the session log group, except
+//! by the StackSet's execution role and smlog's own handler roles. For the
+//! management account.
 
 use super::attachments::{AGENT_POLICY_NAME, OPERATOR_POLICY_NAME};
 use super::handler::{FUNCTION_NAME, ROLE_PATH};
@@ -41,7 +42,7 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
     // StackSet instances are named StackSet-<stack set name>-<id>, and so
     // are the resources CloudFormation names for them.
     let member_stacks = format!("StackSet-{}-*", settings.rollout.stack_set_name);
-    PolicyDocument::new(vec![
+    let mut statements = vec![
         unless_smlog(
             Statement::deny("ProtectLoggingPreferences")
                 .actions(&[
@@ -101,8 +102,10 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
                 ]),
         ),
         unless_smlog(
+            // CreateRole too: a role made under smlog's path would be exempt.
             Statement::deny("ProtectHandlerRoles")
                 .actions(&[
+                    "iam:CreateRole",
                     "iam:DeleteRole",
                     "iam:DeleteRolePolicy",
                     "iam:PutRolePolicy",
@@ -111,7 +114,21 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
                 ])
                 .resource(arn(&format!("iam::*:role{ROLE_PATH}*"))),
         ),
-    ])
+    ];
+    if let Some(cloudwatch) = &settings.cloudwatch {
+        let group = format!("logs:*:*:log-group:{}", cloudwatch.log_group_name);
+        statements.push(unless_smlog(
+            Statement::deny("ProtectSessionLogGroup")
+                .actions(&[
+                    "logs:DeleteLogGroup",
+                    "logs:DisassociateKmsKey",
+                    "logs:DeleteRetentionPolicy",
+                    "logs:PutRetentionPolicy",
+                ])
+                .resources([arn(&group), arn(&format!("{group}:*"))]),
+        ));
+    }
+    PolicyDocument::new(statements)
 }
 
 pub fn build(settings: &Settings) -> Result<Template> {

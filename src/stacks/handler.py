@@ -1,6 +1,7 @@
 """smlog's member-stack handler: attaches smlog's policies to roles (now and
-on a schedule), holds preferences back until the agent policy exists, and
-writes the Session Manager preferences, restoring what was there on delete."""
+on a schedule), holds preferences back until the agent policy exists, keeps
+the session log group, and writes the Session Manager preferences,
+restoring what was there on delete."""
 import json
 import time
 import urllib.request
@@ -121,6 +122,25 @@ def ready(event, clients, remaining_ms):
     return props["PolicyArn"], "the agent policy exists", {}
 
 
+# ---------------------------------------------------------------- session log group
+
+def log_group(event, clients):
+    """Creates the group, or adopts the one an earlier deployment retained (its
+    name is unique in the account and Region); never deletes it: the logs stay."""
+    props, logs = event["ResourceProperties"], clients("logs")
+    name = props["LogGroupName"]
+    if event["RequestType"] == "Delete":
+        return event.get("PhysicalResourceId") or name, "retained with its logs", {}
+    try:
+        logs.create_log_group(logGroupName=name, kmsKeyId=props["KmsKeyArn"])
+        outcome = "created"
+    except logs.exceptions.ResourceAlreadyExistsException:
+        logs.associate_kms_key(logGroupName=name, kmsKeyId=props["KmsKeyArn"])
+        outcome = "adopted from an earlier deployment"
+    logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+    return name, outcome, {}
+
+
 # ---------------------------------------------------------------- preferences
 
 def typed(content):
@@ -210,7 +230,8 @@ def preferences(event, clients):
 
 # ---------------------------------------------------------------- CloudFormation plumbing
 
-RESOURCES = {"Custom::PolicyAttachments": attachments, "Custom::SessionPreferences": preferences}
+RESOURCES = {"Custom::PolicyAttachments": attachments, "Custom::SessionPreferences": preferences,
+             "Custom::SessionLogGroup": log_group}
 
 
 def respond(event, status, reason, physical_id, data):

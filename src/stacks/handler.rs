@@ -36,54 +36,59 @@ fn document_arn() -> Value<String> {
     ))
 }
 
-/// Exactly the calls `handler.py` makes.
-fn role_policy() -> PolicyDocument {
+/// Exactly the calls `handler.py` makes; `extra` for the optional resources it serves.
+fn role_policy(extra: Vec<Statement>) -> PolicyDocument {
     let policies = || {
         [AGENT_POLICY_NAME, OPERATOR_POLICY_NAME]
             .into_iter()
             .map(policy_arn)
     };
-    PolicyDocument::new(vec![
-        Statement::allow("ManagePreferencesDocument")
-            .actions(&[
-                "ssm:DescribeDocument",
-                "ssm:GetDocument",
-                "ssm:CreateDocument",
-                "ssm:UpdateDocument",
-                "ssm:UpdateDocumentDefaultVersion",
-            ])
-            .resource(document_arn()),
-        Statement::allow("FindSmlogPolicies")
-            .actions(&["iam:GetPolicy", "iam:ListEntitiesForPolicy"])
-            .resources(policies()),
-        // No resource type in the IAM service reference: only "*" matches it.
-        Statement::allow("FindRoles")
-            .actions(&["iam:ListInstanceProfiles"])
-            .resource("*"),
-        Statement::allow("ReadRoles")
-            .actions(&["iam:GetRole"])
-            .resource(Value::sub(
-                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
-            )),
-        // Any role, but only smlog's two policies.
-        Statement::allow("AttachSmlogPoliciesOnly")
-            .actions(&["iam:AttachRolePolicy", "iam:DetachRolePolicy"])
-            .resource(Value::sub(
-                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
-            ))
-            .condition(
-                "ArnEquals",
-                "iam:PolicyARN",
-                policies().map(crate::cfn::Expr::from).collect::<Vec<_>>(),
-            ),
-        Statement::allow("WriteOwnLogs")
-            .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
-            .resource(Value::get_att(LOG_GROUP, "Arn")),
-    ])
+    PolicyDocument::new(
+        vec![
+            Statement::allow("ManagePreferencesDocument")
+                .actions(&[
+                    "ssm:DescribeDocument",
+                    "ssm:GetDocument",
+                    "ssm:CreateDocument",
+                    "ssm:UpdateDocument",
+                    "ssm:UpdateDocumentDefaultVersion",
+                ])
+                .resource(document_arn()),
+            Statement::allow("FindSmlogPolicies")
+                .actions(&["iam:GetPolicy", "iam:ListEntitiesForPolicy"])
+                .resources(policies()),
+            // No resource type in the IAM service reference: only "*" matches it.
+            Statement::allow("FindRoles")
+                .actions(&["iam:ListInstanceProfiles"])
+                .resource("*"),
+            Statement::allow("ReadRoles")
+                .actions(&["iam:GetRole"])
+                .resource(Value::sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
+                )),
+            // Any role, but only smlog's two policies.
+            Statement::allow("AttachSmlogPoliciesOnly")
+                .actions(&["iam:AttachRolePolicy", "iam:DetachRolePolicy"])
+                .resource(Value::sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
+                ))
+                .condition(
+                    "ArnEquals",
+                    "iam:PolicyARN",
+                    policies().map(crate::cfn::Expr::from).collect::<Vec<_>>(),
+                ),
+            Statement::allow("WriteOwnLogs")
+                .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
+                .resource(Value::get_att(LOG_GROUP, "Arn")),
+        ]
+        .into_iter()
+        .chain(extra)
+        .collect(),
+    )
 }
 
-/// The function, its role and its log group.
-pub fn add(template: &mut Template) {
+/// The function, its role (with `extra` statements) and its log group.
+pub fn add(template: &mut Template, extra: Vec<Statement>) {
     template.resource(
         LOG_GROUP,
         // Only the handler's own diagnostics: deleting it with the stack lets a
@@ -107,7 +112,7 @@ pub fn add(template: &mut Template) {
             .actions(&["sts:AssumeRole"])]),
             policies: vec![InlinePolicy {
                 policy_name: "smlog-handler".to_owned(),
-                policy_document: role_policy(),
+                policy_document: role_policy(extra),
             }],
         },
     );

@@ -46,7 +46,11 @@ pub fn build(settings: &Settings) -> Result<Template> {
             CREATE_ACCOUNT_RESOURCES,
         );
     }
-    handler::add(&mut template);
+    let cloudwatch_statements = settings
+        .cloudwatch
+        .as_ref()
+        .map(cloudwatch::handler_statements);
+    handler::add(&mut template, cloudwatch_statements.unwrap_or_default());
     attachments::add(
         &mut template,
         AGENT_POLICY,

@@ -39,6 +39,8 @@ has neither; an update even replaces the resource by None), cannot find the
 stack of a service-managed StackSet instance, and lets resources that GetAtt
 the custom resource read None because it does not wait for the response.
 
+APIs moto lacks that smlog's handler calls are added by moto_additions.py.
+
 Limits: Python zip functions only; only top-level .py modules of the zip are
 loaded per invocation (no packages, layers, or importlib.import_module of
 zip modules); code outside the handler's modules (a subprocess, botocore
@@ -71,6 +73,8 @@ import uuid
 import weakref
 import zipfile
 from urllib.parse import quote
+
+import moto_additions
 
 # A handler gets at least this long, whatever its Timeout says (default 3 s):
 # a loaded test machine must not turn into flaky timeouts.
@@ -948,6 +952,7 @@ def install(host, port):
     sys.stderr = _RoutedStream(sys.stderr)
     _install_lambda()
     _install_cloudformation()
+    moto_additions.install()
 
 
 def main(argv=None):

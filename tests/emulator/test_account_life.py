@@ -3,10 +3,11 @@ own: a role created later, an update, preferences that were there before,
 and removal. After each step, sessions either log as configured or the
 preferences no longer ask for logging (so sessions still start)."""
 import json
+import time
 
 import pytest
 
-from conftest import TRUST, record_gap, deploy_member, instance_profile_role, preferences
+from conftest import REPO_EXAMPLES, TRUST, deploy_member, instance_profile_role, preferences, record_gap
 
 DOCUMENT = "SSM-SessionManagerRunShell"
 # Preferences a team had before smlog: their own bucket, a longer idle timeout.
@@ -30,6 +31,14 @@ def delete_stack(aws, stack):
     aws("cloudformation", "delete-stack", "--stack-name", stack)
     aws("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack_id)
     return aws("cloudformation", "describe-stacks", "--stack-name", stack_id)["Stacks"][0]["StackStatus"]
+
+
+def delete_what_moto_keeps(aws, policy_arn):
+    """moto leaves a stack's AWS::IAM::ManagedPolicy behind; CloudFormation deletes it."""
+    if aws.run("iam", "get-policy", "--policy-arn", policy_arn, check=False).returncode == 0:
+        record_gap("deleting an AWS::IAM::ManagedPolicy with its stack (moto keeps it)",
+                   "CloudFormation itself; the detachment it needs first is checked here")
+        aws("iam", "delete-policy", "--policy-arn", policy_arn)
 
 
 def has_document(aws):
@@ -78,9 +87,7 @@ def test_removal_detaches_the_policy_and_turns_logging_off(living, central):
     policy = living["outputs"]["AgentPolicyArn"]
     assert preferences(aws)["inputs"]["s3BucketName"] == central["outputs"]["BucketName"]
     assert delete_stack(aws, living["stack"]) == "DELETE_COMPLETE"
-    if aws.run("iam", "get-policy", "--policy-arn", policy, check=False).returncode == 0:
-        record_gap("deleting an AWS::IAM::ManagedPolicy with its stack (moto keeps it)",
-                   "CloudFormation itself; the detachment it needs first is checked here")
+    delete_what_moto_keeps(aws, policy)
     for role in ("WebServers", "BatchWorkers", "Appliance"):
         assert aws("iam", "list-attached-role-policies", "--role-name", role)["AttachedPolicies"] == []
     # No preferences existed before smlog: its logging settings are cleared, so
@@ -121,3 +128,27 @@ def test_native_removal_deletes_the_document(aws, spare_account, central, workdi
     assert preferences(account)["inputs"]["s3BucketName"] == central["outputs"]["BucketName"]
     assert delete_stack(account, deployed["stack"]) == "DELETE_COMPLETE"
     assert not has_document(account)
+
+
+def test_an_account_added_back_adopts_the_log_group_it_kept(aws, spare_account, central, workdir):
+    # CloudWatch Logs on: the group outlives the stack, and its name is unique
+    # in the account and Region, so the second deployment must adopt it.
+    account = aws.as_account(spare_account())
+    config = (REPO_EXAMPLES / "cloudwatch.yaml").read_text()
+    first = deploy_member(account, workdir / "cloudwatch-first", config, central)
+    group = "/aws/ssm/session-manager"
+    account("logs", "create-log-stream", "--log-group-name", group, "--log-stream-name", "s-1")
+    account("logs", "put-log-events", "--log-group-name", group, "--log-stream-name", "s-1",
+            "--log-events", f"timestamp={int(time.time() * 1000)},message=kept")
+    assert delete_stack(account, first["stack"]) == "DELETE_COMPLETE"
+    delete_what_moto_keeps(account, first["outputs"]["AgentPolicyArn"])
+    [kept] = account("logs", "describe-log-groups", "--log-group-name-prefix", group)["logGroups"]
+
+    again = deploy_member(account, workdir / "cloudwatch-again", config, central, stack="smlog-member-again")
+    [adopted] = account("logs", "describe-log-groups", "--log-group-name-prefix", group)["logGroups"]
+    assert adopted["logGroupName"] == group and adopted["retentionInDays"] == 365
+    assert adopted["kmsKeyId"] != kept["kmsKeyId"]
+    assert adopted["kmsKeyId"].endswith(f"key/{again['resources']['SessionLogsKey']}")
+    events = account("logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "s-1")["events"]
+    assert [e["message"] for e in events] == ["kept"]
+    assert preferences(account)["inputs"]["cloudWatchLogGroupName"] == group

@@ -717,7 +717,7 @@ pub fn mutants() -> Vec<Mutant> {
             at(t, &["Resources", "SessionLogGroup", "Properties"])
                 .as_mapping_mut()
                 .unwrap()
-                .remove("KmsKeyId");
+                .remove("KmsKeyArn");
         },
     );
     mutate(

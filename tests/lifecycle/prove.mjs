@@ -147,8 +147,8 @@ function indexResources(stacks) {
         const aliases = res.filter((a) => a.Type === 'AWS::KMS::Alias' && [r.ref, r.attrs.Arn].includes(a.Properties.TargetKeyId)).map((a) => a.Properties.AliasName);
         keys.set(r.attrs.Arn, { arn: r.attrs.Arn, account: s.accountId, region: s.region, policy: r.Properties.KeyPolicy, aliases, stack: s.stackName });
       }
-      if (r.Type === 'AWS::Logs::LogGroup') {
-        logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId,
+      if (r.Type === 'AWS::Logs::LogGroup' || r.Type === 'Custom::SessionLogGroup') {
+        logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId ?? r.Properties.KmsKeyArn,
           arnNoStar: `arn:${partitionOf(s.region).partition}:logs:${s.region}:${s.accountId}:log-group:${r.ref}` });
       }
     }
@@ -209,6 +209,26 @@ function assumedRole(account, roleName, sessionName, { path = '/', org = true, p
   };
 }
 
+// ------------------------------------------------------------------ service control policies
+const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+/** The guardrail SCP's content when it is attached to the account's OU (or the root). */
+function guardrailFor(dep, account) {
+  const policy = dep.guardrail && Object.values(dep.guardrail.resources).find((r) => r.Type === 'AWS::Organizations::Policy');
+  if (!policy || !(account in ORG.ou)) return undefined;
+  const targets = [policy.Properties.TargetIds].flat();
+  return targets.some((t) => [ORG.root, ORG.ou[account], account].includes(t)) ? policy.Properties.Content : undefined;
+}
+/** The SCPs at each level above a principal of a member account: root, OU, account. */
+function serviceControlPolicies(dep, p) {
+  if (p.service || !(p.account in ORG.ou)) return [];
+  const guardrail = guardrailFor(dep, p.account);
+  return [
+    { orgIdentifier: ORG.root, policies: [FULL_AWS_ACCESS] },
+    { orgIdentifier: ORG.ou[p.account], policies: [FULL_AWS_ACCESS, ...(guardrail ? [{ name: 'smlog guardrail', policy: guardrail }] : [])] },
+    { orgIdentifier: p.account, policies: [FULL_AWS_ACCESS] },
+  ];
+}
+
 // ------------------------------------------------------------------ the one session we follow per account and Region
 export function sessionSituation(dep, account, region) {
   const stack = dep.members.find((s) => s.accountId === account && s.region === region);
@@ -251,6 +271,14 @@ export function sessionSituation(dep, account, region) {
     operator, prefs, bucket, notes,
     bucketArnForPrefs: `arn:${partition}:s3:::${prefs.s3BucketName}`,
     logGroup: lg, logGroupArnBase: `arn:${partition}:logs:${region}:${account}:log-group:${prefs.cloudWatchLogGroupName}`,
+    documentArn: `arn:${partition}:ssm:${region}:${account}:document/SSM-SessionManagerRunShell`,
+    upsert: prefs.type.startsWith('Custom::'),
+    handler: Boolean(stack.resources.SmlogHandlerRole),
+    agentPolicyArn: created[0]?.ref,
+    agentRoleArn: `arn:${partition}:iam::${account}:role${dhmc ? '/service-role/' : '/'}${agentRole}`,
+    viaProfiles,
+    logGroupByHandler: stack.resources.SessionLogGroup?.Type === 'Custom::SessionLogGroup',
+    guardrail: Boolean(guardrailFor(dep, account)),
     keyRegion: (arn) => String(arn).split(':')[3],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
@@ -267,7 +295,14 @@ export function sessionSituation(dep, account, region) {
     'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false, partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
+    // CloudFormation's role in service-managed StackSet instances (AdministratorAccess).
+    'stackset-exec': { ...assumedRole(account, 'stacksets-exec-0123456789abcdef0123456789abcdef', 'cfn', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
   };
+  const handlerRole = stack.resources.SmlogHandlerRole;
+  if (handlerRole) {
+    d.principals.handler = { ...assumedRole(account, handlerRole.ref, 'smlog-session-logging', { path: handlerRole.Properties.Path ?? '/', partition }),
+      policies: handlerRole.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
+  }
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
   const role = dep.central[0].resources.ReplicationRole;
   if (dep.replica && role) {
@@ -369,7 +404,7 @@ export async function evaluate(call, d, dep) {
   const simContext = Object.fromEntries(Object.entries(context).filter(([k]) => !/^kms:encryptioncontext:/i.test(k)));
   const result = await runSimulation({
     request: { principal: p.arn, action: call.action, resource: { resource, accountId: resourceAccount }, contextVariables: simContext },
-    identityPolicies: identities, serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
+    identityPolicies: identities, serviceControlPolicies: serviceControlPolicies(dep, p), resourceControlPolicies: [], resourcePolicy,
   }, { simulationMode: 'Strict' });
   if (result.resultType === 'error') return { got: 'error', why: `iam-simulate error: ${JSON.stringify(result.errors)}` };
   const a = result.result?.analysis ?? result.results?.[0]?.analysis;
@@ -381,6 +416,8 @@ export async function evaluate(call, d, dep) {
   const why = [
     p.service ? `service principal ${p.arn}` : part('identity', a.identityAnalysis.result, a.identityAnalysis),
     resourcePolicy ? part(policyName, a.resourceAnalysis?.result ?? '-', a.resourceAnalysis) : 'no resource policy',
+    ...(a.scpAnalysis ? [`SCPs ${a.scpAnalysis.result}${a.scpAnalysis.ouAnalysis.flatMap((ou) => ou.denyStatements ?? []).length
+      ? ` (deny: ${a.scpAnalysis.ouAnalysis.flatMap((ou) => (ou.denyStatements ?? []).map((st) => st.statement.sid?.() ?? '(no Sid)')).join(',')})` : ''}`] : []),
     ...(p.service ? [] : [a.sameAccount ? 'same account' : 'cross-account']),
     ...(ecNotes.length ? [`EC checked outside iam-simulate: ${ecNotes.join('; ')}`] : []),
   ].join('; ');

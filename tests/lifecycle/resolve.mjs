@@ -68,6 +68,8 @@ const PHYSICAL = {
     return { ref: arn, attrs: { PermissionSetArn: arn } };
   },
   // smlog's handler reports the roles it attached a policy to, and those it skipped.
+  // smlog's handler creates (or adopts) the log group of that name and returns the name.
+  'Custom::SessionLogGroup': (c, id, p) => ({ ref: p.LogGroupName, attrs: {} }),
   'Custom::PolicyAttachments': (c, id, p) => ({ ref: p.PolicyArn, attrs: { Attached: 'reported at deploy time', Skipped: 'reported at deploy time' } }),
 };
 const physicalFor = (type) => PHYSICAL[type] ?? (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource'

@@ -3,6 +3,7 @@ it (the ZipFile of stacksets/member.yaml), against moto's in-process IAM and SSM
 import copy
 import json
 import pathlib
+import sys
 
 import boto3
 import pytest
@@ -10,6 +11,10 @@ import yaml
 from moto import mock_aws
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "emulator"))
+import moto_additions  # noqa: E402  (what moto lacks, as the emulator adds it)
+
+moto_additions.install()
 NAME = "SSM-SessionManagerRunShell"
 DHMC = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -89,7 +94,8 @@ def aws(monkeypatch):
                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(var, value)
     with mock_aws():
-        yield {"iam": boto3.client("iam"), "ssm": boto3.client("ssm", region_name="us-east-1")}
+        yield {"iam": boto3.client("iam"), "ssm": boto3.client("ssm", region_name="us-east-1"),
+               "logs": boto3.client("logs", region_name="us-east-1"), "kms": boto3.client("kms", region_name="us-east-1")}
 
 
 def run(aws, request, context=None, clients=None):
@@ -351,3 +357,38 @@ def test_ready_fails_in_time_when_the_iam_region_never_created_the_policy(aws):
     assert "deploy that Region first" in response["reason"]
     deleted = run(aws, event("Delete", "Custom::AgentPolicyReady", {"PolicyArn": missing}), Context(10_000))
     assert deleted["status"] == "SUCCESS", "a rollback is never blocked"
+
+
+# ---------------------------------------------------------------- session log group
+
+GROUP = "/aws/ssm/session-manager"
+
+
+def log_group(aws, request_type, key_arn, retention="365", physical_id=None):
+    return run(aws, event(request_type, "Custom::SessionLogGroup",
+                          {"LogGroupName": GROUP, "RetentionInDays": retention, "KmsKeyArn": key_arn}, physical_id))
+
+
+def described(logs):
+    [group] = logs.describe_log_groups(logGroupNamePrefix=GROUP)["logGroups"]
+    return group
+
+
+def test_the_log_group_is_created_encrypted_and_kept_for_its_retention(aws):
+    key = aws["kms"].create_key()["KeyMetadata"]["Arn"]
+    response = log_group(aws, "Create", key)
+    assert (response["status"], response["physical_id"], response["reason"]) == ("SUCCESS", GROUP, "created")
+    group = described(aws["logs"])
+    assert (group["kmsKeyId"], group["retentionInDays"]) == (key, 365)
+
+
+def test_a_group_an_earlier_deployment_kept_is_adopted_with_the_new_key(aws):
+    # An account removed (the group outlives its stack) and added back: a new key.
+    old, new = (aws["kms"].create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    log_group(aws, "Create", old)
+    assert log_group(aws, "Delete", old, physical_id=GROUP)["reason"] == "retained with its logs"
+    assert described(aws["logs"])["logGroupName"] == GROUP
+    response = log_group(aws, "Create", new, retention="400")
+    assert (response["status"], response["reason"]) == ("SUCCESS", "adopted from an earlier deployment")
+    group = described(aws["logs"])
+    assert (group["kmsKeyId"], group["retentionInDays"]) == (new, 400)
