@@ -104,10 +104,10 @@ pub fn build(settings: &Settings, replica: &Replica) -> Result<Template> {
     );
     template.resource(
         "ReplicaKeyAlias",
-        Alias {
+        holding_data(Alias {
             alias_name: "alias/session-manager-logs/replica".into(),
             target_key_id: Value::reference(REPLICA_KEY),
-        },
+        }),
     );
     let mut copy = retention.clone();
     copy.access_log_bucket = None;

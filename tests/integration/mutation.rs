@@ -226,6 +226,18 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "key alias deleted with the central stack",
+        "central_stack_fully_retained",
+        &central,
+        &|t| {
+            let alias = at(t, &["Resources", "SessionKeyAlias"])
+                .as_mapping_mut()
+                .unwrap();
+            alias.remove("DeletionPolicy");
+            alias.remove("UpdateReplacePolicy");
+        },
+    );
+    mutate(
         "TLS deny removed",
         "bucket_policy_denies_insecure_transport",
         &central,

@@ -110,9 +110,10 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
             bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
         if let Some(copy) = &settings.replica {
             replica::central_parameters(&mut template, copy);
+            // Retained: the retained bucket's replication names this role.
             template.resource(
                 REPLICATION_ROLE,
-                placement.home_only(replica::role(settings, copy)),
+                placement.home_only(holding_data(replica::role(settings, copy))),
             );
             log_bucket.replication_configuration = Some(replica::replication(copy));
         }
@@ -167,7 +168,7 @@ fn keys(
                     (LOGGING_KEY, shared.key),
                     (
                         LOGGING_KEY_ALIAS,
-                        alias("alias/session-manager-logs", shared.alias_target).into(),
+                        alias("alias/session-manager-logs", shared.alias_target),
                     ),
                 ],
                 replica: shared.replica,
@@ -196,7 +197,7 @@ fn keys(
             );
             let session_alias = (
                 SESSION_KEY_ALIAS,
-                alias(SESSION_KEY_ALIAS_NAME, session.alias_target).into(),
+                alias(SESSION_KEY_ALIAS_NAME, session.alias_target),
             );
             let resources = if with_bucket {
                 vec![
@@ -416,11 +417,14 @@ fn single_key(names: &Names, admissions: &[Admission]) -> Key {
     )
 }
 
-fn alias(name: &str, target: Value<String>) -> Alias {
-    Alias {
+/// Retained with its key, like every central resource: a deleted stack then
+/// leaves a whole template's worth of resources, which one IMPORT change set
+/// adopts (README: "Deploying again after the central stack was deleted").
+fn alias(name: &str, target: Value<String>) -> Resource {
+    holding_data(Alias {
         alias_name: name.into(),
         target_key_id: target,
-    }
+    })
 }
 
 fn bucket_policy(names: &Names, admissions: &[Admission]) -> BucketPolicy {
