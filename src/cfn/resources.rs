@@ -38,6 +38,28 @@ macro_rules! resource_types {
     };
 }
 
+/// What an IAM resource asks of the deployer (ordered: a named one asks more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IamCapability {
+    Unnamed,
+    Named,
+}
+
+impl Properties {
+    /// None for resources that are not IAM's.
+    pub fn iam_capability(&self) -> Option<IamCapability> {
+        match self {
+            Properties::IamManagedPolicy(policy) if policy.managed_policy_name.is_some() => {
+                Some(IamCapability::Named)
+            }
+            Properties::IamManagedPolicy(_) | Properties::IamRole(_) => {
+                Some(IamCapability::Unnamed)
+            }
+            _ => None,
+        }
+    }
+}
+
 resource_types! {
     KmsKey(kms::Key) = "AWS::KMS::Key",
     KmsReplicaKey(kms::ReplicaKey) = "AWS::KMS::ReplicaKey",

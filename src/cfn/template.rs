@@ -3,7 +3,7 @@
 
 use super::intrinsic::Intrinsic;
 use super::references::{self, DanglingReference};
-use super::resources::Properties;
+use super::resources::{IamCapability, Properties};
 use super::value::Value;
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
@@ -75,6 +75,22 @@ impl Template {
 
     pub fn resources(&self) -> impl Iterator<Item = (&str, &Resource)> {
         self.resources.iter().map(|(id, r)| (id.as_str(), r))
+    }
+
+    /// The capabilities CloudFormation demands to deploy this template: IAM
+    /// resources need `CAPABILITY_IAM`; any with a name of its own needs
+    /// `CAPABILITY_NAMED_IAM` instead (without it every deployment fails
+    /// with InsufficientCapabilities).
+    pub fn capabilities(&self) -> Vec<&'static str> {
+        let iam = self
+            .resources
+            .values()
+            .filter_map(|r| r.properties.iam_capability());
+        match iam.max() {
+            Some(IamCapability::Named) => vec!["CAPABILITY_NAMED_IAM"],
+            Some(IamCapability::Unnamed) => vec!["CAPABILITY_IAM"],
+            None => Vec::new(),
+        }
     }
 
     /// Checks that every reference resolves; a template that fails this is a
@@ -316,6 +332,26 @@ mod tests {
             alias_name: "alias/x".into(),
             target_key_id: Value::reference("Key"),
         }
+    }
+
+    fn managed_policy(name: Option<&str>) -> crate::cfn::iam::ManagedPolicy {
+        crate::cfn::iam::ManagedPolicy {
+            managed_policy_name: name.map(str::to_owned),
+            description: "d".to_owned(),
+            policy_document: crate::cfn::PolicyDocument::new(Vec::new()),
+            roles: None,
+        }
+    }
+
+    #[test]
+    fn capabilities_follow_the_iam_resources_and_their_names() {
+        let mut template = Template::new("t");
+        template.resource("Alias", alias());
+        assert!(template.capabilities().is_empty());
+        template.resource("Unnamed", managed_policy(None));
+        assert_eq!(template.capabilities(), ["CAPABILITY_IAM"]);
+        template.resource("Named", managed_policy(Some("fixed")));
+        assert_eq!(template.capabilities(), ["CAPABILITY_NAMED_IAM"]);
     }
 
     #[test]

@@ -15,7 +15,6 @@ use serde_json::json;
 
 pub const ORGANIZATIONAL_UNIT_IDS: &str = "OrganizationalUnitIds";
 pub const REGIONS: &str = "Regions";
-const CAPABILITIES: [&str; 1] = ["CAPABILITY_IAM"];
 const DESCRIPTION: &str = "smlog: Session Manager logging to the central bucket";
 
 /// Regions one after the other, in order (the IAM Region, which creates the
@@ -121,7 +120,11 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
                 retain_stacks_on_account_removal: false,
             },
             call_as: rollout.call_as.as_str().to_owned(),
-            capabilities: CAPABILITIES.iter().map(|c| (*c).to_owned()).collect(),
+            capabilities: member
+                .capabilities()
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
             managed_execution: ManagedExecution { active: true },
             operation_preferences: operation_preferences(settings, Value::reference(REGIONS)),
             parameters: passed,
@@ -139,13 +142,17 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
 }
 
 /// Input for `aws cloudformation create-stack-set --cli-input-json`.
-pub fn create_stack_set_input(settings: &Settings, member_body: &str) -> serde_json::Value {
+pub fn create_stack_set_input(
+    settings: &Settings,
+    member: &Template,
+    member_body: &str,
+) -> serde_json::Value {
     let rollout = &settings.rollout;
     json!({
         "StackSetName": rollout.stack_set_name.as_str(),
         "Description": DESCRIPTION,
         "TemplateBody": member_body,
-        "Capabilities": CAPABILITIES,
+        "Capabilities": member.capabilities(),
         "PermissionModel": "SERVICE_MANAGED",
         "AutoDeployment": {"Enabled": true, "RetainStacksOnAccountRemoval": false},
         "CallAs": rollout.call_as.as_str(),

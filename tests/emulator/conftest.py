@@ -119,7 +119,7 @@ def deploy_member(aws, folder, config, central, extra=None, stack="smlog-member"
     template.write_text(smlog("synth", "member", cwd=folder))
     default = yaml.safe_load(template.read_text())["Parameters"]["AgentRoleNames"]["Default"]
     parameters = {**member_parameters(central), "AgentRoleNames": default.replace(",", "\\,"), **(extra or {})}
-    outputs = aws.deploy(stack, template, parameters, capabilities=["CAPABILITY_IAM"])
+    outputs = aws.deploy(stack, template, parameters, capabilities=["CAPABILITY_NAMED_IAM"])
     return {"aws": aws, "account": aws.account_id(), "outputs": outputs, "template": template,
             "parameters": parameters, "resources": aws.stack_resources(stack), "stack": stack}
 

@@ -75,7 +75,7 @@ def test_an_update_that_names_another_role_attaches_it(living):
     aws("iam", "create-role", "--role-name", "Appliance", "--assume-role-policy-document", TRUST)
     parameters = {**living["parameters"], "AgentRoleNames": "Appliance"}
     aws("cloudformation", "update-stack", "--stack-name", living["stack"], "--template-body",
-        f"file://{living['template']}", "--capabilities", "CAPABILITY_IAM",
+        f"file://{living['template']}", "--capabilities", "CAPABILITY_NAMED_IAM",
         "--parameters", *[f"ParameterKey={k},ParameterValue={v}" for k, v in parameters.items()])
     aws("cloudformation", "wait", "stack-update-complete", "--stack-name", living["stack"])
     assert "Appliance" in holders(aws, living["outputs"]["AgentPolicyArn"])

@@ -72,7 +72,7 @@ def test_the_operator_policy_in_a_member_account(aws, spare_account, locked):
     member = aws.as_account(account).in_region(REGION)
     member("iam", "create-role", "--role-name", "SessionOperators", "--assume-role-policy-document", TRUST)
     parameters = {**member_parameters(locked), "OperatorRoleNames": "SessionOperators", "IamRegion": REGION}
-    member.deploy("smlog-member-operators", locked["member_template"], parameters, capabilities=["CAPABILITY_IAM"])
+    member.deploy("smlog-member-operators", locked["member_template"], parameters, capabilities=["CAPABILITY_NAMED_IAM"])
     arn = member.stack_resources("smlog-member-operators")["SessionOperatorPolicy"]
     version = member("iam", "get-policy", "--policy-arn", arn)["Policy"]["DefaultVersionId"]
     document = member("iam", "get-policy-version", "--policy-arn", arn, "--version-id", version)["PolicyVersion"]["Document"]
@@ -102,7 +102,7 @@ def test_cloudwatch_streaming_in_a_member_account(aws, spare_account, central, w
     account = spare_account()
     member = aws.as_account(account).in_region(REGION)
     parameters = {**member_parameters(central), "IamRegion": REGION}
-    member.deploy("smlog-member-cloudwatch", template, parameters, capabilities=["CAPABILITY_IAM"])
+    member.deploy("smlog-member-cloudwatch", template, parameters, capabilities=["CAPABILITY_NAMED_IAM"])
     resources = member.stack_resources("smlog-member-cloudwatch")
     groups = member("logs", "describe-log-groups", "--log-group-name-prefix", "/aws/ssm/session-manager")["logGroups"]
     [group] = groups

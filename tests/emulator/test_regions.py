@@ -76,7 +76,7 @@ def test_a_multi_region_central_key_serves_every_region(aws, org, workdir):
         here.deploy("smlog-member-multi", folder / "stacksets/member.yaml", {
             "BucketName": "smlog-multi-region-logs", "BucketKeyArn": outputs["BucketKeyArn"],
             "SessionKeyId": primary["KeyId"], "CentralAccountId": central_account, "IamRegion": REGIONS[0],
-        }, capabilities=["CAPABILITY_IAM"])
+        }, capabilities=["CAPABILITY_NAMED_IAM"])
         key_arn = preferences(here)["inputs"]["kmsKeyId"]
         assert key_arn == f"arn:aws:kms:{region}:{central_account}:key/{primary['KeyId']}"
         assert primary["KeyId"].startswith("mrk-")

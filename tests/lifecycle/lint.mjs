@@ -204,7 +204,27 @@ export async function lintExample(example) {
       findings.set(`${path.replace(`${ROOT}/`, '')}: inline TemplateBody differs from member.yaml`, ['-']);
     }
   }
+  // The StackSet must carry the capabilities its template demands, or every stack instance
+  // fails with InsufficientCapabilities (IAM resources: CAPABILITY_IAM; named ones:
+  // CAPABILITY_NAMED_IAM). CloudFormation checks this; the emulator does not.
+  const needed = requiredCapabilities(member);
+  for (const [f, capabilities] of [['rollout.yaml', (t) => Object.values(t.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet')?.Properties.Capabilities],
+    ['create-stack-set.json', (t) => t.Capabilities]]) {
+    const path = join(dir, f);
+    if (!existsSync(path)) continue;
+    const given = capabilities(f.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : loadYaml(path)) ?? [];
+    const missing = needed.filter((c) => !given.includes(c) && !(c === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM')));
+    if (missing.length) findings.set(`${path.replace(`${ROOT}/`, '')}: Capabilities lack ${missing.join(', ')}`, ['-']);
+  }
   return [...findings].map(([k, where]) => `${k}  [${where.length > 3 ? `${where.length} stack instances` : where.join(', ')}]`);
+}
+
+/** What CloudFormation demands before it deploys `template` (IAM resources, named or not). */
+const IAM_NAMES = ['RoleName', 'ManagedPolicyName', 'UserName', 'GroupName', 'InstanceProfileName'];
+export function requiredCapabilities(template) {
+  const iam = Object.values(template.Resources ?? {}).filter((r) => String(r.Type).startsWith('AWS::IAM::'));
+  if (iam.some((r) => IAM_NAMES.some((n) => r.Properties?.[n] !== undefined))) return ['CAPABILITY_NAMED_IAM'];
+  return iam.length ? ['CAPABILITY_IAM'] : [];
 }
 
 // ------------------------------------------------------------------ self-test
