@@ -384,7 +384,7 @@ fn synth_command(args: &SynthArgs) -> Result<u8> {
 }
 
 fn validate_command(args: &ValidateArgs) -> Result<u8> {
-    let mut rules = crate::gate::guard::builtin_rules();
+    let mut rules = crate::gate::guard::builtin_rules().to_vec();
     if let Some(dir) = &args.rules {
         rules.extend(validate::read_rules_dir(dir)?);
     }

@@ -100,7 +100,7 @@ pub fn documents(files: &[PathBuf], settings: &Settings) -> Result<Vec<Document>
 }
 
 pub fn run(documents: &[Document], rules: &[RuleFile], format: ReportFormat) -> Result<Outcome> {
-    let violations = guard::check(documents, rules)?;
+    let violations = guard::check(documents, &guard::RuleSet::parse(rules)?)?;
     let passed = violations.is_empty();
     let report = match format {
         ReportFormat::Text => text_report(documents, &violations),

@@ -1,17 +1,24 @@
-//! Policy as code: the cfn-guard rules shipped in `rules/`, evaluated in-process.
+//! Policy as code: the cfn-guard rules shipped in `rules/`, evaluated in-process
+//! through cfn-guard's own evaluator (`eval_rules_file`, what `cfn-guard
+//! validate` calls). Each rules file is parsed once per process; a report is
+//! built only for a (template, rules file) pair that fails. cfn-guard is
+//! vendored with four small patches that make this possible and fast
+//! (vendor/README.md).
 
 use crate::error::{Error, Result};
-use cfn_guard::commands::validate::{OutputFormatType, ShowSummaryType};
+use cfn_guard::commands::validate::{parse_rules, OutputFormatType, ShowSummaryType};
 use cfn_guard::commands::Executable;
+use cfn_guard::rules::eval::eval_rules_file;
+use cfn_guard::rules::eval_context::{memo, root_scope, simplified_json_from_root};
+use cfn_guard::rules::exprs::RulesFile;
+use cfn_guard::rules::path_value::PathAwareValue;
+use cfn_guard::rules::Status;
 use cfn_guard::utils::reader::{ReadBuffer, Reader};
 use cfn_guard::utils::writer::{WriteBuffer, Writer};
 use cfn_guard::{CommandBuilder, ValidateBuilder};
 use std::fmt;
-
-/// cfn-guard's status when a rule cannot be parsed or evaluated.
-const RULE_ERROR: i32 = 5;
-/// cfn-guard's status when some rule is not compliant.
-const NOT_COMPLIANT: i32 = 19;
+use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// One rules file: a name for messages and its text.
 #[derive(Debug, Clone)]
@@ -21,7 +28,7 @@ pub struct RuleFile {
 }
 
 /// The rules embedded in the binary, in file-name order.
-pub fn builtin_rules() -> Vec<RuleFile> {
+pub fn builtin_rules() -> &'static [RuleFile] {
     macro_rules! rule_files {
         ($($name:literal),*) => {
             vec![$(RuleFile {
@@ -30,21 +37,59 @@ pub fn builtin_rules() -> Vec<RuleFile> {
             }),*]
         };
     }
-    rule_files!(
-        "agent_policy.guard",
-        "bucket_policy.guard",
-        "bucket_settings.guard",
-        "cloudwatch.guard",
-        "endpoints.guard",
-        "guardrail.guard",
-        "kms.guard",
-        "operator_policy.guard",
-        "preferences.guard",
-        "stackset.guard"
-    )
+    static FILES: OnceLock<Vec<RuleFile>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        rule_files!(
+            "agent_policy.guard",
+            "bucket_policy.guard",
+            "bucket_settings.guard",
+            "cloudwatch.guard",
+            "endpoints.guard",
+            "guardrail.guard",
+            "kms.guard",
+            "operator_policy.guard",
+            "preferences.guard",
+            "stackset.guard"
+        )
+    })
 }
 
-/// A template to check, named as the user knows it.
+/// Rules files parsed once; they borrow the texts they were parsed from.
+pub struct RuleSet<'r> {
+    files: Vec<(&'r str, RulesFile<'r>)>,
+}
+
+impl<'r> RuleSet<'r> {
+    /// A rules file that does not parse is named in the error; one holding only
+    /// comments is dropped, as cfn-guard does.
+    pub fn parse(files: &'r [RuleFile]) -> Result<Self> {
+        let mut parsed = Vec::with_capacity(files.len());
+        for file in files {
+            match parse_rules(&file.text, &file.name) {
+                Ok(Some(rules)) => parsed.push((file.name.as_str(), rules)),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(Error::Unreadable {
+                        path: file.name.clone().into(),
+                        reason: format!("not a cfn-guard rules file: {e}"),
+                    })
+                }
+            }
+        }
+        Ok(RuleSet { files: parsed })
+    }
+}
+
+/// The built-in rules, parsed on first use. (Parsing them on another thread
+/// while the templates are built measured no faster: a second thread costs
+/// its own malloc arena and page faults.)
+pub fn builtin() -> &'static RuleSet<'static> {
+    static RULES: OnceLock<RuleSet<'static>> = OnceLock::new();
+    RULES.get_or_init(|| RuleSet::parse(builtin_rules()).expect("the built-in rules parse"))
+}
+
+/// A template to check, as text (YAML or JSON, short-form tags allowed), named
+/// as the user knows it.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub name: String,
@@ -75,7 +120,78 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Runs cfn-guard; returns its status and its report (or, for status 5, its error text).
+fn guard_error(name: &str) -> impl Fn(cfn_guard::Error) -> Error + '_ {
+    move |e| Error::Internal(format!("cfn-guard on {name}: {e}"))
+}
+
+/// Evaluates template texts against the rules; the violations come back sorted,
+/// with the lines cfn-guard's reader saw.
+pub fn check(documents: &[Document], rules: &RuleSet<'_>) -> Result<Vec<Violation>> {
+    let mut violations = Vec::new();
+    for document in documents {
+        // cfn-guard's own reader: YAML or JSON, short-form tags, line numbers.
+        let value = cfn_guard::rules::values::read_from(&document.content)
+            .and_then(PathAwareValue::try_from)
+            .map_err(guard_error(&document.name))?;
+        evaluate(&document.name, value, rules, &mut violations)?;
+    }
+    Ok(sorted(violations))
+}
+
+/// Evaluates templates already in memory as JSON values (no text in between).
+pub fn check_values(
+    documents: Vec<(&str, serde_json::Value)>,
+    rules: &RuleSet<'_>,
+) -> Result<Vec<Violation>> {
+    let mut violations = Vec::new();
+    for (name, json) in documents {
+        let value = PathAwareValue::try_from(json).map_err(guard_error(name))?;
+        evaluate(name, value, rules, &mut violations)?;
+    }
+    // A value read from no text has no lines (cfn-guard says line 0 throughout).
+    violations.iter_mut().for_each(|v| v.line = None);
+    Ok(sorted(violations))
+}
+
+fn sorted(mut violations: Vec<Violation>) -> Vec<Violation> {
+    violations.sort();
+    violations.dedup();
+    violations
+}
+
+/// Every rules file against one template; only a failing file builds cfn-guard's
+/// report, read as its JSON output would be.
+fn evaluate(
+    name: &str,
+    value: PathAwareValue,
+    rules: &RuleSet<'_>,
+    out: &mut Vec<Violation>,
+) -> Result<()> {
+    let root = Rc::new(value);
+    for (file, rules_file) in &rules.files {
+        let mut scope = root_scope(rules_file, Rc::clone(&root));
+        let status =
+            eval_rules_file(rules_file, &mut scope, Some(name)).map_err(guard_error(name))?;
+        if status != Status::FAIL {
+            continue;
+        }
+        let record = scope.reset_recorder().extract();
+        let report = simplified_json_from_root(&record).map_err(guard_error(name))?;
+        let report = serde_json::to_value(&report)
+            .map_err(|e| Error::Internal(format!("cfn-guard report of {file}: {e}")))?;
+        for entry in report["not_compliant"].as_array().into_iter().flatten() {
+            collect(entry, name, out);
+        }
+    }
+    // The patched evaluator shares parts of a template between queries; let them go.
+    memo::clear();
+    Ok(())
+}
+
+/// cfn-guard's status when a rule cannot be parsed or evaluated.
+const RULE_ERROR: i32 = 5;
+
+/// Runs cfn-guard's validate command; returns its status and its output.
 fn run(
     documents: &[Document],
     rules: &[RuleFile],
@@ -110,50 +226,6 @@ fn run(
     }
     .map_err(guard_error)?;
     Ok((status, output))
-}
-
-/// Evaluates every document against the rules; the violations come back sorted.
-/// Documents are split over two threads (cfn-guard's own values never cross
-/// them: each thread runs its own evaluation).
-pub fn check(documents: &[Document], rules: &[RuleFile]) -> Result<Vec<Violation>> {
-    if documents.len() < 2 {
-        return check_on_this_thread(documents, rules);
-    }
-    let (first, second) = documents.split_at(documents.len() / 2);
-    let (a, b) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| check_on_this_thread(second, rules));
-        let here = check_on_this_thread(first, rules);
-        (here, other.join().expect("the guard thread does not panic"))
-    });
-    let mut violations = a?;
-    violations.extend(b?);
-    violations.sort();
-    Ok(violations)
-}
-
-fn check_on_this_thread(documents: &[Document], rules: &[RuleFile]) -> Result<Vec<Violation>> {
-    if documents.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (status, output) = run(documents, rules, OutputFormatType::JSON)?;
-    if status != 0 && status != NOT_COMPLIANT {
-        return Err(Error::Internal(format!(
-            "cfn-guard exited with status {status}: {}",
-            output.trim()
-        )));
-    }
-    let reports: serde_json::Value = serde_json::from_str(&output)
-        .map_err(|e| Error::Internal(format!("unreadable cfn-guard report: {e}")))?;
-    let mut violations = Vec::new();
-    for (index, report) in reports.as_array().into_iter().flatten().enumerate() {
-        let file = report_document(report, index, documents);
-        for entry in report["not_compliant"].as_array().into_iter().flatten() {
-            collect(entry, &file, &mut violations);
-        }
-    }
-    violations.sort();
-    violations.dedup();
-    Ok(violations)
 }
 
 /// The SARIF report cfn-guard produces, with its own rule ids and line numbers.
@@ -221,16 +293,6 @@ fn stdin_index(name: &str) -> Option<usize> {
     n.checked_sub(1)
 }
 
-fn report_document(report: &serde_json::Value, position: usize, documents: &[Document]) -> String {
-    report["name"]
-        .as_str()
-        .and_then(stdin_index)
-        .or(Some(position))
-        .and_then(|i| documents.get(i))
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| format!("document {}", position + 1))
-}
-
 /// Turns one non-compliant rule of a report into violations, one per resource.
 fn collect(entry: &serde_json::Value, file: &str, out: &mut Vec<Violation>) {
     let Some(rule) = entry.get("Rule") else {
@@ -271,8 +333,10 @@ fn walk(
         serde_json::Value::Object(map) => {
             if let Some(custom) = map.get("custom_message").and_then(|m| m.as_str()) {
                 let custom = custom.split_whitespace().collect::<Vec<_>>().join(" ");
+                // cfn-guard turns a message's line breaks into ';' for some checks.
+                let custom = custom.trim_matches(|c: char| c == ';' || c.is_whitespace());
                 if !custom.is_empty() {
-                    messages.push(custom);
+                    messages.push(custom.to_owned());
                 }
             }
             if let Some(error) = map.get("error_message").and_then(|m| m.as_str()) {

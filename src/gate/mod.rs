@@ -6,24 +6,20 @@ pub mod limits;
 
 use crate::cfn::Template;
 use crate::error::{Error, Result};
-use guard::Document;
 
 /// Fails with every violation when any template breaks the built-in rules.
-/// cfn-guard reads the templates as compact JSON, its fastest input; the
-/// violations name the template and resource (JSON line numbers would mislead).
+/// The templates go to cfn-guard as JSON values; the violations name the
+/// template and resource (lines of a text nobody sees would mislead).
 pub fn enforce_rules(templates: &[(&str, &Template)]) -> Result<()> {
     let documents = templates
         .iter()
         .map(|(name, template)| {
-            Ok(Document {
-                name: (*name).to_owned(),
-                content: serde_json::to_string(template)
-                    .map_err(|e| Error::Internal(format!("serialisation failed: {e}")))?,
-            })
+            let value = serde_json::to_value(template)
+                .map_err(|e| Error::Internal(format!("serialisation failed: {e}")))?;
+            Ok((*name, value))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut violations = guard::check(&documents, &guard::builtin_rules())?;
-    violations.iter_mut().for_each(|v| v.line = None);
+    let violations = guard::check_values(documents, guard::builtin())?;
     if violations.is_empty() {
         Ok(())
     } else {

@@ -1,5 +1,6 @@
-//! The `cfn-guard` command line and smlog's in-process evaluation agree: on
-//! the committed templates, on the rule tests, and on every mutant.
+//! The `cfn-guard` command line (3.2.1 as published) and smlog's in-process
+//! evaluation (the vendored, patched crate) agree: on the committed templates,
+//! on the rule tests, and on every mutant, read as text and as a JSON value.
 
 use super::mutation::{document, mutants};
 use super::support::{empty_dir, repo_path};
@@ -31,13 +32,14 @@ fn failing_rules(output: &Output) -> BTreeSet<String> {
 
 #[test]
 fn the_cli_passes_the_committed_templates() {
+    // templates/ holds every example's templates too.
     let output = cfn_guard(
         &[
             "validate",
             "-r",
             "rules",
             "-d",
-            "templates/central.yaml",
+            "templates",
             "-d",
             "stacksets",
             "-o",
@@ -70,16 +72,25 @@ fn the_cli_runs_the_rule_tests() {
 #[test]
 fn the_cli_and_smlog_find_the_same_violations_in_every_mutant() {
     let dir = empty_dir();
-    let rules = smlog::gate::guard::builtin_rules();
+    let rules = smlog::gate::guard::builtin();
     for mutant in mutants() {
         let doc = document(&mutant);
         std::fs::write(dir.path().join(&doc.name), &doc.content).unwrap();
         let in_process: BTreeSet<String> =
-            smlog::gate::guard::check(std::slice::from_ref(&doc), &rules)
+            smlog::gate::guard::check(std::slice::from_ref(&doc), rules)
                 .unwrap()
                 .into_iter()
                 .map(|v| v.rule)
                 .collect();
+        // The gate `synth` runs reads the template as a JSON value instead.
+        let as_json = serde_json::to_value(&mutant.template).unwrap();
+        let from_json: BTreeSet<String> =
+            smlog::gate::guard::check_values(vec![(doc.name.as_str(), as_json)], rules)
+                .unwrap()
+                .into_iter()
+                .map(|v| v.rule)
+                .collect();
+        assert_eq!(from_json, in_process, "{}", mutant.name);
         let output = cfn_guard(
             &[
                 "validate",

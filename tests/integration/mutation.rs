@@ -837,9 +837,9 @@ pub fn document(mutant: &Mutant) -> Document {
 fn every_mutant_is_caught_by_its_rule() {
     let mutants = mutants();
     assert!(mutants.len() >= 12);
-    let rules = guard::builtin_rules();
+    let rules = guard::builtin();
     for mutant in &mutants {
-        let violations = guard::check(&[document(mutant)], &rules).unwrap();
+        let violations = guard::check(&[document(mutant)], rules).unwrap();
         assert!(
             violations.iter().any(|v| v.rule == mutant.rule),
             "mutant '{}' should break {}, got {:?}",
