@@ -9,7 +9,7 @@ use super::attachments::{AGENT_POLICY_NAME, OPERATOR_POLICY_NAME};
 use super::handler::{FUNCTION_NAME, ROLE_PATH};
 use super::ids::GUARDRAIL;
 use super::rollout::ORGANIZATIONAL_UNIT_IDS;
-use super::{finish, PREFERENCES_DOCUMENT};
+use super::{finish, PREFERENCES_CHANGES, PREFERENCES_DOCUMENT};
 use crate::cfn::organizations::Policy;
 use crate::cfn::{Expr, Output, Parameter, PolicyDocument, Statement, Template, Value};
 use crate::config::Settings;
@@ -45,12 +45,7 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
     let mut statements = vec![
         unless_smlog(
             Statement::deny("ProtectLoggingPreferences")
-                .actions(&[
-                    "ssm:CreateDocument",
-                    "ssm:UpdateDocument",
-                    "ssm:UpdateDocumentDefaultVersion",
-                    "ssm:DeleteDocument",
-                ])
+                .actions(&PREFERENCES_CHANGES)
                 .resource(arn(&format!("ssm:*:*:document/{PREFERENCES_DOCUMENT}"))),
         ),
         unless_smlog(

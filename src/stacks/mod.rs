@@ -68,6 +68,13 @@ pub mod wiring {
 
 /// The name of the Session Manager preferences document in every account and Region.
 pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
+/// Every call that changes the preferences document (guardrail and operator denies).
+pub const PREFERENCES_CHANGES: [&str; 4] = [
+    "ssm:CreateDocument",
+    "ssm:UpdateDocument",
+    "ssm:UpdateDocumentDefaultVersion",
+    "ssm:DeleteDocument",
+];
 
 /// The alias of the session key, in the central account or in each member account.
 pub const SESSION_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/session";

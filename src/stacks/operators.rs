@@ -4,7 +4,7 @@
 
 use super::attachments::OPERATOR_POLICY_NAME;
 use super::ids::OPERATOR_POLICY;
-use super::{session_key, Holder, PREFERENCES_DOCUMENT};
+use super::{session_key, Holder, PREFERENCES_CHANGES, PREFERENCES_DOCUMENT};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::{Parameter, PolicyDocument, Resource, Statement, Template, Value};
 use crate::config::{OperatorSettings, Settings};
@@ -45,12 +45,7 @@ pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
                 "${aws:userid}",
             ),
         Statement::deny("ProtectLoggingPreferences")
-            .actions(&[
-                "ssm:CreateDocument",
-                "ssm:UpdateDocument",
-                "ssm:UpdateDocumentDefaultVersion",
-                "ssm:DeleteDocument",
-            ])
+            .actions(&PREFERENCES_CHANGES)
             .resource(document_in_any_region()),
     ])
 }
