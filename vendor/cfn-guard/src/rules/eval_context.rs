@@ -359,6 +359,8 @@ pub mod memo {
         let ptr = Rc::as_ptr(root);
         if ROOT.with(|r| r.replace(ptr)) != ptr {
             CHILDREN.with(|children| children.borrow_mut().clear());
+            // Keyed by clause address: rules dropped since must not be found again.
+            CLAUSE_TEXTS.with(|texts| texts.borrow_mut().clear());
         }
     }
 
@@ -373,9 +375,9 @@ pub mod memo {
         static CLAUSE_TEXTS: RefCell<HashMap<*const (), Rc<str>>> = RefCell::new(HashMap::new());
     }
 
-    /// The clause's `Display`, formatted once until `clear`. Keyed by address:
-    /// sound while the rules outlive the entries, which `clear` (called by the
-    /// caller after each document, with the rules still borrowed) guarantees.
+    /// The clause's `Display`, formatted once per template. Keyed by address:
+    /// sound while the rules outlive the entries, which holds because every
+    /// new template (`enter_root`) and every `clear` empties the cache.
     pub(crate) fn clause_text(clause: &impl std::fmt::Display) -> Rc<str> {
         let key = clause as *const _ as *const ();
         CLAUSE_TEXTS.with(|texts| {
