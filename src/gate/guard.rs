@@ -2,7 +2,7 @@
 //! through cfn-guard's own evaluator (`eval_rules_file`, what `cfn-guard
 //! validate` calls). Each rules file is parsed once per process; a report is
 //! built only for a (template, rules file) pair that fails. cfn-guard is
-//! vendored with four small patches that make this possible and fast
+//! vendored with small patches that make this possible and fast
 //! (vendor/README.md).
 
 use crate::error::{Error, Result};
@@ -120,7 +120,7 @@ impl fmt::Display for Violation {
     }
 }
 
-fn guard_error(name: &str) -> impl Fn(cfn_guard::Error) -> Error + '_ {
+fn guard_error(name: &str) -> impl Fn(cfn_guard::Error) -> Error + Copy + '_ {
     move |e| Error::Internal(format!("cfn-guard on {name}: {e}"))
 }
 
@@ -202,7 +202,7 @@ fn run(
         "data": documents.iter().map(|d| d.content.as_str()).collect::<Vec<_>>(),
     })
     .to_string();
-    let guard_error = |e: cfn_guard::Error| Error::Internal(format!("cfn-guard: {e}"));
+    let guard_error = guard_error("the validate command");
     let validate = ValidateBuilder::default()
         .payload(true)
         .structured(true)

@@ -89,10 +89,7 @@ pub fn agent_statements(settings: &CloudWatchSettings) -> Vec<Statement> {
                 "logs:PutLogEvents",
                 "logs:DescribeLogStreams",
             ])
-            .resource(Value::sub(format!(
-                "arn:${{AWS::Partition}}:logs:*:${{AWS::AccountId}}:log-group:{}:*",
-                settings.log_group_name
-            ))),
+            .resource(Value::sub(format!("{}:*", log_group_arn(settings, "*")))),
         // No resource type in the IAM service reference: only "*" matches it.
         Statement::allow("FindLogGroups")
             .actions(&["logs:DescribeLogGroups"])
