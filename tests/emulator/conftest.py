@@ -76,6 +76,12 @@ def spare_account(aws, org):
     return lambda: create_account(aws, f"spare-{next(names)}", org["root"])
 
 
+def holders(aws, policy_arn):
+    """The roles a managed policy is attached to, sorted."""
+    roles = aws("iam", "list-entities-for-policy", "--policy-arn", policy_arn, "--entity-filter", "Role")
+    return sorted(role["RoleName"] for role in roles["PolicyRoles"])
+
+
 def instance_profile_role(aws, name, path="/"):
     """A role in an instance profile of the same name: what EC2 instances run as."""
     aws("iam", "create-role", "--role-name", name, "--path", path, "--assume-role-policy-document", TRUST)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import REPO_EXAMPLES, TRUST, deploy_member, instance_profile_role, preferences, record_gap
+from conftest import REPO_EXAMPLES, TRUST, deploy_member, holders, instance_profile_role, preferences, record_gap
 
 DOCUMENT = "SSM-SessionManagerRunShell"
 # Preferences a team had before smlog: their own bucket, a longer idle timeout.
@@ -19,11 +19,6 @@ BEFORE = {
                "runAsDefaultUser": "", "idleSessionTimeout": "60", "maxSessionDuration": "",
                "shellProfile": {"windows": "", "linux": ""}},
 }
-
-
-def holders(aws, policy_arn):
-    roles = aws("iam", "list-entities-for-policy", "--policy-arn", policy_arn, "--entity-filter", "Role")
-    return sorted(role["RoleName"] for role in roles["PolicyRoles"])
 
 
 def delete_stack(aws, stack):

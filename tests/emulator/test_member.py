@@ -4,7 +4,7 @@ get the agent policy on first deploy."""
 import json
 import urllib.parse
 
-from conftest import AGENT_ROLE, DHMC_ROLE, MISSING_ROLE, NAMED_ROLE, preferences
+from conftest import AGENT_ROLE, DHMC_ROLE, MISSING_ROLE, NAMED_ROLE, holders, preferences
 
 
 def test_the_stack_completes_although_a_named_role_is_missing(member):
@@ -57,11 +57,6 @@ def test_agent_policy_grants_exactly_what_the_agent_needs(member, central):
     for sid in ("WriteSessionLogsToOwnPrefix", "ReadBucketEncryption"):
         [statement] = [s for s in document["Statement"] if s["Sid"] == sid]
         assert statement["Condition"] == {"StringEquals": {"s3:ResourceAccount": central_account}}
-
-
-def holders(aws, policy_arn):
-    roles = aws("iam", "list-entities-for-policy", "--policy-arn", policy_arn, "--entity-filter", "Role")
-    return sorted(role["RoleName"] for role in roles["PolicyRoles"])
 
 
 def test_every_attach_path_reaches_its_role(member):
