@@ -359,6 +359,16 @@ export const CALLS = [
     source: 'src/stacks/handler.py log_group()',
   })),
 
+  ...[['logs:DeleteLogGroup', (d) => d.logGroupArnBase, 'the handler never deletes the session log group (its logs outlive the stack)'],
+    ['logs:CreateLogGroup', (d) => `arn:${d.partition}:logs:${d.region}:${d.account}:log-group:/some/other/group`, 'the handler makes no other log group'],
+  ].map(([action, resource, text]) => ({
+    id: `deny.handler.${action.slice(5)}(${action === 'logs:DeleteLogGroup' ? 'session log group' : 'other group'})`,
+    caller: 'handler', action, expect: 'deny',
+    when: { text, test: (d) => d.logGroupByHandler },
+    resource, context: () => ({}),
+    source: 'handler role KeepSessionLogGroup (its actions and the one group)',
+  })),
+
   // ---------------------------------------------------------------- the guardrail SCP
   ...[['ssm:UpdateDocument', (d) => d.documentArn, () => ({})],
     ['ssm:DeleteDocument', (d) => d.documentArn, () => ({})],
