@@ -130,8 +130,6 @@ pub fn build(settings: &Settings) -> Result<Templates> {
 pub struct Rollout {
     pub member_body: String,
     pub template: Template,
-    /// `create-stack-set --cli-input-json`: the same StackSet for the CLI.
-    pub stack_set_input: serde_json::Value,
 }
 
 /// Renders the member once and builds the rollout that carries it inline.
@@ -141,11 +139,9 @@ pub fn rollout(settings: &Settings, member: &Template) -> Result<Rollout> {
         .map_err(|message| Error::Config(message).context("while building the rollout template"))?;
     let template = rollout::build(settings, member, &member_body)
         .map_err(|e| e.context("while building the rollout template"))?;
-    let stack_set_input = rollout::create_stack_set_input(settings, member, &member_body);
     Ok(Rollout {
         member_body,
         template,
-        stack_set_input,
     })
 }
 
@@ -280,7 +276,11 @@ pub fn artefacts(
     if let (true, Some(rollout)) = (with_cli_inputs, &rollout) {
         artefacts.push(Artefact {
             path: CREATE_STACK_SET_INPUT.to_owned(),
-            text: emit::to_json(&rollout.stack_set_input)?,
+            text: emit::to_json(&rollout::create_stack_set_input(
+                settings,
+                &templates.member,
+                &rollout.member_body,
+            ))?,
         });
         artefacts.push(Artefact {
             path: CREATE_STACK_INSTANCES_INPUT.to_owned(),
