@@ -14,6 +14,7 @@ pub mod error;
 pub mod explain;
 pub mod gate;
 pub mod ids;
+pub mod names;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

@@ -6,7 +6,7 @@ use super::locate;
 use super::raw::{KeyMode, RawConfig};
 use super::settings::Settings;
 use super::suggest::suggestion;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
 /// The file read when `-c` is not given and it exists in the working directory.
@@ -65,14 +65,16 @@ impl Source {
     /// Adds the file, line and column to an error about one of its fields.
     pub fn annotate(&self, error: Error) -> Error {
         match error {
-            Error::Field { field, message } => {
-                let location = locate::locate(&self.text, &field)
-                    .map(|(line, column)| format!(":{line}:{column}"))
-                    .unwrap_or_default();
-                Error::Config(format!(
-                    "{}{location}: {field}: {message}",
-                    self.path.display()
-                ))
+            Error::Field { field, message, .. } => {
+                let location = Location {
+                    path: self.path.clone(),
+                    line_column: locate::locate(&self.text, &field),
+                };
+                Error::Field {
+                    field,
+                    message,
+                    location: Some(location),
+                }
             }
             other => other,
         }

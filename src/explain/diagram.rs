@@ -159,11 +159,14 @@ fn graph(
                 }
             }
             Properties::SsmDocument(_) | Properties::Custom(_)
-                if id == crate::stacks::ids::PREFERENCES =>
+                if id == crate::names::logical::PREFERENCES =>
             {
                 nodes.push(Node {
                     id: id.to_owned(),
-                    label: format!("{} (preferences)", crate::stacks::PREFERENCES_DOCUMENT),
+                    label: format!(
+                        "{} (preferences)",
+                        crate::names::resource::PREFERENCES_DOCUMENT
+                    ),
                     group: "member",
                 });
                 edges.push(Edge {

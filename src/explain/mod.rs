@@ -9,9 +9,10 @@ use crate::cfn::s3::{Bucket, BucketEncryption};
 use crate::cfn::{PolicyDocument, Properties, Statement, Template};
 use crate::config::{LogBucket, SessionKey, Settings};
 use crate::error::Result;
+use crate::names::logical::*;
+use crate::names::{resource, wiring};
+use crate::stacks::central;
 use crate::stacks::existing;
-use crate::stacks::ids::*;
-use crate::stacks::{central, wiring, PREFERENCES_DOCUMENT, SESSION_KEY_ALIAS_NAME};
 use crate::synth;
 use eval::{matches, Policy, Request, Resolver};
 use serde::Serialize;
@@ -350,8 +351,11 @@ impl Example {
                 Box::new(move |_: &Principal| Target {
                     action: "ssm:UpdateDocument",
                     resource: format!(
-                        "arn:{}:ssm:{}:{}:document/{PREFERENCES_DOCUMENT}",
-                        self.partition, self.region, self.member
+                        "arn:{}:ssm:{}:{}:document/{}",
+                        self.partition,
+                        self.region,
+                        self.member,
+                        resource::PREFERENCES_DOCUMENT
                     ),
                     owner: self.member.clone(),
                     kind: Kind::Ssm,
@@ -573,7 +577,7 @@ fn decide(
         }),
         encryption_context_bucket: target.via_s3.then(|| example.bucket_arn()),
         resource_aliases: (target.resource == example.session_key)
-            .then(|| SESSION_KEY_ALIAS_NAME.to_owned())
+            .then(|| resource::SESSION_KEY_ALIAS.to_owned())
             .into_iter()
             .collect(),
         resource_account: target.owner.clone(),

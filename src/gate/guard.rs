@@ -5,6 +5,7 @@
 //! vendored with small patches that make this possible and fast
 //! (vendor/README.md).
 
+pub use crate::error::Violation;
 use crate::error::{Error, Result};
 use cfn_guard::commands::validate::{parse_rules, OutputFormatType, ShowSummaryType};
 use cfn_guard::commands::Executable;
@@ -16,7 +17,6 @@ use cfn_guard::rules::Status;
 use cfn_guard::utils::reader::{ReadBuffer, Reader};
 use cfn_guard::utils::writer::{WriteBuffer, Writer};
 use cfn_guard::{CommandBuilder, ValidateBuilder};
-use std::fmt;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -97,29 +97,6 @@ pub struct Document {
 }
 
 /// One rule broken by one resource (or by the template as a whole).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct Violation {
-    pub file: String,
-    pub rule: String,
-    pub resource: Option<String>,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        write!(f, ": rule {}", self.rule)?;
-        if let Some(resource) = &self.resource {
-            write!(f, " on {resource}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
 fn guard_error(name: &str) -> impl Fn(cfn_guard::Error) -> Error + Copy + '_ {
     move |e| Error::Internal(format!("cfn-guard on {name}: {e}"))
 }

@@ -12,11 +12,7 @@ use crate::cfn::lambda::Permission;
 use crate::cfn::template::Assertion;
 use crate::cfn::{Expr, Intrinsic, Output, Parameter, Pseudo, Resource, Template, Value};
 use crate::config::Attachment;
-
-/// Fixed names, so account baselines (Control Tower customisations,
-/// Terraform, permission boundaries) can attach the policies themselves.
-pub const AGENT_POLICY_NAME: &str = "smlog-session-manager-agent";
-pub const OPERATOR_POLICY_NAME: &str = "smlog-session-manager-operator";
+use crate::names::{principal, resource};
 
 pub const ATTACH_INSTANCE_PROFILE_ROLES: &str = "AttachToInstanceProfileRoles";
 pub const AGENT_ROLE_NAMES: &str = "AgentRoleNames";
@@ -64,7 +60,7 @@ pub fn parameters(template: &mut Template, attach: &Attachment) {
         ATTACH_DHMC_ROLE,
         Parameter::string(format!(
             "Attach the agent policy to {} (Default Host Management Configuration) where it exists",
-            super::DHMC_ROLE_NAME
+            resource::DHMC_ROLE
         ))
         .default_value(flag(attach.default_host_management_role))
         .allowed(&["true", "false"]),
@@ -190,7 +186,7 @@ pub fn add(
         Resource::new(Permission {
             function_name: Value::reference(handler::FUNCTION),
             action: "lambda:InvokeFunction".to_owned(),
-            principal: super::EVENTS_PRINCIPAL.to_owned(),
+            principal: principal::EVENTS.to_owned(),
             source_arn: Value::get_att(SCHEDULE, "Arn"),
         })
         .when(iam_condition),
@@ -229,7 +225,7 @@ pub fn ready(template: &mut Template, iam_condition: &str) {
     template.resource(
         AGENT_POLICY_READY,
         handler::custom_resource("AgentPolicyReady")
-            .with("PolicyArn", handler::policy_arn(AGENT_POLICY_NAME))
+            .with("PolicyArn", handler::policy_arn(resource::AGENT_POLICY))
             .with(
                 "Attachments",
                 Intrinsic::if_(

@@ -9,11 +9,11 @@
 //! its name for the dashboards and filters built on it.
 
 use super::handler;
-use super::ids::{LOGS_KEY, LOG_GROUP};
 use super::{holding_data, root_administration, rotated_key};
 use crate::cfn::kms::Key;
 use crate::cfn::{Expr, Principal, Resource, Statement, Template, Value};
 use crate::config::CloudWatchSettings;
+use crate::names::logical::{LOGS_KEY, LOG_GROUP};
 
 /// The log group's ARN as a `Fn::Sub` template.
 fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> String {

@@ -5,10 +5,10 @@
 
 use super::central::{access, KeyUse, Names};
 use super::holding_data;
-use super::ids::LOG_BUCKET_POLICY;
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{PolicyDocument, Statement, Template};
 use crate::config::{LogBucket, SessionKey, Settings};
+use crate::names::logical::LOG_BUCKET_POLICY;
 use serde::Serialize;
 
 /// What the existing bucket's and key's policies must grant.

@@ -5,15 +5,15 @@
 //! by the StackSet's execution role and smlog's own handler roles. For the
 //! management account.
 
-use super::attachments::{AGENT_POLICY_NAME, OPERATOR_POLICY_NAME};
 use super::handler::{FUNCTION_NAME, ROLE_PATH};
-use super::ids::GUARDRAIL;
 use super::rollout::ORGANIZATIONAL_UNIT_IDS;
-use super::{finish, PREFERENCES_CHANGES, PREFERENCES_DOCUMENT};
+use super::{finish, PREFERENCES_CHANGES};
 use crate::cfn::organizations::Policy;
 use crate::cfn::{Expr, Output, Parameter, PolicyDocument, Statement, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
+use crate::names::logical::GUARDRAIL;
+use crate::names::resource;
 
 pub const POLICY_NAME: &str = "smlog-session-logging-guardrail";
 /// The roles service-managed StackSets deploy member stacks with.
@@ -37,7 +37,8 @@ fn unless_smlog(statement: Statement) -> Statement {
 
 pub fn policy_document(settings: &Settings) -> PolicyDocument {
     let policies = || {
-        [AGENT_POLICY_NAME, OPERATOR_POLICY_NAME].map(|name| arn(&format!("iam::*:policy/{name}")))
+        [resource::AGENT_POLICY, resource::OPERATOR_POLICY]
+            .map(|name| arn(&format!("iam::*:policy/{name}")))
     };
     // StackSet instances are named StackSet-<stack set name>-<id>, and so
     // are the resources CloudFormation names for them.
@@ -46,7 +47,10 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
         unless_smlog(
             Statement::deny("ProtectLoggingPreferences")
                 .actions(&PREFERENCES_CHANGES)
-                .resource(arn(&format!("ssm:*:*:document/{PREFERENCES_DOCUMENT}"))),
+                .resource(arn(&format!(
+                    "ssm:*:*:document/{}",
+                    resource::PREFERENCES_DOCUMENT
+                ))),
         ),
         unless_smlog(
             Statement::deny("ProtectSmlogPolicies")

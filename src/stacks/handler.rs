@@ -3,12 +3,11 @@
 //! back until the agent policy exists, and writes (and on delete restores)
 //! the preferences. Its custom resources fail within minutes, not an hour.
 
-use super::attachments::{AGENT_POLICY_NAME, OPERATOR_POLICY_NAME};
-use super::{LAMBDA_PRINCIPAL, PREFERENCES_DOCUMENT};
 use crate::cfn::custom::CustomResource;
 use crate::cfn::iam::{InlinePolicy, Role};
 use crate::cfn::lambda::{Code, Function, LogGroup};
 use crate::cfn::{PolicyDocument, Principal, Resource, Statement, Template, Value};
+use crate::names::{principal, resource};
 
 pub const FUNCTION: &str = "SmlogHandler";
 const ROLE: &str = "SmlogHandlerRole";
@@ -32,14 +31,15 @@ pub fn policy_arn(name: &str) -> Value<String> {
 
 fn document_arn() -> Value<String> {
     Value::sub(format!(
-        "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/{PREFERENCES_DOCUMENT}"
+        "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/{}",
+        resource::PREFERENCES_DOCUMENT
     ))
 }
 
 /// Exactly the calls `handler.py` makes; `extra` for the optional resources it serves.
 fn role_policy(extra: Vec<Statement>) -> PolicyDocument {
     let policies = || {
-        [AGENT_POLICY_NAME, OPERATOR_POLICY_NAME]
+        [resource::AGENT_POLICY, resource::OPERATOR_POLICY]
             .into_iter()
             .map(policy_arn)
     };
@@ -108,7 +108,7 @@ pub fn add(template: &mut Template, extra: Vec<Statement>) {
             assume_role_policy_document: PolicyDocument::new(vec![Statement::allow(
                 "LambdaAssumesRole",
             )
-            .principal(Principal::Service(vec![LAMBDA_PRINCIPAL.into()]))
+            .principal(Principal::Service(vec![principal::LAMBDA.into()]))
             .actions(&["sts:AssumeRole"])]),
             policies: vec![InlinePolicy {
                 policy_name: "smlog-handler".to_owned(),

@@ -3,11 +3,10 @@
 //! handler that serves them, and the Session Manager preferences, written
 //! only once the agent policy exists and removed (or restored) before it goes.
 
-use super::attachments::{self, AGENT_POLICY_NAME, AGENT_POLICY_READY};
-use super::ids::{AGENT_POLICY, OPERATOR_POLICY, PREFERENCES};
+use super::attachments::{self, AGENT_POLICY_READY};
 use super::preferences::{self, SessionDocument};
 use super::{cloudwatch, handler, operators, session_key};
-use super::{finish, wiring, Holder, PREFERENCES_DOCUMENT};
+use super::{finish, Holder};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::ssm::Document;
 use crate::cfn::{
@@ -16,6 +15,8 @@ use crate::cfn::{
 use crate::config::{PreferencesMode, Settings};
 use crate::error::Result;
 use crate::ids::{AccountId, BucketName, KmsKeyArn, Region};
+use crate::names::logical::{AGENT_POLICY, OPERATOR_POLICY, PREFERENCES};
+use crate::names::{resource, wiring};
 
 pub const IAM_REGION: &str = "IamRegion";
 /// True in the one Region where account-global (IAM) resources are created.
@@ -80,7 +81,7 @@ pub fn build(settings: &Settings) -> Result<Template> {
         PreferencesMode::Native => Resource::new(native_document(&document)).deleted(),
         PreferencesMode::Upsert => Resource::new(
             handler::custom_resource(PREFERENCES)
-                .with("DocumentName", PREFERENCES_DOCUMENT)
+                .with("DocumentName", resource::PREFERENCES_DOCUMENT)
                 .with("Content", document.to_json()),
         ),
     };
@@ -166,7 +167,7 @@ fn agent_policy_document(settings: &Settings) -> PolicyDocument {
 
 fn agent_policy(settings: &Settings) -> ManagedPolicy {
     ManagedPolicy {
-        managed_policy_name: Some(AGENT_POLICY_NAME.to_owned()),
+        managed_policy_name: Some(resource::AGENT_POLICY.to_owned()),
         description:
             "smlog: lets the SSM Agent write encrypted Session Manager logs to the central bucket"
                 .to_owned(),
@@ -177,7 +178,7 @@ fn agent_policy(settings: &Settings) -> ManagedPolicy {
 
 fn native_document(document: &SessionDocument) -> Document {
     Document {
-        name: PREFERENCES_DOCUMENT.to_owned(),
+        name: resource::PREFERENCES_DOCUMENT.to_owned(),
         document_type: "Session".to_owned(),
         document_format: "JSON".to_owned(),
         content: document.to_json(),

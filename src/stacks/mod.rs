@@ -22,52 +22,6 @@ use crate::cfn::{
 };
 use crate::error::Error;
 
-/// Logical ids that more than one module names (the stacks, `explain`,
-/// `verify`, the tests). The guard rules name some of them too.
-pub mod ids {
-    // Central stack.
-    pub const BUCKET_KEY: &str = "BucketKey";
-    pub const BUCKET_KEY_ALIAS: &str = "BucketKeyAlias";
-    pub const SESSION_KEY: &str = "SessionKey";
-    pub const SESSION_KEY_ALIAS: &str = "SessionKeyAlias";
-    pub const SESSION_KEY_REPLICA: &str = "SessionKeyReplica";
-    /// With `keys: one`, the single key that serves both purposes.
-    pub const LOGGING_KEY: &str = "LoggingKey";
-    pub const LOGGING_KEY_ALIAS: &str = "LoggingKeyAlias";
-    pub const LOG_BUCKET: &str = "LogBucket";
-    pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
-    /// With a replica: the role S3 replicates with.
-    pub const REPLICATION_ROLE: &str = "ReplicationRole";
-    // Member stack.
-    pub const AGENT_POLICY: &str = "SessionLoggingAgentPolicy";
-    pub const OPERATOR_POLICY: &str = "SessionOperatorPolicy";
-    pub const PREFERENCES: &str = "SessionPreferences";
-    /// A per-account session key has the central key's logical id.
-    pub const MEMBER_SESSION_KEY: &str = SESSION_KEY;
-    pub const LOG_GROUP: &str = "SessionLogGroup";
-    pub const LOGS_KEY: &str = "SessionLogsKey";
-    // Rollout stack.
-    pub const STACK_SET: &str = "SessionLoggingStackSet";
-    // Operator permission set.
-    pub const PERMISSION_SET: &str = "OperatorPermissionSet";
-    // Guardrail.
-    pub const GUARDRAIL: &str = "SessionLoggingGuardrail";
-}
-
-/// Names shared by the central stack's outputs and the member stack's
-/// parameters, so the one can be fed into the other without renaming.
-pub mod wiring {
-    pub const BUCKET_NAME: &str = "BucketName";
-    pub const BUCKET_ARN: &str = "BucketArn";
-    pub const BUCKET_KEY_ARN: &str = "BucketKeyArn";
-    pub const SESSION_KEY_ARN: &str = "SessionKeyArn";
-    /// With a multi-Region session key: its `mrk-` id and the central account.
-    pub const SESSION_KEY_ID: &str = "SessionKeyId";
-    pub const CENTRAL_ACCOUNT_ID: &str = "CentralAccountId";
-}
-
-/// The name of the Session Manager preferences document in every account and Region.
-pub const PREFERENCES_DOCUMENT: &str = "SSM-SessionManagerRunShell";
 /// Every call that changes the preferences document (guardrail and operator denies).
 pub const PREFERENCES_CHANGES: [&str; 4] = [
     "ssm:CreateDocument",
@@ -75,20 +29,6 @@ pub const PREFERENCES_CHANGES: [&str; 4] = [
     "ssm:UpdateDocumentDefaultVersion",
     "ssm:DeleteDocument",
 ];
-
-/// The alias of the session key, in the central account or in each member account.
-pub const SESSION_KEY_ALIAS_NAME: &str = "alias/session-manager-logs/session";
-
-/// Service principals that are the same in every partition (aws, aws-cn,
-/// aws-us-gov), as AWS CDK's standardized service principals have them. The
-/// only `amazonaws.com` smlog writes literally; regional principals and
-/// endpoints use `${AWS::URLSuffix}`.
-pub const LAMBDA_PRINCIPAL: &str = "lambda.amazonaws.com";
-pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
-
-/// The role Default Host Management Configuration uses when an instance
-/// profile cannot call `ssm:UpdateInstanceInformation`.
-pub const DHMC_ROLE_NAME: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
 
 /// Whose resources an identity policy names: those of the account its stack
 /// is in, or, for an Identity Center permission set assigned to many

@@ -2,12 +2,12 @@
 //! the logging preferences, encrypt them with the session key, resume and end
 //! only one's own sessions, and never change the preferences document.
 
-use super::attachments::OPERATOR_POLICY_NAME;
-use super::ids::OPERATOR_POLICY;
-use super::{session_key, Holder, PREFERENCES_CHANGES, PREFERENCES_DOCUMENT};
+use super::{session_key, Holder, PREFERENCES_CHANGES};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::{Parameter, PolicyDocument, Resource, Statement, Template, Value};
 use crate::config::{OperatorSettings, Settings};
+use crate::names::logical::OPERATOR_POLICY;
+use crate::names::resource;
 
 pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
 
@@ -18,7 +18,12 @@ pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
             "arn:${{AWS::Partition}}:{service}:*:{account}:{resource}"
         ))
     };
-    let document_in_any_region = || arn("ssm", &format!("document/{PREFERENCES_DOCUMENT}"));
+    let document_in_any_region = || {
+        arn(
+            "ssm",
+            &format!("document/{}", resource::PREFERENCES_DOCUMENT),
+        )
+    };
     PolicyDocument::new(vec![
         Statement::allow("StartSessionsWithLoggingPreferences")
             .actions(&["ssm:StartSession"])
@@ -75,7 +80,7 @@ pub fn add(
     template.resource(
         OPERATOR_POLICY,
         Resource::new(ManagedPolicy {
-            managed_policy_name: Some(OPERATOR_POLICY_NAME.to_owned()),
+            managed_policy_name: Some(resource::OPERATOR_POLICY.to_owned()),
             description: "smlog: lets operators start logged Session Manager sessions, and not change the logging preferences".to_owned(),
             policy_document: policy_document(settings, Holder::ThisAccount),
             roles: None,

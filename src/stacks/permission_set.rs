@@ -3,13 +3,14 @@
 //! reach accounts through `AWSReservedSSO_*` roles, which no policy can be
 //! attached to; a permission set carries the operator policy to them instead.
 
-use super::ids::PERMISSION_SET;
-use super::{finish, operators, session_key, wiring, Holder};
+use super::{finish, operators, session_key, Holder};
 use crate::cfn::sso::PermissionSet;
 use crate::cfn::{Output, Parameter, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::ids::AccountId;
+use crate::names::logical::PERMISSION_SET;
+use crate::names::wiring;
 
 pub const INSTANCE_ARN: &str = "InstanceArn";
 /// The permission set's name, and so of the roles Identity Center makes.

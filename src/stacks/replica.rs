@@ -7,7 +7,6 @@
 
 use super::central::bucket;
 use super::central::bucket_name as source_bucket_name;
-use super::ids::{BUCKET_KEY, LOGGING_KEY, REPLICATION_ROLE};
 use super::{finish, holding_data, root_administration, rotated_key};
 use crate::cfn::iam::{InlinePolicy, Role};
 use crate::cfn::kms::Alias;
@@ -21,6 +20,8 @@ use crate::cfn::{
 use crate::config::{LogBucket, Replica, SessionKey, Settings};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn};
+use crate::names::logical::{BUCKET_KEY, LOGGING_KEY, REPLICATION_ROLE};
+use crate::names::principal;
 
 pub const REPLICA_BUCKET_NAME: &str = "ReplicaBucketName";
 pub const REPLICA_KEY_ARN: &str = "ReplicaKeyArn";
@@ -28,8 +29,6 @@ const GENERATE_REPLICA_BUCKET_NAME: &str = "GenerateReplicaBucketName";
 const REPLICA_KEY: &str = "ReplicaKey";
 const REPLICA_BUCKET: &str = "ReplicaBucket";
 const REPLICA_BUCKET_POLICY: &str = "ReplicaBucketPolicy";
-/// S3's service principal, the same in every partition.
-pub const S3_PRINCIPAL: &str = "s3.amazonaws.com";
 
 /// The replica bucket's name parameter: given, or empty for a generated one.
 fn name_parameter(replica: &Replica) -> Parameter {
@@ -218,7 +217,7 @@ pub fn role(settings: &Settings, replica: &Replica) -> Role {
         path: Some(super::handler::ROLE_PATH.to_owned()),
         description: "smlog: lets S3 replicate the session logs into the replica bucket".to_owned(),
         assume_role_policy_document: PolicyDocument::new(vec![Statement::allow("S3AssumesRole")
-            .principal(Principal::Service(vec![S3_PRINCIPAL.into()]))
+            .principal(Principal::Service(vec![principal::S3.into()]))
             .actions(&["sts:AssumeRole"])]),
         policies: vec![InlinePolicy {
             policy_name: "smlog-replication".to_owned(),

@@ -1,7 +1,6 @@
 //! Org-wide rollout: a stack holding a service-managed StackSet of the member
 //! template, and the equivalent `aws cloudformation` CLI inputs.
 
-use super::ids::STACK_SET;
 use super::{finish, member};
 use crate::cfn::stackset::{
     AutoDeployment, DeploymentTargets, ManagedExecution, OperationPreferences, StackInstances,
@@ -11,6 +10,7 @@ use crate::cfn::template::ParameterType;
 use crate::cfn::{Assertion, Intrinsic, Parameter, Rule, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
+use crate::names::logical::STACK_SET;
 use serde_json::json;
 
 pub const ORGANIZATIONAL_UNIT_IDS: &str = "OrganizationalUnitIds";

@@ -3,14 +3,13 @@
 //! the shared `mrk-` id; or, per account, a key of the member's own in every
 //! Region, which only that account's IAM policies can grant.
 
-use super::ids::MEMBER_SESSION_KEY;
-use super::{
-    holding_data, root_administration, rotated_key, wiring, Holder, SESSION_KEY_ALIAS_NAME,
-};
+use super::{holding_data, root_administration, rotated_key, Holder};
 use crate::cfn::kms::Alias;
 use crate::cfn::{Parameter, Statement, Template, Value};
 use crate::config::{SessionKey, Settings};
 use crate::ids::{KmsKeyArn, MultiRegionKeyId};
+use crate::names::logical::MEMBER_SESSION_KEY;
+use crate::names::{resource, wiring};
 
 /// The parameter(s) naming the central key, if the session key is central.
 pub fn parameters(template: &mut Template, settings: &Settings) {
@@ -61,9 +60,9 @@ pub fn resources(template: &mut Template, settings: &Settings) {
         )),
     );
     template.resource(
-        super::ids::SESSION_KEY_ALIAS,
+        crate::names::logical::SESSION_KEY_ALIAS,
         Alias {
-            alias_name: SESSION_KEY_ALIAS_NAME.into(),
+            alias_name: resource::SESSION_KEY_ALIAS.into(),
             target_key_id: Value::reference(MEMBER_SESSION_KEY),
         },
     );
@@ -102,7 +101,7 @@ pub fn grant(settings: &Settings, holder: Holder, statement: Statement) -> State
             .condition(
                 "ForAnyValue:StringEquals",
                 "kms:ResourceAliases",
-                SESSION_KEY_ALIAS_NAME,
+                resource::SESSION_KEY_ALIAS,
             ),
         SessionKey::Shared { .. } | SessionKey::Central { .. } => {
             statement.resource(Value::reference(wiring::SESSION_KEY_ARN))

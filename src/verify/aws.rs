@@ -1,6 +1,7 @@
 //! The `aws` command line, as the user has it configured (profiles, SSO,
 //! endpoints such as `AWS_ENDPOINT_URL`), called with `--output json`.
 
+pub use crate::error::AwsError;
 use std::process::Command;
 
 /// How to reach one account: the CLI's own configuration, optionally with a
@@ -10,16 +11,6 @@ pub struct Aws {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub credentials: Vec<(String, String)>,
-}
-
-/// An AWS error (or a CLI that could not run), as the CLI reported it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsError(pub String);
-
-impl std::fmt::Display for AwsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 impl Aws {
@@ -42,22 +33,16 @@ impl Aws {
         );
         let output = command
             .output()
-            .map_err(|e| AwsError(format!("could not run the aws CLI: {e}")))?;
+            .map_err(|e| AwsError::local(format!("could not run the aws CLI: {e}")))?;
         if !output.status.success() {
-            let message = String::from_utf8_lossy(&output.stderr);
-            let message = message
-                .trim()
-                .lines()
-                .last()
-                .unwrap_or("the aws CLI failed")
-                .trim();
-            return Err(AwsError(message.to_owned()));
+            return Err(AwsError::from_cli(&String::from_utf8_lossy(&output.stderr)));
         }
         let text = String::from_utf8_lossy(&output.stdout);
         if text.trim().is_empty() {
             return Ok(serde_json::Value::Null);
         }
-        serde_json::from_str(&text).map_err(|e| AwsError(format!("unreadable aws CLI output: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| AwsError::local(format!("unreadable aws CLI output: {e}")))
     }
 
     /// The account these credentials belong to.
@@ -71,7 +56,7 @@ impl Aws {
         arn.split(':')
             .nth(1)
             .map(str::to_owned)
-            .ok_or_else(|| AwsError(format!("get-caller-identity returned the ARN {arn:?}")))
+            .ok_or_else(|| AwsError::local(format!("get-caller-identity returned the ARN {arn:?}")))
     }
 
     fn identity(&self, field: &str) -> Result<String, AwsError> {
@@ -79,7 +64,7 @@ impl Aws {
         identity[field]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| AwsError(format!("get-caller-identity returned no {field}")))
+            .ok_or_else(|| AwsError::local(format!("get-caller-identity returned no {field}")))
     }
 
     /// The Region calls go to: the one given, else the CLI's configured one.
@@ -117,7 +102,7 @@ impl Aws {
             creds[name]
                 .as_str()
                 .map(str::to_owned)
-                .ok_or_else(|| AwsError(format!("assume-role returned no {name}")))
+                .ok_or_else(|| AwsError::local(format!("assume-role returned no {name}")))
         };
         Ok(Aws {
             profile: None,

@@ -4,8 +4,7 @@
 
 use super::aws::Aws;
 use crate::config::Attachment;
-use crate::stacks::attachments::AGENT_POLICY_NAME;
-use crate::stacks::{DHMC_ROLE_NAME, PREFERENCES_DOCUMENT};
+use crate::names::resource;
 use serde::Serialize;
 
 /// What the configuration says the account should show.
@@ -105,7 +104,7 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
         "ssm",
         "get-document",
         "--name",
-        PREFERENCES_DOCUMENT,
+        resource::PREFERENCES_DOCUMENT,
         "--document-format",
         "JSON",
     ]) {
@@ -183,8 +182,9 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
         checks: Vec::new(),
     };
     let policy = format!(
-        "arn:{}:iam::{account}:policy/{AGENT_POLICY_NAME}",
-        expected.partition
+        "arn:{}:iam::{account}:policy/{}",
+        expected.partition,
+        resource::AGENT_POLICY
     );
     let holders: Vec<String> = match aws.call(&[
         "iam",
@@ -254,11 +254,11 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
     let dhmc = expected
         .attach
         .default_host_management_role
-        .then(|| DHMC_ROLE_NAME.to_owned());
+        .then(|| resource::DHMC_ROLE.to_owned());
     for role in named.chain(dhmc) {
         match aws.call(&["iam", "get-role", "--role-name", &role]) {
             Ok(_) => holds(&mut r, &role),
-            Err(error) if error.0.contains("NoSuchEntity") => r.push(
+            Err(error) if error.is("NoSuchEntity") => r.push(
                 &format!("role {role}"),
                 Status::Note,
                 "does not exist in this account (skipped)".to_owned(),

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, KmsKeyArn, Region};
-use aws::{Aws, AwsError};
+use aws::Aws;
 use checks::{Check, Expected, Status};
 use coverage::Coverage;
 use std::io::{IsTerminal, Write};
@@ -59,10 +59,6 @@ fn expected_key(
     }
 }
 
-fn aws_error(doing: &str) -> impl Fn(AwsError) -> Error + '_ {
-    move |e| Error::Aws(format!("{e} (while {doing})"))
-}
-
 /// Runs `verify`: the report to print, and whether everything passed.
 pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)> {
     let bucket = settings.bucket.name().map(|b| b.to_string()).ok_or_else(|| {
@@ -88,7 +84,7 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
     let listed: Option<Vec<String>> = match options.accounts.as_deref() {
         None => None,
         Some("all") => {
-            Some(coverage::organization_accounts(&base).map_err(aws_error("listing accounts"))?)
+            Some(coverage::organization_accounts(&base).map_err(Error::aws("listing accounts"))?)
         }
         Some(list) => Some(
             list.split(',')
@@ -119,7 +115,7 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
             .map(|required| existing::check(&base, &required))
             .unwrap_or_default();
         let report = coverage::report(&base, &bucket, &expected, stale_after, now)
-            .map_err(aws_error(&format!("listing {bucket}")))?;
+            .map_err(Error::aws(&format!("listing {bucket}")))?;
         let text = match (options.json, policies.is_empty()) {
             (true, true) => emit::to_json(&report)?,
             (true, false) => {
@@ -147,7 +143,7 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
         attach: settings.member.attach.clone(),
         partition: base
             .partition()
-            .map_err(aws_error("reading the caller's identity"))?,
+            .map_err(Error::aws("reading the caller's identity"))?,
     };
     let (accounts, regions) = match listed {
         Some(ids) => {

@@ -66,9 +66,9 @@ fn cfn_lint_reports_nothing_on_committed_templates() {
 
 /// Partition-independent service principals, the one literal `amazonaws.com`.
 const GLOBAL_SERVICE_PRINCIPALS: [&str; 3] = [
-    smlog::stacks::LAMBDA_PRINCIPAL,
-    smlog::stacks::EVENTS_PRINCIPAL,
-    smlog::stacks::replica::S3_PRINCIPAL,
+    smlog::names::principal::LAMBDA,
+    smlog::names::principal::EVENTS,
+    smlog::names::principal::S3,
 ];
 
 #[test]

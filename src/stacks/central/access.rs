@@ -7,7 +7,7 @@ use super::{bucket_name, ORGANIZATION_ID};
 use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
 use crate::config::{OrganizationPaths, Scope};
 use crate::ids::{AccountId, BucketName, OrgId};
-use crate::stacks::ids::LOG_BUCKET;
+use crate::names::logical::LOG_BUCKET;
 use crate::stacks::root_administration;
 
 /// How statements name things: intrinsics inside the central stack, literal

@@ -7,15 +7,16 @@
 pub mod access;
 pub mod bucket;
 
-use super::ids::*;
 use super::replica;
-use super::{finish, holding_data, rotated_key, wiring, SESSION_KEY_ALIAS_NAME};
+use super::{finish, holding_data, rotated_key};
 use crate::cfn::kms::{Alias, Key, ReplicaKey};
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
 use crate::config::{LogBucket, SessionKey, Settings};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
+use crate::names::logical::*;
+use crate::names::{resource, wiring};
 pub use access::{key_grants, Admission, KeyUse, Names};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
@@ -197,7 +198,7 @@ fn keys(
             );
             let session_alias = (
                 SESSION_KEY_ALIAS,
-                alias(SESSION_KEY_ALIAS_NAME, session.alias_target),
+                alias(resource::SESSION_KEY_ALIAS, session.alias_target),
             );
             let resources = if with_bucket {
                 vec![

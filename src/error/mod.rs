@@ -1,37 +1,47 @@
 //! The library's one error type and the process exit code each kind maps to.
+//! It depends on nothing else of smlog's: the exit codes, rule violations and
+//! AWS errors it carries are defined beneath it.
 
-use crate::gate::guard::Violation;
+pub mod aws;
+pub mod exit;
+pub mod violation;
+
+pub use aws::AwsError;
+pub use violation::Violation;
+
 use std::fmt;
 use std::path::PathBuf;
 
-/// Process exit codes, one per kind of failure.
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// Templates break the policy rules.
-    pub const VIOLATIONS: u8 = 1;
-    /// Bad command line (clap's own code).
-    pub const USAGE: u8 = 2;
-    /// Bad configuration value or file, or an AWS limit the configuration exceeds.
-    pub const CONFIG: u8 = 3;
-    /// A file could not be read or written.
-    pub const IO: u8 = 4;
-    /// A bug or broken rule set inside smlog.
-    pub const INTERNAL: u8 = 5;
-    /// AWS could not be asked: the aws CLI failed where no single check could absorb it.
-    pub const AWS: u8 = 6;
+/// Where in a configuration file a value stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    /// 1-based line and column, when the value was found in the text.
+    pub line_column: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, column)) = self.line_column {
+            write!(f, ":{line}:{column}")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug)]
 pub enum Error {
     /// A combination of arguments that cannot work together.
     Usage(String),
-    /// A configuration value or file smlog cannot accept.
+    /// A configuration file smlog cannot accept, or an AWS limit it exceeds.
     Config(String),
     /// A configuration value that breaks its rule, by field path
-    /// (`rollout.regions[2]`); the file and line are added where known.
+    /// (`rollout.regions[2]`), with its place in the file where known.
     Field {
         field: String,
         message: String,
+        location: Option<Location>,
     },
     /// Generated or given templates break the policy rules.
     Violations(Vec<Violation>),
@@ -45,8 +55,11 @@ pub enum Error {
         reason: String,
     },
     Internal(String),
-    /// A call to AWS (through the aws CLI) that failed.
-    Aws(String),
+    /// A call to AWS (through the aws CLI) that failed, and what smlog was doing.
+    Aws {
+        doing: String,
+        source: AwsError,
+    },
     /// Another error, with what smlog was doing when it happened.
     Context {
         context: String,
@@ -68,6 +81,15 @@ impl Error {
         Error::Field {
             field: field.into(),
             message: message.into(),
+            location: None,
+        }
+    }
+
+    pub fn aws(doing: impl Into<String>) -> impl Fn(AwsError) -> Error {
+        let doing = doing.into();
+        move |source| Error::Aws {
+            doing: doing.clone(),
+            source,
         }
     }
 
@@ -85,7 +107,7 @@ impl Error {
             Error::Violations(_) => exit::VIOLATIONS,
             Error::Io { .. } | Error::Unreadable { .. } => exit::IO,
             Error::Internal(_) => exit::INTERNAL,
-            Error::Aws(_) => exit::AWS,
+            Error::Aws { .. } => exit::AWS,
             Error::Context { source, .. } => source.exit_code(),
         }
     }
@@ -96,7 +118,17 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(message) => write!(f, "usage: {message}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
-            Error::Field { field, message } => write!(f, "configuration error: {field}: {message}"),
+            Error::Field {
+                field,
+                message,
+                location,
+            } => {
+                write!(f, "configuration error: ")?;
+                if let Some(location) = location {
+                    write!(f, "{location}: ")?;
+                }
+                write!(f, "{field}: {message}")
+            }
             Error::Violations(violations) => {
                 write!(f, "{} policy violation(s):", violations.len())?;
                 for violation in violations {
@@ -107,10 +139,19 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Unreadable { path, reason } => write!(f, "{}: {reason}", path.display()),
             Error::Internal(message) => write!(f, "internal error: {message}"),
-            Error::Aws(message) => write!(f, "AWS error: {message}"),
+            Error::Aws { doing, source } => write!(f, "AWS error: {source} (while {doing})"),
             Error::Context { context, source } => write!(f, "{context}: {source}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Aws { source, .. } => Some(source),
+            Error::Context { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
