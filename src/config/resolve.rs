@@ -341,7 +341,7 @@ impl RawConfig {
                 ))
             }
             (Some(key), _) | (None, Some(key)) => {
-                Some(key.account().parse().expect("a checked key ARN names an account"))
+                Some(key.account())
             }
             (None, None) => None,
         };
@@ -451,7 +451,7 @@ impl RawConfig {
             .as_ref()
             .and_then(|e| e.enabled)
             .unwrap_or(false);
-        if enabled && crate::ids::partition_of(home_region.as_str()) == "aws-cn" {
+        if enabled && home_region.partition() == crate::ids::Partition::China {
             return Err(Error::field(
                 "endpoints.enabled",
                 "the endpoints template names services as in the aws and aws-us-gov partitions; in aws-cn create the endpoints by the China Regions' service names",
@@ -478,9 +478,7 @@ impl RawConfig {
                 format!("{region} is the home Region: a replica belongs in another Region"),
             ));
         }
-        if crate::ids::partition_of(region.as_str())
-            != crate::ids::partition_of(home_region.as_str())
-        {
+        if region.partition() != home_region.partition() {
             return Err(Error::field(
                 "replica.region",
                 format!("{region} is in another partition than home_region {home_region}"),
@@ -522,7 +520,7 @@ impl RawConfig {
             .key_arn
             .parse()
             .map_err(at("existing_bucket.key_arn"))?;
-        if key.region() != home_region.as_str() {
+        if key.region() != *home_region {
             return Err(Error::field(
                 "existing_bucket.key_arn",
                 format!(

@@ -3,12 +3,7 @@
 /// The known key nearest to the unknown one in a serde "unknown field" message.
 pub fn suggestion(message: &str) -> Option<String> {
     let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
-    known_fields(message)?
-        .into_iter()
-        .map(|known| (edit_distance(unknown, known), known))
-        .filter(|(distance, known)| *distance <= known.len().max(unknown.len()) / 2)
-        .min()
-        .map(|(_, known)| known.to_owned())
+    crate::ids::nearest(unknown, known_fields(message)?).map(str::to_owned)
 }
 
 /// The fields a serde "unknown field" message says are expected.
@@ -18,20 +13,6 @@ pub fn known_fields(message: &str) -> Option<Vec<&str>> {
         .nth(1)
         .or_else(|| message.split("expected ").nth(1))?;
     Some(expected.split('`').skip(1).step_by(2).collect())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -44,6 +25,5 @@ mod tests {
         assert_eq!(suggestion(message).as_deref(), Some("bucket_name"));
         let message = "unknown field `zzzzzz`, expected one of `bucket_name`, `keys`";
         assert_eq!(suggestion(message), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -125,13 +125,10 @@ impl Example {
             LogBucket::Existing { key, .. } => Some(key),
             LogBucket::Created { .. } => None,
         };
-        let central = existing_key
-            .map_or(CENTRAL_ACCOUNT, |k| k.account())
-            .to_owned();
-        let region = existing_key
-            .map_or(settings.home_region.as_str(), |k| k.region())
-            .to_owned();
-        let partition = crate::ids::partition_of(&region);
+        let central = existing_key.map_or(CENTRAL_ACCOUNT.to_owned(), |k| k.account().to_string());
+        let region = existing_key.map_or(settings.home_region.clone(), |k| k.region());
+        let partition = region.partition().name();
+        let region = region.to_string();
         let bucket = settings
             .bucket
             .name()
@@ -189,7 +186,7 @@ impl Example {
             .with("AWS::AccountId", self.central.clone())
             .with("AWS::Region", self.region.clone())
             .with("AWS::Partition", self.partition)
-            .with("AWS::URLSuffix", crate::ids::url_suffix(self.partition))
+            .with("AWS::URLSuffix", url_suffix(self.partition))
             .with(central::ORGANIZATION_ID, self.org_id(settings))
             .with(
                 wiring::BUCKET_NAME,
@@ -212,7 +209,7 @@ impl Example {
             .with("AWS::AccountId", account)
             .with("AWS::Region", self.region.clone())
             .with("AWS::Partition", self.partition)
-            .with("AWS::URLSuffix", crate::ids::url_suffix(self.partition))
+            .with("AWS::URLSuffix", url_suffix(self.partition))
             .with(wiring::BUCKET_NAME, self.bucket.clone())
             .with(wiring::BUCKET_KEY_ARN, self.bucket_key.clone())
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
@@ -403,6 +400,10 @@ fn key_policy(properties: &Properties) -> Option<&PolicyDocument> {
     }
 }
 
+fn url_suffix(partition: &str) -> &'static str {
+    crate::ids::Partition::by_name(partition).map_or("amazonaws.com", |p| p.url_suffix())
+}
+
 /// The resolver's name for a resource's ARN attribute.
 fn arn_of(logical_id: &str) -> String {
     format!("{logical_id}.Arn")
@@ -568,13 +569,9 @@ fn decide(
             None
         },
         secure_transport: principal.tls,
-        via_service: target.via_s3.then(|| {
-            format!(
-                "s3.{}.{}",
-                example.region,
-                crate::ids::url_suffix(example.partition)
-            )
-        }),
+        via_service: target
+            .via_s3
+            .then(|| format!("s3.{}.{}", example.region, url_suffix(example.partition))),
         encryption_context_bucket: target.via_s3.then(|| example.bucket_arn()),
         resource_aliases: (target.resource == example.session_key)
             .then(|| resource::SESSION_KEY_ALIAS.to_owned())

@@ -26,13 +26,7 @@ pub fn statements(settings: &Settings) -> Option<RequiredStatements> {
     let LogBucket::Existing { name, key } = &settings.bucket else {
         return None;
     };
-    let names = Names::literal(
-        name,
-        key.partition(),
-        key.region(),
-        crate::ids::url_suffix(key.partition()),
-        settings.scope.organization_id(),
-    );
+    let names = Names::literal(name, &key.region(), settings.scope.organization_id());
     let admissions = access::admissions(&settings.scope);
     // With keys: one the bucket key encrypts session data too, used directly.
     let key_use = match settings.session_key {

@@ -6,7 +6,7 @@
 use super::{bucket_name, ORGANIZATION_ID};
 use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
 use crate::config::{OrganizationPaths, Scope};
-use crate::ids::{AccountId, BucketName, OrgId};
+use crate::ids::{AccountId, BucketName, OrgId, Region};
 use crate::names::logical::LOG_BUCKET;
 use crate::stacks::root_administration;
 
@@ -43,20 +43,15 @@ impl Names {
     }
 
     /// For a bucket that exists: every value written out.
-    pub fn literal(
-        bucket: &BucketName,
-        partition: &str,
-        region: &str,
-        url_suffix: &str,
-        organization: Option<&OrgId>,
-    ) -> Self {
-        let arn = format!("arn:{partition}:s3:::{bucket}");
+    pub fn literal(bucket: &BucketName, region: &Region, organization: Option<&OrgId>) -> Self {
+        let partition = region.partition();
+        let arn = format!("arn:{}:s3:::{bucket}", partition.name());
         Names {
             organization_id: organization.map(|o| o.as_str()).unwrap_or_default().into(),
             bucket_arn: arn.clone().into(),
             literal_bucket_arn: Some(arn.clone()),
             bucket_arn_for_keys: arn.into(),
-            s3_service: format!("s3.{region}.{url_suffix}").into(),
+            s3_service: format!("s3.{region}.{}", partition.url_suffix()).into(),
         }
     }
 
