@@ -5,8 +5,9 @@
 use smlog::config::{RawConfig, Settings};
 use smlog::emit;
 use smlog::gate::{self, guard, limits};
+use smlog::plan::{Plan, Target};
 use smlog::stacks::central;
-use smlog::synth::{self, Target};
+use smlog::synth;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ fn with_accounts(count: usize) -> Settings {
 }
 
 fn bucket_policy_bytes(settings: &Settings) -> usize {
-    limits::measure(&central::build(settings).unwrap().unwrap())
+    limits::measure(&central::build(&Plan::new(settings.clone())).unwrap())
         .into_iter()
         .find(|m| m.what == "bucket policy")
         .map(|m| m.size)
@@ -97,7 +98,7 @@ fn main() {
         start.elapsed()
     };
     let dir = tempfile::tempdir().unwrap();
-    let defaults = Settings::default();
+    let defaults = Plan::new(Settings::default());
 
     println!("== smlog synth all (whole process, default configuration: 3 templates gated)");
     let (wall, peak) = whole_process(&["synth", "all", "--out-dir", "out"], dir.path(), 40);
@@ -115,16 +116,12 @@ fn main() {
 
     println!("== where the time goes (in-process medians; the rest is process start)");
     let templates = synth::build(&defaults).unwrap();
-    let rollout = synth::rollout(&defaults, &templates.member).unwrap();
-    let named: Vec<(&str, &smlog::cfn::Template)> = vec![
-        (Target::Central.path(), templates.central.as_ref().unwrap()),
-        (Target::Member.path(), &templates.member),
-        (Target::Rollout.path(), &rollout.template),
-    ];
-    let build = time(50, || {
-        let templates = synth::build(&defaults).unwrap();
-        synth::rollout(&defaults, &templates.member).unwrap()
-    });
+    let named: Vec<(&str, &smlog::cfn::Template)> = defaults
+        .targets()
+        .iter()
+        .map(|t| (t.path(), templates.get(*t).unwrap()))
+        .collect();
+    let build = time(50, || synth::build(&defaults).unwrap());
     let render = time(50, || {
         named
             .iter()
@@ -183,7 +180,7 @@ fn main() {
     );
 
     println!("== explicit accounts: central template, built, sized and checked");
-    let capacity = synth::account_capacity(&with_accounts(1));
+    let capacity = synth::account_capacity(&Plan::new(with_accounts(1)));
     println!(
         "   {:>8} {:>12} {:>22} {:>14}",
         "accounts", "time", "bucket policy (bytes)", "of the limit"
@@ -191,7 +188,12 @@ fn main() {
     for count in [10, 100, 1_000, capacity] {
         let settings = with_accounts(count);
         let elapsed = time(10, || {
-            synth::one(&settings, Target::Central, emit::Format::Yaml).unwrap()
+            synth::one(
+                &Plan::new(settings.clone()),
+                Target::Central,
+                emit::Format::Yaml,
+            )
+            .unwrap()
         });
         let size = bucket_policy_bytes(&settings);
         println!(
@@ -238,7 +240,8 @@ fn main() {
             .unwrap()
             .resolve()
             .unwrap();
-        let elapsed = time(20, || synth::all(&settings).unwrap());
+        let plan = Plan::new(settings);
+        let elapsed = time(20, || synth::all(&plan).unwrap());
         println!("   {count:>3} Regions   {}", ms(elapsed));
     }
 }

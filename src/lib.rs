@@ -15,6 +15,7 @@ pub mod explain;
 pub mod gate;
 pub mod ids;
 pub mod names;
+pub mod plan;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

@@ -1,77 +1,18 @@
-//! `smlog synth`, the pipeline: settings → templates (built once) → the gate
+//! `smlog synth`, the pipeline: a plan → its templates (built once) → the gate
 //! (size limits, cfn-guard rules) → rendered artefacts (rendered once).
 //! Nothing leaves this module unless every template it depends on passed,
 //! the member inside the rollout included.
 
 use crate::cfn::Template;
-use crate::config::Settings;
 use crate::emit::{self, Format};
 use crate::error::{Error, Result};
+use crate::gate::guard::Document;
 use crate::gate::{self, limits};
+use crate::plan::{CliInput, Plan, Target};
 use crate::stacks::{
     central, endpoints, existing, guardrail, member, permission_set, replica, rollout,
 };
-
-/// What `synth` can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Target {
-    Central,
-    Member,
-    Rollout,
-    /// Only with operators enabled.
-    PermissionSet,
-    /// Only with an existing bucket: the statements its policies must contain.
-    CentralStatements,
-    /// Only with the guardrail enabled.
-    Guardrail,
-    /// Only with endpoints enabled.
-    Endpoints,
-    /// Only with a replica: its stack, for the replica Region.
-    Replica,
-}
-
-impl Target {
-    pub const ALL: [Target; 8] = [
-        Target::Replica,
-        Target::Central,
-        Target::CentralStatements,
-        Target::Member,
-        Target::Rollout,
-        Target::PermissionSet,
-        Target::Guardrail,
-        Target::Endpoints,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Central => "central",
-            Target::Member => "member",
-            Target::Rollout => "rollout",
-            Target::PermissionSet => "operator permission set",
-            Target::CentralStatements => "existing bucket's statements",
-            Target::Guardrail => "guardrail",
-            Target::Endpoints => "endpoints",
-            Target::Replica => "replica",
-        }
-    }
-
-    /// Where the artefact lives in the repository layout (`synth all --out-dir`).
-    pub fn path(self) -> &'static str {
-        match self {
-            Target::Central => "templates/central.yaml",
-            Target::Member => "stacksets/member.yaml",
-            Target::Rollout => "stacksets/rollout.yaml",
-            Target::PermissionSet => "templates/operator-permission-set.yaml",
-            Target::CentralStatements => "templates/central-statements.json",
-            Target::Guardrail => "templates/guardrail.yaml",
-            Target::Endpoints => "templates/endpoints.yaml",
-            Target::Replica => "templates/replica.yaml",
-        }
-    }
-}
-
-pub const CREATE_STACK_SET_INPUT: &str = "stacksets/create-stack-set.json";
-pub const CREATE_STACK_INSTANCES_INPUT: &str = "stacksets/create-stack-instances.json";
+use std::collections::BTreeMap;
 
 /// One file smlog produces, at its place in the repository layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,73 +21,78 @@ pub struct Artefact {
     pub text: String,
 }
 
-/// The templates a configuration makes, built and not yet checked.
+/// Every template of a plan, built once and not yet checked; the member
+/// rendered once, as the rollout carries it.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    /// None when an existing bucket and key serve everything.
-    pub central: Option<Template>,
-    pub member: Template,
-    /// With operators enabled: their Identity Center permission set.
-    pub permission_set: Option<Template>,
-    /// With the guardrail enabled: its service control policy.
-    pub guardrail: Option<Template>,
-    /// With endpoints enabled: the stack for one VPC.
-    pub endpoints: Option<Template>,
-    /// With a replica: its stack.
-    pub replica: Option<Template>,
+    templates: BTreeMap<Target, Template>,
+    statements: Option<existing::RequiredStatements>,
+    member_body: String,
 }
 
-pub fn build(settings: &Settings) -> Result<Templates> {
-    let context = |target: Target| format!("while building the {} template", target.name());
-    Ok(Templates {
-        central: central::build(settings).map_err(|e| e.context(context(Target::Central)))?,
-        member: member::build(settings).map_err(|e| e.context(context(Target::Member)))?,
-        permission_set: settings
-            .operators
-            .as_ref()
-            .map(|_| permission_set::build(settings))
-            .transpose()
-            .map_err(|e| e.context(context(Target::PermissionSet)))?,
-        guardrail: settings
-            .guardrail
-            .then(|| guardrail::build(settings))
-            .transpose()
-            .map_err(|e| e.context(context(Target::Guardrail)))?,
-        endpoints: settings
-            .endpoints
-            .then(|| endpoints::build(settings))
-            .transpose()
-            .map_err(|e| e.context(context(Target::Endpoints)))?,
-        replica: settings
-            .replica
-            .as_ref()
-            .map(|copy| replica::build(settings, copy))
-            .transpose()
-            .map_err(|e| e.context(context(Target::Replica)))?,
-    })
+impl Templates {
+    /// The template of a target the plan produces; for the existing bucket's
+    /// statements, the bucket policy made of them (as the gate reads them).
+    pub fn get(&self, target: Target) -> Option<&Template> {
+        self.templates.get(&target)
+    }
+
+    /// Puts an edited template in the place of a built one (as a user editing
+    /// the output would): the gate then judges the edited one.
+    pub fn replace(&mut self, target: Target, template: Template) {
+        self.templates.insert(target, template);
+    }
+
+    /// The member as the StackSet carries it.
+    pub fn member_body(&self) -> &str {
+        &self.member_body
+    }
+
+    /// The statements an existing bucket's and key's policies must contain.
+    pub fn statements(&self) -> Option<&existing::RequiredStatements> {
+        self.statements.as_ref()
+    }
 }
 
-/// The member rendered as the StackSet carries it, and the rollout around it.
-pub struct Rollout {
-    pub member_body: String,
-    pub template: Template,
+fn built(target: Target, result: Result<Template>) -> Result<Template> {
+    result.map_err(|e| e.context(format!("while building the {} template", target.title())))
 }
 
-/// Renders the member once and builds the rollout that carries it inline.
-pub fn rollout(settings: &Settings, member: &Template) -> Result<Rollout> {
-    let member_body = emit::to_yaml(member)?;
+/// Builds every template the plan produces.
+pub fn build(plan: &Plan) -> Result<Templates> {
+    let mut templates = BTreeMap::new();
+    let member = built(Target::Member, member::build(plan))?;
+    let member_body = emit::to_yaml(&member)?;
     limits::inline_template_body(&member_body)
         .map_err(|message| Error::Config(message).context("while building the rollout template"))?;
-    let template = rollout::build(settings, member, &member_body)
-        .map_err(|e| e.context("while building the rollout template"))?;
-    Ok(Rollout {
+    let statements = plan
+        .produces(Target::CentralStatements)
+        .then(|| existing::statements(plan));
+    for &target in plan.targets() {
+        let template = match target {
+            Target::Member => continue,
+            Target::Central => built(target, central::build(plan))?,
+            Target::CentralStatements => {
+                existing::as_template(statements.as_ref().expect("made above"))
+            }
+            Target::Rollout => built(target, rollout::build(plan, &member, &member_body))?,
+            Target::PermissionSet => built(target, permission_set::build(plan))?,
+            Target::Guardrail => built(target, guardrail::build(plan))?,
+            Target::Endpoints => built(target, endpoints::build(plan))?,
+            Target::Replica => built(target, replica::build(plan))?,
+        };
+        templates.insert(target, template);
+    }
+    templates.insert(Target::Member, member);
+    Ok(Templates {
+        templates,
+        statements,
         member_body,
-        template,
     })
 }
 
 /// Checks a template against AWS's policy size limits, naming it when that fails.
-fn within_limits(settings: &Settings, name: &str, template: &Template) -> Result<()> {
+fn within_limits(plan: &Plan, name: &str, template: &Template) -> Result<()> {
     let exceeded = limits::check(template);
     if exceeded.is_empty() {
         return Ok(());
@@ -156,12 +102,12 @@ fn within_limits(settings: &Settings, name: &str, template: &Template) -> Result
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ");
-    let listed = settings.scope.accounts.len();
+    let listed = plan.settings.scope.accounts.len();
     if listed > 0 {
         message.push_str(&format!(
             ". With this configuration at most {} accounts fit in `accounts` (it lists {listed}); \
              admit the rest by organization_id or organization_paths",
-            account_capacity(settings)
+            account_capacity(plan)
         ));
     }
     Err(Error::Config(message).context(format!("while checking {name}")))
@@ -170,9 +116,9 @@ fn within_limits(settings: &Settings, name: &str, template: &Template) -> Result
 /// How many explicit accounts fit before the first policy outgrows its limit.
 /// Policy size grows by the same number of bytes with every account, so two
 /// measurements give the line.
-pub fn account_capacity(settings: &Settings) -> usize {
+pub fn account_capacity(plan: &Plan) -> usize {
     let sizes_with = |count: usize| {
-        let mut probe = settings.clone();
+        let mut probe = plan.settings.clone();
         probe.scope.accounts = (0..count)
             .map(|i| {
                 format!("{:012}", 100_000_000_000u64 + i as u64)
@@ -180,11 +126,15 @@ pub fn account_capacity(settings: &Settings) -> usize {
                     .expect("12 digits")
             })
             .collect();
-        let mut sizes = match central::build(&probe) {
-            Ok(Some(template)) => limits::measure(&template),
-            _ => Vec::new(),
-        };
-        if let Some(required) = existing::statements(&probe) {
+        let probe = Plan::new(probe);
+        let mut sizes = Vec::new();
+        if probe.produces(Target::Central) {
+            if let Ok(template) = central::build(&probe) {
+                sizes.extend(limits::measure(&template));
+            }
+        }
+        if probe.produces(Target::CentralStatements) {
+            let required = existing::statements(&probe);
             sizes.extend(limits::measure(&existing::as_template(&required)));
         }
         sizes
@@ -201,120 +151,128 @@ pub fn account_capacity(settings: &Settings) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// A template only some configurations make: refused, naming the switch,
-/// when asked for without it.
-fn configured<'a>(template: &'a Option<Template>, switch: &str) -> Result<&'a Template> {
-    template.as_ref().ok_or_else(|| {
-        Error::Usage(format!(
-            "this template comes with {switch} in the configuration"
-        ))
-    })
+/// The templates `targets` depend on: each one, and the member whenever the
+/// rollout is made, since the rollout carries it.
+fn checked_targets(targets: &[Target]) -> Vec<Target> {
+    let mut checked = targets.to_vec();
+    if targets.contains(&Target::Rollout) && !targets.contains(&Target::Member) {
+        checked.push(Target::Member);
+    }
+    checked
 }
 
-/// The artefacts for `targets` (and, with `with_cli_inputs`, the StackSet CLI
-/// inputs), each template checked once and rendered once. The member is
-/// checked whenever the rollout is made, since the rollout carries it.
+/// The size limits, then the rules, on `targets` and what they depend on.
+fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
+    let checked: Vec<(&str, &Template)> = checked_targets(targets)
+        .into_iter()
+        .map(|t| {
+            (
+                t.path(),
+                templates.get(t).expect("the plan's targets are built"),
+            )
+        })
+        .collect();
+    for (name, template) in &checked {
+        within_limits(plan, name, template)?;
+    }
+    gate::enforce_rules(&checked)
+}
+
+/// The text of one target's artefact.
+fn render(templates: &Templates, target: Target, format: Format) -> Result<String> {
+    match (target, format) {
+        (Target::Member, Format::Yaml) => Ok(templates.member_body.clone()),
+        // JSON whatever the format: it is merged into JSON policies.
+        (Target::CentralStatements, _) => emit::to_json(templates.statements().expect("built")),
+        _ => emit::render(templates.get(target).expect("built"), format),
+    }
+}
+
+fn cli_input(plan: &Plan, templates: &Templates, input: CliInput) -> Result<String> {
+    let member = templates.get(Target::Member).expect("built");
+    match input {
+        CliInput::CreateStackSet => emit::to_json(&rollout::create_stack_set_input(
+            plan,
+            member,
+            templates.member_body(),
+        )),
+        CliInput::CreateStackInstances => {
+            emit::to_json(&rollout::create_stack_instances_input(plan))
+        }
+    }
+}
+
+/// Fails with the plan's reason when it produces no such target.
+fn produced(plan: &Plan, target: Target) -> Result<()> {
+    match plan.refusal(target) {
+        Some(reason) => Err(Error::Usage(reason)),
+        None => Ok(()),
+    }
+}
+
+/// The artefacts of `targets` from these templates, checked and rendered.
 pub fn artefacts(
-    settings: &Settings,
+    plan: &Plan,
     templates: &Templates,
     targets: &[Target],
     format: Format,
-    with_cli_inputs: bool,
 ) -> Result<Vec<Artefact>> {
-    let wants_rollout = targets.contains(&Target::Rollout) || with_cli_inputs;
-    let rollout = wants_rollout
-        .then(|| rollout(settings, &templates.member))
-        .transpose()?;
-    let required = existing::statements(settings);
-    let required_template = required.as_ref().map(existing::as_template);
-
-    let mut wanted: Vec<(Target, &Template)> = Vec::new();
-    for target in targets {
-        let template = match target {
-            Target::Central => templates.central.as_ref().ok_or_else(|| {
-                Error::Usage("with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned())
-            })?,
-            Target::CentralStatements => required_template.as_ref().ok_or_else(|| {
-                Error::Usage("central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned())
-            })?,
-            Target::Member => &templates.member,
-            Target::Rollout => &rollout.as_ref().expect("built when wanted").template,
-            Target::PermissionSet => {
-                configured(&templates.permission_set, "operators.enabled: true")?
-            }
-            Target::Guardrail => configured(&templates.guardrail, "guardrail.enabled: true")?,
-            Target::Endpoints => configured(&templates.endpoints, "endpoints.enabled: true")?,
-            Target::Replica => configured(&templates.replica, "replica.region")?,
-        };
-        wanted.push((*target, template));
+    for &target in targets {
+        produced(plan, target)?;
     }
-    let mut checked: Vec<(&str, &Template)> = wanted
+    gate(plan, templates, targets)?;
+    targets
         .iter()
-        .map(|(t, template)| (t.path(), *template))
-        .collect();
-    if wants_rollout && !targets.contains(&Target::Member) {
-        checked.push((Target::Member.path(), &templates.member));
-    }
-    for (name, template) in &checked {
-        within_limits(settings, name, template)?;
-    }
-    gate::enforce_rules(&checked)?;
+        .map(|&target| {
+            Ok(Artefact {
+                path: target.path().to_owned(),
+                text: render(templates, target, format)?,
+            })
+        })
+        .collect()
+}
 
-    let mut artefacts = Vec::new();
-    for (target, template) in wanted {
-        let text = match (target, format, &rollout) {
-            (Target::Member, Format::Yaml, Some(rollout)) => rollout.member_body.clone(),
-            // JSON whatever the format: it is merged into JSON policies.
-            (Target::CentralStatements, _, _) => emit::to_json(&required)?,
-            _ => emit::render(template, format)?,
-        };
+/// One artefact, checked and rendered.
+pub fn one(plan: &Plan, target: Target, format: Format) -> Result<String> {
+    produced(plan, target)?;
+    let templates = build(plan)?;
+    Ok(artefacts(plan, &templates, &[target], format)?
+        .remove(0)
+        .text)
+}
+
+/// Every artefact the plan produces, checked, and the StackSet CLI inputs.
+pub fn all(plan: &Plan) -> Result<Vec<Artefact>> {
+    let templates = build(plan)?;
+    let mut artefacts = artefacts(plan, &templates, plan.targets(), Format::Yaml)?;
+    for input in CliInput::ALL {
         artefacts.push(Artefact {
-            path: target.path().to_owned(),
-            text,
-        });
-    }
-    if let (true, Some(rollout)) = (with_cli_inputs, &rollout) {
-        artefacts.push(Artefact {
-            path: CREATE_STACK_SET_INPUT.to_owned(),
-            text: emit::to_json(&rollout::create_stack_set_input(
-                settings,
-                &templates.member,
-                &rollout.member_body,
-            ))?,
-        });
-        artefacts.push(Artefact {
-            path: CREATE_STACK_INSTANCES_INPUT.to_owned(),
-            text: emit::to_json(&rollout::create_stack_instances_input(settings))?,
+            path: input.path().to_owned(),
+            text: cli_input(plan, &templates, input)?,
         });
     }
     Ok(artefacts)
 }
 
-/// One template, checked and rendered.
-pub fn one(settings: &Settings, target: Target, format: Format) -> Result<String> {
-    let templates = build(settings)?;
-    let mut artefacts = artefacts(settings, &templates, &[target], format, false)?;
-    Ok(artefacts.remove(0).text)
-}
-
-/// Every artefact: the templates the configuration makes (checked) and the
-/// StackSet CLI inputs.
-pub fn all(settings: &Settings) -> Result<Vec<Artefact>> {
-    let templates = build(settings)?;
-    let existing = existing::statements(settings).is_some();
-    let targets: Vec<Target> = Target::ALL
-        .into_iter()
-        .filter(|t| match t {
-            Target::Central => templates.central.is_some(),
-            Target::CentralStatements => existing,
-            Target::PermissionSet => templates.permission_set.is_some(),
-            Target::Guardrail => templates.guardrail.is_some(),
-            Target::Endpoints => templates.endpoints.is_some(),
-            Target::Replica => templates.replica.is_some(),
-            Target::Member | Target::Rollout => true,
-        })
-        .collect();
-    artefacts(settings, &templates, &targets, Format::Yaml, true)
+/// Every template `synth all` writes, within AWS's limits and rendered for
+/// the rules (which `validate` then evaluates and reports): the existing
+/// bucket's statements as the bucket policy made of them.
+pub fn documents(plan: &Plan) -> Result<Vec<Document>> {
+    let templates = build(plan)?;
+    let mut documents = Vec::new();
+    for &target in plan.targets() {
+        let template = templates.get(target).expect("built");
+        within_limits(plan, target.path(), template)?;
+        let content = match target {
+            Target::Member => templates.member_body.clone(),
+            _ => emit::to_yaml(template)?,
+        };
+        documents.push(Document {
+            name: target.path().to_owned(),
+            content,
+        });
+    }
+    Ok(documents)
 }
 
 #[cfg(test)]
@@ -330,9 +288,8 @@ mod tests {
             windows_shell_profile: Some(longest),
             ..Default::default()
         });
-        let settings = raw.resolve().unwrap();
-        let templates = build(&settings).unwrap();
-        let rollout = rollout(&settings, &templates.member).unwrap();
-        assert!(rollout.member_body.len() < limits::TEMPLATE_BODY_BYTES);
+        let plan = Plan::new(raw.resolve().unwrap());
+        let templates = build(&plan).unwrap();
+        assert!(templates.member_body().len() < limits::TEMPLATE_BODY_BYTES);
     }
 }

@@ -1,19 +1,31 @@
 //! `smlog validate`: checks templates from files (or freshly synthesized ones)
 //! against the built-in rules plus any extra rule files.
 
-use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::gate::guard::{self, Document, RuleFile, Violation};
-use crate::synth::Target;
+use crate::plan::Plan;
 use crate::{emit, synth};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReportFormat {
     #[default]
     Text,
     Json,
     Sarif,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 3] =
+        [ReportFormat::Text, ReportFormat::Json, ReportFormat::Sarif];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Json => "json",
+            ReportFormat::Sarif => "sarif",
+        }
+    }
 }
 
 /// What a validation found: the report to print and whether everything passed.
@@ -73,28 +85,11 @@ pub fn read_rules_dir(dir: &Path) -> Result<Vec<RuleFile>> {
         .collect()
 }
 
-/// Documents to check: the named files, or every template synthesized from the settings.
-pub fn documents(files: &[PathBuf], settings: &Settings) -> Result<Vec<Document>> {
+/// Documents to check: the named files, or every template `synth all`
+/// writes for the plan (within AWS's limits, else the error says which).
+pub fn documents(files: &[PathBuf], plan: &Plan) -> Result<Vec<Document>> {
     if files.is_empty() {
-        let templates = synth::build(settings)?;
-        let rollout = synth::rollout(settings, &templates.member)?;
-        let document = |target: Target, content: String| Document {
-            name: target.path().to_owned(),
-            content,
-        };
-        let mut documents = Vec::new();
-        if let Some(central) = &templates.central {
-            documents.push(document(Target::Central, emit::to_yaml(central)?));
-        }
-        documents.push(document(Target::Member, rollout.member_body));
-        documents.push(document(Target::Rollout, emit::to_yaml(&rollout.template)?));
-        if let Some(permission_set) = &templates.permission_set {
-            documents.push(document(
-                Target::PermissionSet,
-                emit::to_yaml(permission_set)?,
-            ));
-        }
-        return Ok(documents);
+        return synth::documents(plan);
     }
     files.iter().map(|path| read_template(path)).collect()
 }

@@ -5,7 +5,7 @@
 use super::eval::Resolver;
 use crate::cfn::{Properties, Template, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiagramFormat {
     Mermaid,
     Dot,

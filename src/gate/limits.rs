@@ -255,10 +255,9 @@ mod tests {
 
     #[test]
     fn the_default_templates_are_far_inside_the_limits() {
-        let settings = crate::config::Settings::default();
-        let templates = crate::synth::build(&settings).unwrap();
-        let central = templates.central.as_ref().unwrap();
-        for template in [central, &templates.member] {
+        let plan = crate::plan::Plan::new(crate::config::Settings::default());
+        let templates = crate::synth::build(&plan).unwrap();
+        for template in plan.targets().iter().filter_map(|t| templates.get(*t)) {
             for measured in measure(template) {
                 assert!(measured.size * 4 < measured.limit, "{measured}");
             }

@@ -12,6 +12,7 @@ use crate::cfn::template::ParameterType;
 use crate::cfn::{Intrinsic, Parameter, Resource, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
+use crate::plan::Plan;
 
 const VPC_ID: &str = "VpcId";
 const SUBNET_IDS: &str = "SubnetIds";
@@ -39,7 +40,8 @@ fn service_name(service: &str) -> Value<String> {
     Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}"))
 }
 
-pub fn build(settings: &Settings) -> Result<Template> {
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
     let mut template = Template::new(
         "smlog endpoints: Session Manager, KMS and S3 for nodes in private subnets of one VPC",
     );

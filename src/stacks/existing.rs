@@ -3,12 +3,13 @@
 //! policies must contain, as JSON ready to merge, from the same builder the
 //! central stack uses. `verify --central` checks them in place.
 
-use super::central::{access, KeyUse, Names};
+use super::central::{access, Names};
 use super::holding_data;
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{PolicyDocument, Statement, Template};
-use crate::config::{LogBucket, SessionKey, Settings};
+use crate::config::LogBucket;
 use crate::names::logical::LOG_BUCKET_POLICY;
+use crate::plan::Plan;
 use serde::Serialize;
 
 /// What the existing bucket's and key's policies must grant.
@@ -21,24 +22,20 @@ pub struct RequiredStatements {
     pub key_policy_statements: Vec<Statement>,
 }
 
-/// None unless the configuration names an existing bucket.
-pub fn statements(settings: &Settings) -> Option<RequiredStatements> {
+/// The statements, for a plan that serves an existing bucket.
+pub fn statements(plan: &Plan) -> RequiredStatements {
+    let settings = &plan.settings;
     let LogBucket::Existing { name, key } = &settings.bucket else {
-        return None;
+        unreachable!("the plan makes statements only for an existing bucket");
     };
     let names = Names::literal(name, &key.region(), settings.scope.organization_id());
     let admissions = access::admissions(&settings.scope);
-    // With keys: one the bucket key encrypts session data too, used directly.
-    let key_use = match settings.session_key {
-        SessionKey::Shared { .. } => KeyUse::Session,
-        SessionKey::Central { .. } | SessionKey::PerAccount => KeyUse::Bucket,
-    };
-    Some(RequiredStatements {
+    RequiredStatements {
         bucket: name.to_string(),
         bucket_policy_statements: access::bucket_statements(&names, &admissions),
         key_arn: key.to_string(),
-        key_policy_statements: access::key_grants(&names, &admissions, key_use),
-    })
+        key_policy_statements: access::key_grants(&names, &admissions, plan.bucket_key().key_use),
+    }
 }
 
 /// The bucket policy statements as the gate reads them: in a bucket policy

@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::names::logical::GUARDRAIL;
 use crate::names::resource;
+use crate::plan::Plan;
 
 pub const POLICY_NAME: &str = "smlog-session-logging-guardrail";
 /// The roles service-managed StackSets deploy member stacks with.
@@ -130,7 +131,8 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
     PolicyDocument::new(statements)
 }
 
-pub fn build(settings: &Settings) -> Result<Template> {
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
     let mut template = Template::new(
         "smlog guardrail: a service control policy that keeps member administrators from switching Session Manager logging off",
     );

@@ -17,12 +17,14 @@ use crate::error::Result;
 use crate::ids::{AccountId, BucketName, KmsKeyArn, Region};
 use crate::names::logical::{AGENT_POLICY, OPERATOR_POLICY, PREFERENCES};
 use crate::names::{resource, wiring};
+use crate::plan::Plan;
 
 pub const IAM_REGION: &str = "IamRegion";
 /// True in the one Region where account-global (IAM) resources are created.
 const CREATE_ACCOUNT_RESOURCES: &str = "CreateAccountResources";
 
-pub fn build(settings: &Settings) -> Result<Template> {
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
     let mut template = Template::new(
         "smlog member stack: IAM policy for the SSM Agent and Session Manager preferences that log to the central bucket",
     );

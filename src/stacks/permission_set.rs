@@ -6,18 +6,19 @@
 use super::{finish, operators, session_key, Holder};
 use crate::cfn::sso::PermissionSet;
 use crate::cfn::{Output, Parameter, Template, Value};
-use crate::config::Settings;
 use crate::error::Result;
 use crate::ids::AccountId;
 use crate::names::logical::PERMISSION_SET;
 use crate::names::wiring;
+use crate::plan::Plan;
 
 pub const INSTANCE_ARN: &str = "InstanceArn";
 /// The permission set's name, and so of the roles Identity Center makes.
 pub const NAME: &str = "SessionManagerOperator";
 const SESSION_DURATION: &str = "PT4H";
 
-pub fn build(settings: &Settings) -> Result<Template> {
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
     let mut template = Template::new(
         "smlog operator permission set: IAM Identity Center access to start logged Session Manager sessions",
     );

@@ -17,11 +17,12 @@ use crate::cfn::s3::{
 use crate::cfn::{
     Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
 };
-use crate::config::{LogBucket, Replica, SessionKey, Settings};
+use crate::config::{LogBucket, Replica};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn};
-use crate::names::logical::{BUCKET_KEY, LOGGING_KEY, REPLICATION_ROLE};
+use crate::names::logical::REPLICATION_ROLE;
 use crate::names::principal;
+use crate::plan::Plan;
 
 pub const REPLICA_BUCKET_NAME: &str = "ReplicaBucketName";
 pub const REPLICA_KEY_ARN: &str = "ReplicaKeyArn";
@@ -85,7 +86,12 @@ fn name_condition(template: &mut Template) {
 }
 
 /// The replica stack, for the replica Region of the central account.
-pub fn build(settings: &Settings, replica: &Replica) -> Result<Template> {
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
+    let replica = settings
+        .replica
+        .as_ref()
+        .expect("the plan makes a replica when one is configured");
     let LogBucket::Created { retention, .. } = &settings.bucket else {
         unreachable!("configuration refuses a replica of an existing bucket");
     };
@@ -171,13 +177,11 @@ fn through_s3(statement: Statement, region: Expr, bucket: Value<String>) -> Stat
 }
 
 /// The role S3 replicates with: exactly the two buckets and the two keys.
-pub fn role(settings: &Settings, replica: &Replica) -> Role {
+pub fn role(plan: &Plan, replica: &Replica) -> Role {
+    let settings = &plan.settings;
     let source = source_bucket_name();
     let replica_name = name(replica.region.as_str());
-    let source_key = match settings.session_key {
-        SessionKey::Shared { .. } => LOGGING_KEY,
-        SessionKey::Central { .. } | SessionKey::PerAccount => BUCKET_KEY,
-    };
+    let source_key = plan.bucket_key().logical_id;
     let locked = matches!(&settings.bucket, LogBucket::Created { retention, .. } if retention.object_lock.is_some());
     let mut read_versions = vec![
         "s3:GetObjectVersionForReplication",

@@ -11,6 +11,7 @@ use crate::cfn::{Assertion, Intrinsic, Parameter, Rule, Template, Value};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::names::logical::STACK_SET;
+use crate::plan::Plan;
 use serde_json::json;
 
 pub const ORGANIZATIONAL_UNIT_IDS: &str = "OrganizationalUnitIds";
@@ -57,7 +58,8 @@ fn joined(values: &[impl ToString]) -> String {
 
 /// The rollout stack for a member template and its rendered body (already
 /// checked: the body is handed over, never rendered again).
-pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Result<Template> {
+pub fn build(plan: &Plan, member: &Template, member_body: &str) -> Result<Template> {
+    let settings = &plan.settings;
     let rollout = &settings.rollout;
     let mut template = Template::new(
         "smlog rollout stack: a service-managed StackSet that deploys the member stack to every account of the chosen OUs and Regions",
@@ -143,11 +145,11 @@ pub fn build(settings: &Settings, member: &Template, member_body: &str) -> Resul
 
 /// Input for `aws cloudformation create-stack-set --cli-input-json`.
 pub fn create_stack_set_input(
-    settings: &Settings,
+    plan: &Plan,
     member: &Template,
     member_body: &str,
 ) -> serde_json::Value {
-    let rollout = &settings.rollout;
+    let rollout = &plan.settings.rollout;
     json!({
         "StackSetName": rollout.stack_set_name.as_str(),
         "Description": DESCRIPTION,
@@ -162,7 +164,8 @@ pub fn create_stack_set_input(
 
 /// Input for `aws cloudformation create-stack-instances --cli-input-json`;
 /// without configured OUs, `--deployment-targets` must be given on the command line.
-pub fn create_stack_instances_input(settings: &Settings) -> serde_json::Value {
+pub fn create_stack_instances_input(plan: &Plan) -> serde_json::Value {
+    let settings = &plan.settings;
     let rollout = &settings.rollout;
     let regions: Vec<String> = rollout.regions.iter().map(|r| r.to_string()).collect();
     let preferences = operation_preferences(settings, Value::Literal(regions.clone()));

@@ -8,10 +8,10 @@ pub mod coverage;
 mod covers;
 mod existing;
 
-use crate::config::Settings;
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, KmsKeyArn, Region};
+use crate::plan::Plan;
 use aws::Aws;
 use checks::{Check, Expected, Status};
 use coverage::Coverage;
@@ -60,7 +60,8 @@ fn expected_key(
 }
 
 /// Runs `verify`: the report to print, and whether everything passed.
-pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)> {
+pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
+    let settings = &plan.settings;
     let bucket = settings.bucket.name().map(|b| b.to_string()).ok_or_else(|| {
         Error::Usage("verify needs the bucket's name: set bucket_name in smlog.yaml or pass --bucket-name".to_owned())
     })?;
@@ -111,9 +112,11 @@ pub fn command(settings: &Settings, options: &Options) -> Result<(String, bool)>
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         // An existing bucket's policies first: without them nothing arrives.
-        let policies = crate::stacks::existing::statements(settings)
-            .map(|required| existing::check(&base, &required))
-            .unwrap_or_default();
+        let policies = if plan.produces(crate::plan::Target::CentralStatements) {
+            existing::check(&base, &crate::stacks::existing::statements(plan))
+        } else {
+            Vec::new()
+        };
         let report = coverage::report(&base, &bucket, &expected, stale_after, now)
             .map_err(Error::aws(&format!("listing {bucket}")))?;
         let text = match (options.json, policies.is_empty()) {

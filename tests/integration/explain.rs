@@ -5,6 +5,7 @@ use super::support::{edited, empty_dir, example_settings, repo_path, smlog_in, s
 use smlog::cfn::Properties;
 use smlog::config::Settings;
 use smlog::explain::{self, diagram::DiagramFormat, Matrix, Verdict};
+use smlog::plan::{Plan, Target};
 use smlog::synth;
 
 const AGENT: &str = "SSM agent role in a member account";
@@ -22,7 +23,7 @@ fn verdict(matrix: &Matrix, principal: &str, column: &str) -> Verdict {
 
 #[test]
 fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() {
-    let matrix = explain::for_settings(&Settings::default()).unwrap();
+    let matrix = explain::for_plan(&Plan::new(Settings::default())).unwrap();
     assert_eq!(
         verdict(&matrix, AGENT, "write own prefix"),
         Verdict::Allowed
@@ -78,8 +79,9 @@ fn a_member_agent_writes_only_its_own_prefix_and_nobody_outside_does_anything() 
 #[test]
 fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it() {
     let settings = Settings::default();
-    let templates = synth::build(&settings).unwrap();
-    let central = templates.central.as_ref().unwrap();
+    let templates = synth::build(&Plan::new(settings.clone())).unwrap();
+    let central = templates.get(Target::Central).unwrap();
+    let member = templates.get(Target::Member).unwrap();
     let central_template = edited(central, |properties| {
         if let Properties::S3BucketPolicy(policy) = properties {
             for statement in &mut policy.policy_document.statement {
@@ -89,7 +91,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
             }
         }
     });
-    let matrix = explain::matrix(&settings, &central_template, &templates.member, None);
+    let matrix = explain::matrix(&settings, &central_template, member, None);
     // Anonymous callers have no aws:PrincipalAccount, so the prefix never matches them.
     assert_eq!(
         verdict(&matrix, ANONYMOUS, "write own prefix"),
@@ -105,7 +107,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
         "the grant is still write-only"
     );
 
-    let member_template = edited(&templates.member, |properties| {
+    let member_template = edited(member, |properties| {
         if let Properties::IamManagedPolicy(policy) = properties {
             policy.policy_document.statement[0].action = vec!["s3:*".to_owned()];
         }
@@ -130,10 +132,11 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
 
 #[test]
 fn the_committed_matrix_and_the_readme_diagram_are_current() {
-    let matrix = explain::for_settings(&Settings::default())
+    let matrix = explain::for_plan(&Plan::new(Settings::default()))
         .unwrap()
         .to_markdown();
-    let diagram = explain::diagram(&Settings::default(), DiagramFormat::Mermaid).unwrap();
+    let diagram =
+        explain::diagram(&Plan::new(Settings::default()), DiagramFormat::Mermaid).unwrap();
     if std::env::var_os("SMLOG_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(repo_path("templates/access-matrix.md"), &matrix).unwrap();
         let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
@@ -181,7 +184,7 @@ fn the_cli_prints_matrix_json_and_both_diagram_formats() {
 
 #[test]
 fn per_account_session_keys_serve_their_own_account_only() {
-    let matrix = explain::for_settings(&example_settings("per-account-keys")).unwrap();
+    let matrix = explain::for_plan(&Plan::new(example_settings("per-account-keys"))).unwrap();
     let agent = matrix.cell(AGENT, "use session key").unwrap();
     assert_eq!(agent.verdict, Verdict::Allowed);
     assert!(
@@ -205,9 +208,10 @@ fn per_account_session_keys_serve_their_own_account_only() {
 #[test]
 fn with_the_guardrail_a_member_administrator_can_no_longer_change_the_preferences() {
     let column = "change member preferences";
-    let without = explain::for_settings(&Settings::default()).unwrap();
+    let without = explain::for_plan(&Plan::new(Settings::default())).unwrap();
     assert_eq!(verdict(&without, MEMBER_ADMIN, column), Verdict::Allowed);
-    let guarded = explain::for_settings(&example_settings("retention-and-operators")).unwrap();
+    let guarded =
+        explain::for_plan(&Plan::new(example_settings("retention-and-operators"))).unwrap();
     let cell = guarded.cell(MEMBER_ADMIN, column).unwrap();
     assert_eq!(cell.verdict, Verdict::Denied);
     assert_eq!(

@@ -2,6 +2,7 @@
 //! synthesizes. `SMLOG_BLESS=1 cargo test` rewrites them after a deliberate change.
 
 use super::support::{default_artefacts, example_settings, repo_path};
+use smlog::plan::Plan;
 use smlog::synth::{self, Artefact};
 use std::path::{Path, PathBuf};
 
@@ -61,6 +62,6 @@ fn example_artefacts_match_the_committed_files() {
     assert!(!examples.is_empty(), "no example configurations");
     for (config, out) in examples {
         let settings = example_settings(config.file_stem().unwrap().to_str().unwrap());
-        check_against(&out, &synth::all(&settings).unwrap());
+        check_against(&out, &synth::all(&Plan::new(settings)).unwrap());
     }
 }

@@ -8,6 +8,7 @@ mod golden;
 mod guard_cli;
 mod lint;
 mod mutation;
+mod plan;
 mod robustness;
 mod rollout;
 mod rules;

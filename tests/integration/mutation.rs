@@ -6,26 +6,15 @@ use serde_yaml_ng::Value;
 use smlog::config::{PreferencesMode, Settings};
 use smlog::emit;
 use smlog::gate::guard::{self, Document};
-use smlog::synth::{self, Target};
+use smlog::plan::{Plan, Target};
+use smlog::synth;
 
 fn generated(target: Target, settings: &Settings) -> Value {
-    let templates = synth::build(settings).unwrap();
-    let template = match target {
-        Target::Central => templates.central.expect("a bucket smlog creates"),
-        Target::Member => templates.member,
-        Target::Rollout => {
-            synth::rollout(settings, &templates.member)
-                .unwrap()
-                .template
-        }
-        Target::PermissionSet => templates
-            .permission_set
-            .expect("operators are enabled in this example"),
-        Target::Guardrail => templates.guardrail.expect("the guardrail is enabled"),
-        Target::Endpoints => templates.endpoints.expect("endpoints are enabled"),
-        Target::Replica => templates.replica.expect("a replica is configured"),
-        Target::CentralStatements => unreachable!("not a template"),
-    };
+    let plan = Plan::new(settings.clone());
+    let templates = synth::build(&plan).unwrap();
+    let template = templates
+        .get(target)
+        .unwrap_or_else(|| panic!("the configuration produces no {}", target.title()));
     serde_yaml_ng::to_value(template).unwrap()
 }
 

@@ -2,7 +2,7 @@
 //! parser, and atomic output into a directory that cannot be written.
 //! The generator is a small seeded PRNG, so every run checks the same cases.
 
-use super::support::{empty_dir, smlog_in, stderr};
+use super::support::{empty_dir, smlog_in, stderr, ReadOnly};
 use smlog::config::{RawConfig, STARTER};
 use smlog::synth;
 use std::path::Path;
@@ -158,8 +158,8 @@ fn valid_configurations_always_synthesize_templates_that_pass_the_rules() {
         let yaml = valid_config(&mut rng);
         let settings =
             parse(&yaml).unwrap_or_else(|e| panic!("case {case} should be valid: {e}\n{yaml}"));
-        let artefacts =
-            synth::all(&settings).unwrap_or_else(|e| panic!("case {case}: {e}\n{yaml}"));
+        let artefacts = synth::all(&smlog::plan::Plan::new(settings.clone()))
+            .unwrap_or_else(|e| panic!("case {case}: {e}\n{yaml}"));
         assert_eq!(artefacts.len(), 5);
     }
 }
@@ -212,57 +212,6 @@ fn fuzzing_the_parser_finds_no_panic() {
         if let Ok(text) = String::from_utf8(bytes) {
             let _ = parse(&text);
         }
-    }
-}
-
-/// Makes a directory unwritable even for root (an immutable directory), or
-/// by permissions for everyone else.
-struct ReadOnly<'a>(&'a Path);
-
-impl<'a> ReadOnly<'a> {
-    fn new(dir: &'a Path) -> Self {
-        let root = std::process::Command::new("id")
-            .arg("-u")
-            .output()
-            .unwrap()
-            .stdout
-            == b"0\n";
-        let status = if root {
-            std::process::Command::new("chattr")
-                .arg("+i")
-                .arg(dir)
-                .status()
-                .expect("chattr (e2fsprogs) is installed")
-        } else {
-            std::process::Command::new("chmod")
-                .arg("555")
-                .arg(dir)
-                .status()
-                .unwrap()
-        };
-        assert!(
-            status.success(),
-            "could not make {} read-only",
-            dir.display()
-        );
-        assert!(
-            std::fs::write(dir.join("probe"), "x").is_err(),
-            "the directory is still writable"
-        );
-        ReadOnly(dir)
-    }
-}
-
-impl Drop for ReadOnly<'_> {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr")
-            .arg("-i")
-            .arg(self.0)
-            .status();
-        let _ = std::process::Command::new("chmod")
-            .arg("755")
-            .arg(self.0)
-            .status();
     }
 }
 

@@ -6,7 +6,8 @@ use super::support::{edited, repo_path};
 use smlog::cfn::Properties;
 use smlog::config::Settings;
 use smlog::emit::Format;
-use smlog::synth::{self, Target};
+use smlog::plan::{Plan, Target};
+use smlog::synth;
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_path(relative)).unwrap()
@@ -68,19 +69,11 @@ fn rotation_off(properties: &mut Properties) {
 
 #[test]
 fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
-    let settings = Settings::default();
-    let mut templates = synth::build(&settings).unwrap();
-    templates.central = templates
-        .central
-        .map(|central| edited(&central, rotation_off));
-    let error = synth::artefacts(
-        &settings,
-        &templates,
-        &[Target::Central],
-        Format::Yaml,
-        false,
-    )
-    .unwrap_err();
+    let plan = Plan::new(Settings::default());
+    let mut templates = synth::build(&plan).unwrap();
+    let central = edited(templates.get(Target::Central).unwrap(), rotation_off);
+    templates.replace(Target::Central, central);
+    let error = synth::artefacts(&plan, &templates, &[Target::Central], Format::Yaml).unwrap_err();
     assert_eq!(error.exit_code(), smlog::error::exit::VIOLATIONS);
     let message = error.to_string();
     assert!(
@@ -92,9 +85,10 @@ fn a_template_that_breaks_a_rule_is_refused_naming_rule_and_resource() {
 
 #[test]
 fn synth_rollout_refuses_a_member_that_breaks_a_rule() {
-    let settings = Settings::default();
-    let mut templates = synth::build(&settings).unwrap();
-    templates.member.resource(
+    let plan = Plan::new(Settings::default());
+    let mut templates = synth::build(&plan).unwrap();
+    let mut member = templates.get(Target::Member).unwrap().clone();
+    member.resource(
         "UnrotatedKey",
         smlog::cfn::kms::Key {
             description: "a key someone added by hand".to_owned(),
@@ -105,14 +99,8 @@ fn synth_rollout_refuses_a_member_that_breaks_a_rule() {
             key_policy: smlog::cfn::PolicyDocument::new(vec![]),
         },
     );
-    let error = synth::artefacts(
-        &settings,
-        &templates,
-        &[Target::Rollout],
-        Format::Yaml,
-        false,
-    )
-    .unwrap_err();
+    templates.replace(Target::Member, member);
+    let error = synth::artefacts(&plan, &templates, &[Target::Rollout], Format::Yaml).unwrap_err();
     let message = error.to_string();
     assert!(
         message.contains("stacksets/member.yaml: rule kms_key_rotation_enabled on UnrotatedKey"),

@@ -2,6 +2,7 @@
 
 use smlog::cfn::{Properties, Template};
 use smlog::config::Settings;
+use smlog::plan::Plan;
 use smlog::synth::{self, Artefact};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -32,7 +33,7 @@ pub fn stderr(output: &Output) -> String {
 }
 
 pub fn default_artefacts() -> Vec<Artefact> {
-    synth::all(&Settings::default()).expect("the default configuration synthesizes")
+    synth::all(&Plan::new(Settings::default())).expect("the default configuration synthesizes")
 }
 
 /// A fresh directory with nothing in it (so no smlog.yaml is picked up).
@@ -62,4 +63,57 @@ pub fn edited(template: &Template, edit: impl Fn(&mut Properties)) -> Template {
         copy.resource(id, resource);
     }
     copy
+}
+
+/// Makes a file or directory unchangeable even for root (immutable), or
+/// by permissions for everyone else (a directory: no entry added or renamed).
+pub struct ReadOnly<'a>(&'a Path);
+
+impl<'a> ReadOnly<'a> {
+    pub fn new(dir: &'a Path) -> Self {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .unwrap()
+            .stdout
+            == b"0\n";
+        let status = if root {
+            std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(dir)
+                .status()
+                .expect("chattr (e2fsprogs) is installed")
+        } else {
+            std::process::Command::new("chmod")
+                .arg("555")
+                .arg(dir)
+                .status()
+                .unwrap()
+        };
+        assert!(
+            status.success(),
+            "could not make {} read-only",
+            dir.display()
+        );
+        if dir.is_dir() {
+            assert!(
+                std::fs::write(dir.join("probe"), "x").is_err(),
+                "the directory is still writable"
+            );
+        }
+        ReadOnly(dir)
+    }
+}
+
+impl Drop for ReadOnly<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(self.0)
+            .status();
+        let _ = std::process::Command::new("chmod")
+            .arg("755")
+            .arg(self.0)
+            .status();
+    }
 }

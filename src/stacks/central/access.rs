@@ -8,6 +8,7 @@ use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
 use crate::config::{OrganizationPaths, Scope};
 use crate::ids::{AccountId, BucketName, OrgId, Region};
 use crate::names::logical::LOG_BUCKET;
+use crate::plan::KeyUse;
 use crate::stacks::root_administration;
 
 /// How statements name things: intrinsics inside the central stack, literal
@@ -181,15 +182,6 @@ fn session_encryption(names: &Names, admission: &Admission) -> Statement {
             .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
             .resource("*"),
     )
-}
-
-/// What a key is for, and so what its policy grants the admitted principals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyUse {
-    /// Encrypts the bucket: used through S3 only, for this bucket.
-    Bucket,
-    /// Encrypts session data (and, with `keys: one`, the bucket): used directly.
-    Session,
 }
 
 /// The admitted principals' statements of a key policy (the account-root

@@ -13,11 +13,13 @@ use crate::cfn::kms::{Alias, Key, ReplicaKey};
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
 use crate::config::{LogBucket, SessionKey, Settings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 use crate::names::logical::*;
 use crate::names::{resource, wiring};
-pub use access::{key_grants, Admission, KeyUse, Names};
+use crate::plan::KeyUse;
+use crate::plan::Plan;
+pub use access::{key_grants, Admission, Names};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
@@ -57,9 +59,10 @@ fn home_or_replica(home: Intrinsic, replica: Intrinsic) -> Value<String> {
     Intrinsic::if_(IS_HOME_REGION, home, replica).into()
 }
 
-/// The central stack; none when an existing bucket and key serve everything
-/// (`keys: one`, or session keys per account).
-pub fn build(settings: &Settings) -> Result<Option<Template>> {
+/// The central stack (the plan makes none when an existing bucket and key
+/// serve everything: `keys: one`, or session keys per account).
+pub fn build(plan: &Plan) -> Result<Template> {
+    let settings = &plan.settings;
     let retention = match &settings.bucket {
         LogBucket::Created { retention, .. } => Some(retention),
         LogBucket::Existing { .. } => None,
@@ -67,7 +70,11 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
     let description = match (retention, settings.session_key) {
         (Some(_), _) => "smlog central stack: encrypted, organisation-scoped S3 bucket and KMS keys for Session Manager logs",
         (None, SessionKey::Central { .. }) => "smlog central stack: the session key, beside an existing log archive bucket",
-        (None, _) => return Ok(None),
+        (None, _) => {
+            return Err(Error::Internal(
+                "no central stack beside an existing bucket without a central session key".to_owned(),
+            ))
+        }
     };
     let mut template = Template::new(description);
     let placement = Placement {
@@ -114,7 +121,7 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
             // Retained: the retained bucket's replication names this role.
             template.resource(
                 REPLICATION_ROLE,
-                placement.home_only(holding_data(replica::role(settings, copy))),
+                placement.home_only(holding_data(replica::role(plan, copy))),
             );
             log_bucket.replication_configuration = Some(replica::replication(copy));
         }
@@ -130,7 +137,7 @@ pub fn build(settings: &Settings) -> Result<Option<Template>> {
         template.resource(SESSION_KEY_REPLICA, replica);
     }
     outputs(&mut template, &keys, placement);
-    finish(template, "central").map(Some)
+    finish(template, "central")
 }
 
 /// The keys of the central stack, in template order, and how to name them.

@@ -1,13 +1,19 @@
-//! The command line: subcommands, flags and their help, wired to the library.
+//! The command line: subcommands, flags and their help. `run` wires them
+//! to the library; `choice` lists the library's enums as flag values.
 
-use crate::config::{self, KeyMode, Overrides, Settings};
-use crate::emit::{self, Format};
-use crate::error::{exit, Error, Result};
-use crate::synth::{self, Target};
-use crate::validate::{self, ReportFormat};
-use crate::{explain, verify};
+mod choice;
+mod run;
+
+pub use run::run;
+
+use crate::config::{self, KeyMode, Overrides};
+use crate::emit::Format;
+use crate::error::Result;
+use crate::plan::{Plan, Target};
+use crate::validate::ReportFormat;
+use choice::choice;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::Write;
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
@@ -165,26 +171,53 @@ pub struct SchemaArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SynthTarget {
-    /// The central-account stack (bucket, keys, bucket policy)
-    Central,
-    /// The member template a StackSet deploys to every account and Region
-    Member,
-    /// A stack holding the service-managed StackSet
-    Rollout,
-    /// The operators' IAM Identity Center permission set (with operators enabled)
-    PermissionSet,
-    /// For an existing bucket and key: the statements their policies must contain (JSON)
-    CentralStatements,
-    /// The guardrail service control policy (with guardrail enabled), for the management account
-    Guardrail,
-    /// VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC
-    Endpoints,
-    /// The log bucket's cross-Region replica (with replica.region), deployed before the central stack
-    Replica,
-    /// Every artefact, written under --out-dir in the repository layout
+/// What `synth` writes: one target, or every artefact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SynthWhat {
+    One(Target),
     All,
+}
+
+fn synth_what() -> impl TypedValueParser<Value = SynthWhat> {
+    let mut choices: Vec<(SynthWhat, &'static str, Option<&'static str>)> = Target::ALL
+        .into_iter()
+        .map(|t| (SynthWhat::One(t), t.cli_name(), Some(t.help())))
+        .collect();
+    choices.push((
+        SynthWhat::All,
+        "all",
+        Some("Every artefact the configuration produces, written under --out-dir in the repository layout"),
+    ));
+    choice(choices)
+}
+
+fn format() -> impl TypedValueParser<Value = Format> {
+    choice(
+        Format::ALL
+            .into_iter()
+            .map(|f| (f, f.name(), None))
+            .collect(),
+    )
+}
+
+fn report_format() -> impl TypedValueParser<Value = ReportFormat> {
+    choice(
+        ReportFormat::ALL
+            .into_iter()
+            .map(|f| (f, f.name(), None))
+            .collect(),
+    )
+}
+
+fn key_mode() -> impl TypedValueParser<Value = KeyMode> {
+    choice(vec![
+        (
+            KeyMode::One,
+            "one",
+            Some("one key for the bucket and the sessions"),
+        ),
+        (KeyMode::Two, "two", Some("a bucket key and a session key")),
+    ])
 }
 
 #[derive(Debug, Args)]
@@ -199,25 +232,19 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "NAME")]
     pub bucket_name: Option<String>,
     /// Override keys: one key for bucket and sessions, or two
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub keys: Option<KeysArg>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeysArg {
-    One,
-    Two,
+    #[arg(long, value_parser = key_mode(), value_name = "MODE")]
+    pub keys: Option<KeyMode>,
 }
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
     /// What to synthesize
-    #[arg(value_enum, default_value = "central")]
-    pub target: SynthTarget,
+    #[arg(value_parser = synth_what(), default_value = "central")]
+    pub target: SynthWhat,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format of a single template
-    #[arg(long, value_enum, default_value = "yaml")]
+    #[arg(long, value_parser = format(), default_value = "yaml")]
     pub format: Format,
     /// Write to FILE (atomically) instead of standard output
     #[arg(
@@ -241,164 +268,20 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
     /// Report format
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = report_format(), default_value = "text")]
     pub format: ReportFormat,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
 
 impl ConfigArgs {
-    /// Loads the file, applies the flags, and checks everything once.
-    pub fn settings(&self) -> Result<Settings> {
+    /// Loads the file, applies the flags, checks everything once and plans.
+    pub fn plan(&self) -> Result<Plan> {
         let overrides = Overrides {
             organization_id: self.organization_id.clone(),
             bucket_name: self.bucket_name.clone(),
-            keys: self.keys.map(|keys| match keys {
-                KeysArg::One => KeyMode::One,
-                KeysArg::Two => KeyMode::Two,
-            }),
+            keys: self.keys,
         };
-        config::load(self.config.as_deref(), &overrides)
+        config::load(self.config.as_deref(), &overrides).map(Plan::new)
     }
-}
-
-/// Runs a parsed command; returns the exit code for success paths.
-pub fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
-        Command::Synth(args) => synth_command(&args),
-        Command::Validate(args) => validate_command(&args),
-        Command::Init(args) => init_command(&args),
-        Command::Explain(args) => explain_command(&args),
-        Command::Verify(args) => verify_command(&args),
-        Command::Schema(args) => {
-            let text = emit::to_json(&config::schema::schema())?;
-            write_or_print(args.output.as_ref(), text)?;
-            Ok(exit::OK)
-        }
-    }
-}
-
-fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
-    match output {
-        Some(path) => emit::write_all(&[(path.clone(), text)]),
-        None => print(&text),
-    }
-}
-
-fn explain_command(args: &ExplainArgs) -> Result<u8> {
-    let view = match (args.diagram, args.format) {
-        (false, None | Some(ExplainFormat::Markdown)) => explain::View::Markdown,
-        (false, Some(ExplainFormat::Json)) => explain::View::Json,
-        (true, None | Some(ExplainFormat::Mermaid)) => explain::View::Mermaid,
-        (true, Some(ExplainFormat::Dot)) => explain::View::Dot,
-        (diagram, Some(format)) => {
-            return Err(Error::Usage(format!(
-                "--format {} does not go with {}",
-                format
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_owned())
-                    .unwrap_or_default(),
-                if diagram {
-                    "--diagram (use mermaid or dot)"
-                } else {
-                    "the matrix (use markdown or json, or add --diagram)"
-                }
-            )))
-        }
-    };
-    print(&explain::command(&args.config.settings()?, view)?)?;
-    Ok(exit::OK)
-}
-
-fn verify_command(args: &VerifyArgs) -> Result<u8> {
-    let options = verify::Options {
-        central: args.central,
-        accounts: args.accounts.clone(),
-        assume_role: args.assume_role.clone(),
-        stale_after: args.stale_after.clone(),
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-        bucket_key_arn: args.bucket_key_arn.clone(),
-        session_key_arn: args.session_key_arn.clone(),
-        json: args.format == VerifyFormat::Json,
-    };
-    let (report, passed) = verify::command(&args.config.settings()?, &options)?;
-    print(&report)?;
-    Ok(if passed { exit::OK } else { exit::VIOLATIONS })
-}
-
-fn init_command(args: &InitArgs) -> Result<u8> {
-    if args.output.exists() && !args.force {
-        return Err(Error::Usage(format!(
-            "{} exists; use --force to replace it",
-            args.output.display()
-        )));
-    }
-    emit::write_all(&[(args.output.clone(), config::STARTER.to_owned())])?;
-    Ok(exit::OK)
-}
-
-fn print(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Error::io("<stdout>", e))
-}
-
-fn synth_command(args: &SynthArgs) -> Result<u8> {
-    let settings = args.config.settings()?;
-    let target = match args.target {
-        SynthTarget::Central => Target::Central,
-        SynthTarget::Member => Target::Member,
-        SynthTarget::Rollout => Target::Rollout,
-        SynthTarget::PermissionSet => Target::PermissionSet,
-        SynthTarget::CentralStatements => Target::CentralStatements,
-        SynthTarget::Guardrail => Target::Guardrail,
-        SynthTarget::Endpoints => Target::Endpoints,
-        SynthTarget::Replica => Target::Replica,
-        SynthTarget::All => {
-            let Some(dir) = &args.out_dir else {
-                return Err(Error::Usage(
-                    "`synth all` writes several files: give --out-dir DIR".to_owned(),
-                ));
-            };
-            let files: Vec<(PathBuf, String)> = synth::all(&settings)?
-                .into_iter()
-                .map(|artefact| (dir.join(&artefact.path), artefact.text))
-                .collect();
-            emit::write_all(&files)?;
-            return Ok(exit::OK);
-        }
-    };
-    if args.out_dir.is_some() {
-        return Err(Error::Usage(
-            "--out-dir goes with `synth all`; use -o FILE for one template".to_owned(),
-        ));
-    }
-    write_or_print(
-        args.output.as_ref(),
-        synth::one(&settings, target, args.format)?,
-    )?;
-    Ok(exit::OK)
-}
-
-fn validate_command(args: &ValidateArgs) -> Result<u8> {
-    let mut rules = crate::gate::guard::builtin_rules().to_vec();
-    if let Some(dir) = &args.rules {
-        rules.extend(validate::read_rules_dir(dir)?);
-    }
-    let settings = if args.files.is_empty() {
-        args.config.settings()?
-    } else {
-        Settings::default()
-    };
-    let documents = validate::documents(&args.files, &settings)?;
-    let outcome = validate::run(&documents, &rules, args.format)?;
-    print(&outcome.report)?;
-    Ok(if outcome.passed {
-        exit::OK
-    } else {
-        exit::VIOLATIONS
-    })
 }

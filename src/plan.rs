@@ -1,0 +1,274 @@
+//! The plan: what a configuration produces, decided once. From the checked
+//! settings it fixes the artefacts (which templates, statements and inputs
+//! exist, and where each is written) and the decisions derived from them
+//! (the bucket key and what it is used for, the partition, the central
+//! account). `synth`, `validate`, `explain`, `verify`, the benchmark and the
+//! tests take a plan and never decide again; `cli` only maps flags onto it.
+
+use crate::config::{LogBucket, SessionKey, Settings};
+use crate::ids::{AccountId, Partition};
+use crate::names::logical;
+
+/// A template (or document) smlog can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// The log bucket's copy in another Region; deployed before the central stack.
+    Replica,
+    /// The central account's stack: keys, log bucket, bucket policy.
+    Central,
+    /// For an existing bucket and key: the statements their policies must contain.
+    CentralStatements,
+    /// The member template a StackSet deploys to every account.
+    Member,
+    /// The stack holding the service-managed StackSet.
+    Rollout,
+    /// The operators' IAM Identity Center permission set.
+    PermissionSet,
+    /// The guardrail service control policy, for the management account.
+    Guardrail,
+    /// VPC endpoints for nodes in private subnets, a stack per VPC.
+    Endpoints,
+}
+
+impl Target {
+    /// In the order `synth all` writes them and `validate` reports them.
+    pub const ALL: [Target; 8] = [
+        Target::Replica,
+        Target::Central,
+        Target::CentralStatements,
+        Target::Member,
+        Target::Rollout,
+        Target::PermissionSet,
+        Target::Guardrail,
+        Target::Endpoints,
+    ];
+
+    /// The name on the command line (`smlog synth NAME`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Target::Replica => "replica",
+            Target::Central => "central",
+            Target::CentralStatements => "central-statements",
+            Target::Member => "member",
+            Target::Rollout => "rollout",
+            Target::PermissionSet => "permission-set",
+            Target::Guardrail => "guardrail",
+            Target::Endpoints => "endpoints",
+        }
+    }
+
+    /// What the artefact is, in messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Target::Central => "central",
+            Target::Member => "member",
+            Target::Rollout => "rollout",
+            Target::PermissionSet => "operator permission set",
+            Target::CentralStatements => "existing bucket's statements",
+            Target::Guardrail => "guardrail",
+            Target::Endpoints => "endpoints",
+            Target::Replica => "replica",
+        }
+    }
+
+    /// Where the artefact lives in the repository layout (`synth all --out-dir`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Target::Central => "templates/central.yaml",
+            Target::Member => "stacksets/member.yaml",
+            Target::Rollout => "stacksets/rollout.yaml",
+            Target::PermissionSet => "templates/operator-permission-set.yaml",
+            Target::CentralStatements => "templates/central-statements.json",
+            Target::Guardrail => "templates/guardrail.yaml",
+            Target::Endpoints => "templates/endpoints.yaml",
+            Target::Replica => "templates/replica.yaml",
+        }
+    }
+
+    /// What the target is, for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Target::Replica => "The log bucket's cross-Region replica (with replica.region), deployed before the central stack",
+            Target::Central => "The central-account stack (bucket, keys, bucket policy)",
+            Target::CentralStatements => "For an existing bucket and key: the statements their policies must contain (JSON)",
+            Target::Member => "The member template a StackSet deploys to every account",
+            Target::Rollout => "A stack holding the service-managed StackSet",
+            Target::PermissionSet => "The operators' IAM Identity Center permission set (with operators enabled)",
+            Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
+            Target::Endpoints => "VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC",
+        }
+    }
+
+    /// Whether the artefact is a CloudFormation template (the statements are not).
+    pub fn is_template(self) -> bool {
+        self != Target::CentralStatements
+    }
+
+    pub fn by_cli_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.cli_name() == name)
+    }
+}
+
+/// A file `synth all` writes besides the templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CliInput {
+    /// `aws cloudformation create-stack-set --cli-input-json`.
+    CreateStackSet,
+    /// `aws cloudformation create-stack-instances --cli-input-json`.
+    CreateStackInstances,
+}
+
+impl CliInput {
+    pub const ALL: [CliInput; 2] = [CliInput::CreateStackSet, CliInput::CreateStackInstances];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            CliInput::CreateStackSet => "stacksets/create-stack-set.json",
+            CliInput::CreateStackInstances => "stacksets/create-stack-instances.json",
+        }
+    }
+}
+
+/// What a KMS key is for, and so what its policy grants the admitted principals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Encrypts the bucket: used through S3 only, for this bucket.
+    Bucket,
+    /// Encrypts session data (and, with `keys: one`, the bucket): used directly.
+    Session,
+}
+
+/// The key the log bucket's default encryption names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketKey {
+    /// Its logical id in the central stack (or, for an existing key, the id
+    /// `explain` gives it in its picture of the central account).
+    pub logical_id: &'static str,
+    pub key_use: KeyUse,
+}
+
+/// The configuration's artefacts and derived decisions.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub settings: Settings,
+    targets: Vec<Target>,
+}
+
+impl Plan {
+    pub fn new(settings: Settings) -> Plan {
+        let targets = Target::ALL
+            .into_iter()
+            .filter(|target| refusal(&settings, *target).is_none())
+            .collect();
+        Plan { settings, targets }
+    }
+
+    /// The targets this configuration produces, in writing order.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    pub fn produces(&self, target: Target) -> bool {
+        self.targets.contains(&target)
+    }
+
+    /// Why this configuration produces no such artefact (`None` when it does).
+    pub fn refusal(&self, target: Target) -> Option<String> {
+        refusal(&self.settings, target)
+    }
+
+    /// Every file `synth all` writes, in writing order.
+    pub fn files(&self) -> Vec<&'static str> {
+        self.targets
+            .iter()
+            .map(|t| t.path())
+            .chain(CliInput::ALL.iter().map(|i| i.path()))
+            .collect()
+    }
+
+    /// Every file name `synth all` may write under some configuration: the
+    /// ones it may remove when this configuration no longer produces them.
+    pub fn known_files() -> Vec<&'static str> {
+        Target::ALL
+            .iter()
+            .map(|t| t.path())
+            .chain(CliInput::ALL.iter().map(|i| i.path()))
+            .collect()
+    }
+
+    /// The partition everything is deployed in: the home Region's.
+    pub fn partition(&self) -> Partition {
+        self.settings.home_region.partition()
+    }
+
+    /// The bucket key and its use. With `keys: one` it encrypts session data
+    /// too and is used directly; otherwise only through S3.
+    pub fn bucket_key(&self) -> BucketKey {
+        match self.settings.session_key {
+            SessionKey::Shared { .. } => BucketKey {
+                logical_id: logical::LOGGING_KEY,
+                key_use: KeyUse::Session,
+            },
+            SessionKey::Central { .. } | SessionKey::PerAccount => BucketKey {
+                logical_id: logical::BUCKET_KEY,
+                key_use: KeyUse::Bucket,
+            },
+        }
+    }
+
+    /// The account that owns the bucket and keys, when the configuration says.
+    pub fn central_account(&self) -> Option<&AccountId> {
+        self.settings.member.central_account_id.as_ref()
+    }
+
+    /// Whether smlog creates the log bucket (else an existing one serves).
+    pub fn creates_bucket(&self) -> bool {
+        matches!(self.settings.bucket, LogBucket::Created { .. })
+    }
+}
+
+/// Why `settings` produce no `target` (`None` when they do).
+fn refusal(settings: &Settings, target: Target) -> Option<String> {
+    let existing = matches!(settings.bucket, LogBucket::Existing { .. });
+    let needs = |on: bool, switch: &str| {
+        (!on).then(|| format!("this template comes with {switch} in the configuration"))
+    };
+    match target {
+        Target::Central
+            if existing && !matches!(settings.session_key, SessionKey::Central { .. }) =>
+        {
+            Some(
+            "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
+            )
+        }
+        Target::Central | Target::Member | Target::Rollout => None,
+        Target::CentralStatements => (!existing).then(|| {
+            "central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned()
+        }),
+        Target::PermissionSet => needs(settings.operators.is_some(), "operators.enabled: true"),
+        Target::Guardrail => needs(settings.guardrail, "guardrail.enabled: true"),
+        Target::Endpoints => needs(settings.endpoints, "endpoints.enabled: true"),
+        Target::Replica => needs(settings.replica.is_some(), "replica.region"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_produce_the_central_member_and_rollout_templates() {
+        let plan = Plan::new(Settings::default());
+        assert_eq!(
+            plan.targets(),
+            [Target::Central, Target::Member, Target::Rollout]
+        );
+        assert!(plan
+            .refusal(Target::Guardrail)
+            .unwrap()
+            .contains("guardrail.enabled: true"));
+        for target in Target::ALL {
+            assert_eq!(Target::by_cli_name(target.cli_name()), Some(target));
+        }
+    }
+}
