@@ -24,10 +24,11 @@ pub mod logical {
     pub const PREFERENCES: &str = "SessionPreferences";
     /// A per-account session key has the central key's logical id.
     pub const MEMBER_SESSION_KEY: &str = SESSION_KEY;
-    pub const LOG_GROUP: &str = "SessionLogGroup";
     pub const LOGS_KEY: &str = "SessionLogsKey";
+    pub const LOGS_KEY_ALIAS: &str = "SessionLogsKeyAlias";
     // Rollout stack.
     pub const STACK_SET: &str = "SessionLoggingStackSet";
+    pub const REGIONAL_STACK_SET: &str = "SessionLoggingRegionalStackSet";
     // Operator permission set.
     pub const PERMISSION_SET: &str = "OperatorPermissionSet";
     // Guardrail.
@@ -69,4 +70,8 @@ pub mod principal {
     pub const LAMBDA: &str = "lambda.amazonaws.com";
     pub const EVENTS: &str = "events.amazonaws.com";
     pub const S3: &str = "s3.amazonaws.com";
+    /// Fleet Manager's Remote Desktop (GUI Connect), as `aws:CalledVia` names it.
+    pub const GUI_CONNECT: &str = "ssm-guiconnect.amazonaws.com";
+    /// IAM, as CloudTrail's events name their source (`eventSource`).
+    pub const IAM_EVENT_SOURCE: &str = "iam.amazonaws.com";
 }

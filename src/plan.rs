@@ -18,8 +18,11 @@ pub enum Target {
     Central,
     /// For an existing bucket and key: the statements their policies must contain.
     CentralStatements,
-    /// The member template a StackSet deploys to every account.
+    /// The member template a StackSet deploys to every account: its controller.
     Member,
+    /// The keys an account needs in every Region (per-account session keys,
+    /// the session log group's key), for a second StackSet.
+    MemberRegional,
     /// The stack holding the service-managed StackSet.
     Rollout,
     /// The operators' IAM Identity Center permission set.
@@ -32,11 +35,12 @@ pub enum Target {
 
 impl Target {
     /// In the order `synth all` writes them and `validate` reports them.
-    pub const ALL: [Target; 8] = [
+    pub const ALL: [Target; 9] = [
         Target::Replica,
         Target::Central,
         Target::CentralStatements,
         Target::Member,
+        Target::MemberRegional,
         Target::Rollout,
         Target::PermissionSet,
         Target::Guardrail,
@@ -50,6 +54,7 @@ impl Target {
             Target::Central => "central",
             Target::CentralStatements => "central-statements",
             Target::Member => "member",
+            Target::MemberRegional => "member-regional",
             Target::Rollout => "rollout",
             Target::PermissionSet => "permission-set",
             Target::Guardrail => "guardrail",
@@ -62,6 +67,7 @@ impl Target {
         match self {
             Target::Central => "central",
             Target::Member => "member",
+            Target::MemberRegional => "regional member",
             Target::Rollout => "rollout",
             Target::PermissionSet => "operator permission set",
             Target::CentralStatements => "existing bucket's statements",
@@ -76,6 +82,7 @@ impl Target {
         match self {
             Target::Central => "templates/central.yaml",
             Target::Member => "stacksets/member.yaml",
+            Target::MemberRegional => "stacksets/member-regional.yaml",
             Target::Rollout => "stacksets/rollout.yaml",
             Target::PermissionSet => "templates/operator-permission-set.yaml",
             Target::CentralStatements => "templates/central-statements.json",
@@ -91,7 +98,8 @@ impl Target {
             Target::Replica => "The log bucket's cross-Region replica (with replica.region), deployed before the central stack",
             Target::Central => "The central-account stack (bucket, keys, bucket policy)",
             Target::CentralStatements => "For an existing bucket and key: the statements their policies must contain (JSON)",
-            Target::Member => "The member template a StackSet deploys to every account",
+            Target::Member => "The member template a StackSet deploys to every account: its controller",
+            Target::MemberRegional => "The keys every account needs in every Region (per-account session keys, CloudWatch Logs), for a second StackSet",
             Target::Rollout => "A stack holding the service-managed StackSet",
             Target::PermissionSet => "The operators' IAM Identity Center permission set (with operators enabled)",
             Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
@@ -109,22 +117,43 @@ impl Target {
     }
 }
 
-/// A file `synth all` writes besides the templates.
+/// A file `synth all` writes besides the templates: the input of
+/// `aws cloudformation create-stack-set` or `create-stack-instances
+/// --cli-input-json`, for the member StackSet or the regional one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CliInput {
-    /// `aws cloudformation create-stack-set --cli-input-json`.
     CreateStackSet,
-    /// `aws cloudformation create-stack-instances --cli-input-json`.
     CreateStackInstances,
+    CreateRegionalStackSet,
+    CreateRegionalStackInstances,
 }
 
 impl CliInput {
-    pub const ALL: [CliInput; 2] = [CliInput::CreateStackSet, CliInput::CreateStackInstances];
+    pub const ALL: [CliInput; 4] = [
+        CliInput::CreateStackSet,
+        CliInput::CreateStackInstances,
+        CliInput::CreateRegionalStackSet,
+        CliInput::CreateRegionalStackInstances,
+    ];
 
     pub fn path(self) -> &'static str {
         match self {
             CliInput::CreateStackSet => "stacksets/create-stack-set.json",
             CliInput::CreateStackInstances => "stacksets/create-stack-instances.json",
+            CliInput::CreateRegionalStackSet => "stacksets/create-regional-stack-set.json",
+            CliInput::CreateRegionalStackInstances => {
+                "stacksets/create-regional-stack-instances.json"
+            }
+        }
+    }
+
+    /// The template whose StackSet the input creates.
+    pub fn target(self) -> Target {
+        match self {
+            CliInput::CreateStackSet | CliInput::CreateStackInstances => Target::Member,
+            CliInput::CreateRegionalStackSet | CliInput::CreateRegionalStackInstances => {
+                Target::MemberRegional
+            }
         }
     }
 }
@@ -177,12 +206,20 @@ impl Plan {
         refusal(&self.settings, target)
     }
 
+    /// The CLI inputs this configuration produces.
+    pub fn cli_inputs(&self) -> Vec<CliInput> {
+        CliInput::ALL
+            .into_iter()
+            .filter(|i| self.produces(i.target()))
+            .collect()
+    }
+
     /// Every file `synth all` writes, in writing order.
     pub fn files(&self) -> Vec<&'static str> {
         self.targets
             .iter()
             .map(|t| t.path())
-            .chain(CliInput::ALL.iter().map(|i| i.path()))
+            .chain(self.cli_inputs().iter().map(|i| i.path()))
             .collect()
     }
 
@@ -216,6 +253,11 @@ impl Plan {
         }
     }
 
+    /// Where each account's controller runs.
+    pub fn controller_region(&self) -> &crate::ids::Region {
+        &self.settings.member.controller_region
+    }
+
     /// The account that owns the bucket and keys, when the configuration says.
     pub fn central_account(&self) -> Option<&AccountId> {
         self.settings.member.central_account_id.as_ref()
@@ -242,11 +284,15 @@ fn refusal(settings: &Settings, target: Target) -> Option<String> {
             )
         }
         Target::Central | Target::Member | Target::Rollout => None,
+        Target::MemberRegional => needs(
+            settings.session_key == SessionKey::PerAccount || settings.cloudwatch.is_some(),
+            "session.key_placement: per-account or cloudwatch.enabled: true",
+        ),
         Target::CentralStatements => (!existing).then(|| {
             "central-statements are for an existing bucket: set existing_bucket in the configuration".to_owned()
         }),
         Target::PermissionSet => needs(settings.operators.is_some(), "operators.enabled: true"),
-        Target::Guardrail => needs(settings.guardrail, "guardrail.enabled: true"),
+        Target::Guardrail => needs(settings.guardrail.is_some(), "guardrail.enabled: true"),
         Target::Endpoints => needs(settings.endpoints, "endpoints.enabled: true"),
         Target::Replica => needs(settings.replica.is_some(), "replica.region"),
     }

@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::gate::guard::Document;
 use crate::gate::{self, limits};
 use crate::plan::{CliInput, Plan, Target};
+use crate::stacks::rollout::Member;
 use crate::stacks::{
-    central, endpoints, existing, guardrail, member, permission_set, replica, rollout,
+    central, endpoints, existing, guardrail, member, permission_set, regional, replica, rollout,
 };
 use std::collections::BTreeMap;
 
@@ -21,13 +22,13 @@ pub struct Artefact {
     pub text: String,
 }
 
-/// Every template of a plan, built once and not yet checked; the member
-/// rendered once, as the rollout carries it.
+/// Every template of a plan, built once and not yet checked; the templates
+/// a StackSet carries rendered once, as the rollout carries them.
 #[derive(Debug, Clone)]
 pub struct Templates {
     templates: BTreeMap<Target, Template>,
     statements: Option<existing::RequiredStatements>,
-    member_body: String,
+    bodies: BTreeMap<Target, String>,
 }
 
 impl Templates {
@@ -43,9 +44,16 @@ impl Templates {
         self.templates.insert(target, template);
     }
 
-    /// The member as the StackSet carries it.
-    pub fn member_body(&self) -> &str {
-        &self.member_body
+    /// A template a StackSet carries, as it carries it (the member, the regional member).
+    pub fn body(&self, target: Target) -> Option<&str> {
+        self.bodies.get(&target).map(String::as_str)
+    }
+
+    fn carried(&self, target: Target) -> Option<Member<'_>> {
+        Some(Member {
+            template: self.get(target)?,
+            body: self.body(target)?,
+        })
     }
 
     /// The statements an existing bucket's and key's policies must contain.
@@ -58,37 +66,53 @@ fn built(target: Target, result: Result<Template>) -> Result<Template> {
     result.map_err(|e| e.context(format!("while building the {} template", target.title())))
 }
 
-/// Builds every template the plan produces.
+/// Builds every template the plan produces; those a StackSet carries first,
+/// since the rollout carries them rendered.
 pub fn build(plan: &Plan) -> Result<Templates> {
-    let mut templates = BTreeMap::new();
-    let member = built(Target::Member, member::build(plan))?;
-    let member_body = emit::to_yaml(&member)?;
-    limits::inline_template_body(&member_body)
-        .map_err(|message| Error::Config(message).context("while building the rollout template"))?;
-    let statements = plan
-        .produces(Target::CentralStatements)
-        .then(|| existing::statements(plan));
+    let mut built_templates = Templates {
+        templates: BTreeMap::new(),
+        statements: plan
+            .produces(Target::CentralStatements)
+            .then(|| existing::statements(plan)),
+        bodies: BTreeMap::new(),
+    };
+    for (target, template) in [
+        (Target::Member, member::build(plan)),
+        (Target::MemberRegional, regional::build(plan)),
+    ] {
+        if !plan.produces(target) {
+            continue;
+        }
+        let template = built(target, template)?;
+        let body = emit::to_yaml(&template)?;
+        limits::inline_template_body(target.path(), &body).map_err(|message| {
+            Error::Config(message).context("while building the rollout template")
+        })?;
+        built_templates.templates.insert(target, template);
+        built_templates.bodies.insert(target, body);
+    }
     for &target in plan.targets() {
         let template = match target {
-            Target::Member => continue,
+            Target::Member | Target::MemberRegional => continue,
             Target::Central => built(target, central::build(plan))?,
             Target::CentralStatements => {
-                existing::as_template(statements.as_ref().expect("made above"))
+                existing::as_template(built_templates.statements.as_ref().expect("made above"))
             }
-            Target::Rollout => built(target, rollout::build(plan, &member, &member_body))?,
+            Target::Rollout => {
+                let member = built_templates
+                    .carried(Target::Member)
+                    .expect("built above");
+                let regional = built_templates.carried(Target::MemberRegional);
+                built(target, rollout::build(plan, &member, regional.as_ref()))?
+            }
             Target::PermissionSet => built(target, permission_set::build(plan))?,
             Target::Guardrail => built(target, guardrail::build(plan))?,
             Target::Endpoints => built(target, endpoints::build(plan))?,
             Target::Replica => built(target, replica::build(plan))?,
         };
-        templates.insert(target, template);
+        built_templates.templates.insert(target, template);
     }
-    templates.insert(Target::Member, member);
-    Ok(Templates {
-        templates,
-        statements,
-        member_body,
-    })
+    Ok(built_templates)
 }
 
 /// Checks a template against AWS's policy size limits, naming it when that fails.
@@ -151,19 +175,23 @@ pub fn account_capacity(plan: &Plan) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// The templates `targets` depend on: each one, and the member whenever the
-/// rollout is made, since the rollout carries it.
-fn checked_targets(targets: &[Target]) -> Vec<Target> {
+/// The templates `targets` depend on: each one, and the templates the
+/// rollout carries whenever the rollout is made.
+fn checked_targets(plan: &Plan, targets: &[Target]) -> Vec<Target> {
     let mut checked = targets.to_vec();
-    if targets.contains(&Target::Rollout) && !targets.contains(&Target::Member) {
-        checked.push(Target::Member);
+    if targets.contains(&Target::Rollout) {
+        for carried in [Target::Member, Target::MemberRegional] {
+            if plan.produces(carried) && !checked.contains(&carried) {
+                checked.push(carried);
+            }
+        }
     }
     checked
 }
 
 /// The size limits, then the rules, on `targets` and what they depend on.
 fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
-    let checked: Vec<(&str, &Template)> = checked_targets(targets)
+    let checked: Vec<(&str, &Template)> = checked_targets(plan, targets)
         .into_iter()
         .map(|t| {
             (
@@ -180,25 +208,41 @@ fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
 
 /// The text of one target's artefact.
 fn render(templates: &Templates, target: Target, format: Format) -> Result<String> {
-    match (target, format) {
-        (Target::Member, Format::Yaml) => Ok(templates.member_body.clone()),
+    match (templates.body(target), target, format) {
+        (Some(body), _, Format::Yaml) => Ok(body.to_owned()),
         // JSON whatever the format: it is merged into JSON policies.
-        (Target::CentralStatements, _) => emit::to_json(templates.statements().expect("built")),
+        (_, Target::CentralStatements, _) => emit::to_json(templates.statements().expect("built")),
         _ => emit::render(templates.get(target).expect("built"), format),
     }
 }
 
 fn cli_input(plan: &Plan, templates: &Templates, input: CliInput) -> Result<String> {
-    let member = templates.get(Target::Member).expect("built");
+    let carried = templates.carried(input.target()).expect("built");
+    let settings = &plan.settings;
+    let (name, description, regions) = match input.target() {
+        Target::Member => (
+            settings.rollout.stack_set_name.to_string(),
+            rollout::DESCRIPTION,
+            vec![plan.controller_region().to_string()],
+        ),
+        _ => (
+            rollout::regional_name(settings),
+            rollout::REGIONAL_DESCRIPTION,
+            settings
+                .rollout
+                .regions
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+        ),
+    };
     match input {
-        CliInput::CreateStackSet => emit::to_json(&rollout::create_stack_set_input(
-            plan,
-            member,
-            templates.member_body(),
-        )),
-        CliInput::CreateStackInstances => {
-            emit::to_json(&rollout::create_stack_instances_input(plan))
-        }
+        CliInput::CreateStackSet | CliInput::CreateRegionalStackSet => emit::to_json(
+            &rollout::create_stack_set_input(plan, &name, description, &carried),
+        ),
+        CliInput::CreateStackInstances | CliInput::CreateRegionalStackInstances => emit::to_json(
+            &rollout::create_stack_instances_input(plan, &name, &regions),
+        ),
     }
 }
 
@@ -245,7 +289,7 @@ pub fn one(plan: &Plan, target: Target, format: Format) -> Result<String> {
 pub fn all(plan: &Plan) -> Result<Vec<Artefact>> {
     let templates = build(plan)?;
     let mut artefacts = artefacts(plan, &templates, plan.targets(), Format::Yaml)?;
-    for input in CliInput::ALL {
+    for input in plan.cli_inputs() {
         artefacts.push(Artefact {
             path: input.path().to_owned(),
             text: cli_input(plan, &templates, input)?,
@@ -263,9 +307,9 @@ pub fn documents(plan: &Plan) -> Result<Vec<Document>> {
     for &target in plan.targets() {
         let template = templates.get(target).expect("built");
         within_limits(plan, target.path(), template)?;
-        let content = match target {
-            Target::Member => templates.member_body.clone(),
-            _ => emit::to_yaml(template)?,
+        let content = match templates.body(target) {
+            Some(body) => body.to_owned(),
+            None => emit::to_yaml(template)?,
         };
         documents.push(Document {
             name: target.path().to_owned(),
@@ -290,6 +334,6 @@ mod tests {
         });
         let plan = Plan::new(raw.resolve().unwrap());
         let templates = build(&plan).unwrap();
-        assert!(templates.member_body().len() < limits::TEMPLATE_BODY_BYTES);
+        assert!(templates.body(Target::Member).unwrap().len() < limits::TEMPLATE_BODY_BYTES);
     }
 }

@@ -7,9 +7,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Rule {
+    /// A fixed name, so a guardrail can name the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub description: String,
     /// `rate(15 minutes)`, `cron(…)`.
-    pub schedule_expression: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+    /// The events that trigger the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_pattern: Option<serde_json::Value>,
     pub state: String,
     pub targets: Vec<Target>,
 }
@@ -19,6 +26,7 @@ pub struct Rule {
 pub struct Target {
     pub id: String,
     pub arn: Value<String>,
-    /// The event handed to the target: a JSON text.
-    pub input: Value<String>,
+    /// The event handed to the target instead of the matched one: a JSON text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value<String>>,
 }

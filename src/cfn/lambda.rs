@@ -14,7 +14,16 @@ pub struct Function {
     pub role: Value<String>,
     pub timeout: u32,
     pub memory_size: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
     pub code: Code,
+}
+
+/// The function's environment variables, in a fixed order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Environment {
+    pub variables: indexmap::IndexMap<String, Value<String>>,
 }
 
 /// Inline source (`ZipFile`); CloudFormation writes it to `index.py`.

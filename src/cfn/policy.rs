@@ -62,9 +62,16 @@ pub struct Statement {
     pub effect: Effect,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<Principal>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub action: Vec<String>,
+    /// Every action but these (a Deny that must not miss a future action).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_action: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<Value<String>>,
+    /// Every resource but these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_resource: Vec<Value<String>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub condition: Conditions,
 }
@@ -76,7 +83,9 @@ impl Statement {
             effect,
             principal: None,
             action: Vec::new(),
+            not_action: Vec::new(),
             resource: Vec::new(),
+            not_resource: Vec::new(),
             condition: IndexMap::new(),
         }
     }
@@ -96,6 +105,16 @@ impl Statement {
 
     pub fn actions(mut self, actions: &[&str]) -> Self {
         self.action = actions.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    pub fn not_actions(mut self, actions: &[&str]) -> Self {
+        self.not_action = actions.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    pub fn not_resources(mut self, resources: impl IntoIterator<Item = Value<String>>) -> Self {
+        self.not_resource = resources.into_iter().collect();
         self
     }
 

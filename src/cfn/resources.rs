@@ -243,6 +243,7 @@ mod tests {
             role: Value::get_att("R", "Arn"),
             timeout: 60,
             memory_size: 128,
+            environment: None,
             code: lambda::Code {
                 zip_file: "print(1)".to_owned(),
             },
@@ -285,15 +286,16 @@ mod tests {
             auto_deployment: stackset::AutoDeployment {
                 enabled: true,
                 retain_stacks_on_account_removal: false,
+                depends_on: vec![],
             },
-            call_as: "SELF".to_owned(),
+            call_as: stackset::CallAs::SelfAccount,
             capabilities: vec!["CAPABILITY_IAM".to_owned()],
             managed_execution: stackset::ManagedExecution { active: true },
             operation_preferences: stackset::OperationPreferences {
                 failure_tolerance_percentage: 10,
                 max_concurrent_percentage: 25,
-                region_concurrency_type: "SEQUENTIAL".to_owned(),
-                concurrency_mode: "SOFT_FAILURE_TOLERANCE".to_owned(),
+                region_concurrency_type: stackset::RegionConcurrency::Sequential,
+                concurrency_mode: stackset::ConcurrencyMode::SoftFailureTolerance,
                 region_order: Some(Value::reference("Regions")),
             },
             parameters: vec![stackset::StackSetParameter {

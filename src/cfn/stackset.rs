@@ -11,7 +11,7 @@ pub struct StackSet {
     pub description: String,
     pub permission_model: String,
     pub auto_deployment: AutoDeployment,
-    pub call_as: String,
+    pub call_as: CallAs,
     pub capabilities: Vec<String>,
     pub managed_execution: ManagedExecution,
     pub operation_preferences: OperationPreferences,
@@ -25,6 +25,35 @@ pub struct StackSet {
 pub struct AutoDeployment {
     pub enabled: bool,
     pub retain_stacks_on_account_removal: bool,
+    /// StackSets whose auto-deployment operations finish before this one's begin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Value<String>>,
+}
+
+/// Which account drives a StackSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CallAs {
+    /// The organisation's management account.
+    #[serde(rename = "SELF")]
+    SelfAccount,
+    /// A delegated administrator account for StackSets.
+    #[serde(rename = "DELEGATED_ADMIN")]
+    DelegatedAdmin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegionConcurrency {
+    Sequential,
+    Parallel,
+}
+
+/// `StrictFailureTolerance` (the default) caps concurrency at the tolerance + 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConcurrencyMode {
+    StrictFailureTolerance,
+    SoftFailureTolerance,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,10 +67,8 @@ pub struct ManagedExecution {
 pub struct OperationPreferences {
     pub failure_tolerance_percentage: u32,
     pub max_concurrent_percentage: u32,
-    pub region_concurrency_type: String,
-    /// `STRICT_FAILURE_TOLERANCE` (the default: concurrency capped at the
-    /// tolerance + 1) or `SOFT_FAILURE_TOLERANCE`.
-    pub concurrency_mode: String,
+    pub region_concurrency_type: RegionConcurrency,
+    pub concurrency_mode: ConcurrencyMode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_order: Option<Value<Vec<String>>>,
 }

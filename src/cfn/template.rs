@@ -188,6 +188,11 @@ impl Parameter {
         self
     }
 
+    pub fn max_length(mut self, max: u32) -> Self {
+        self.max_length = Some(max);
+        self
+    }
+
     pub fn allowed(mut self, values: &[&str]) -> Self {
         self.allowed_values = values.iter().map(|v| (*v).to_owned()).collect();
         self

@@ -5,7 +5,7 @@
 use super::locate;
 use super::raw::{KeyMode, RawConfig};
 use super::settings::Settings;
-use super::suggest::suggestion;
+use super::suggest::{retired, suggestion};
 use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
@@ -98,9 +98,13 @@ impl RawConfig {
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            let hint = suggestion(&err.to_string())
-                .map(|known| format!(" (did you mean `{known}`?)"))
-                .unwrap_or_default();
+            let message = err.to_string();
+            let hint = match retired(&message) {
+                Some(replaced) => format!(" ({replaced})"),
+                None => suggestion(&message)
+                    .map(|known| format!(" (did you mean `{known}`?)"))
+                    .unwrap_or_default(),
+            };
             Error::Config(format!("{}{location}: {err}{hint}", origin.display()))
         })
     }

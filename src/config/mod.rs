@@ -9,6 +9,7 @@ mod resolve;
 pub mod schema;
 mod settings;
 mod suggest;
+mod vocabulary;
 
 pub use load::{from_text, load, Overrides, Source, DEFAULT_FILE, MAX_FILE_BYTES};
 pub use raw::*;
@@ -43,7 +44,7 @@ mod tests {
             }
         );
         assert_eq!(settings.home_region.as_str(), "us-east-1");
-        assert_eq!(settings.member.iam_region.as_str(), "us-east-1");
+        assert_eq!(settings.member.controller_region.as_str(), "us-east-1");
         assert_eq!(settings.rollout.regions.len(), 1);
         assert_eq!(settings.session.idle_timeout.get(), 20);
     }
@@ -180,6 +181,7 @@ mod tests {
         let structs = [
             ("RawMember", known_fields::<RawMember>()),
             ("RawAttach", known_fields::<RawAttach>()),
+            ("RawPrevious", known_fields::<RawPrevious>()),
             ("RawExistingBucket", known_fields::<RawExistingBucket>()),
             ("RawGuardrail", known_fields::<RawGuardrail>()),
             ("RawEndpoints", known_fields::<RawEndpoints>()),
@@ -298,38 +300,61 @@ mod tests {
     }
 
     #[test]
-    fn the_iam_region_is_rolled_out_and_goes_first() {
-        let err = config_error(
-            "home_region: eu-west-1\nmember:\n  iam_region: eu-west-1\nrollout:\n  regions: [eu-central-1]\n",
-        );
-        assert!(
-            err.contains("test.yaml:3:15: member.iam_region: eu-west-1 is not one of rollout.regions (eu-central-1)"),
-            "{err}"
-        );
+    fn the_controller_runs_where_iam_events_arrive_unless_told_otherwise() {
         let settings =
             resolve("home_region: eu-west-1\nrollout:\n  regions: [eu-central-1]\n").unwrap();
-        assert_eq!(
-            settings.member.iam_region.as_str(),
-            "eu-central-1",
-            "without the home Region in the rollout, the first rolled-out Region"
+        assert_eq!(settings.member.controller_region.as_str(), "us-east-1");
+        let settings = resolve("home_region: cn-north-1\n").unwrap();
+        assert_eq!(settings.member.controller_region.as_str(), "cn-north-1");
+        let settings = resolve("member:\n  controller_region: eu-west-1\n").unwrap();
+        assert_eq!(settings.member.controller_region.as_str(), "eu-west-1");
+        let err = config_error("member:\n  controller_region: cn-north-1\n");
+        assert!(
+            err.contains(
+                "test.yaml:2:22: member.controller_region: cn-north-1 is in the aws-cn partition"
+            ),
+            "{err}"
         );
-        let settings = resolve(
-            "home_region: eu-west-1\nrollout:\n  regions: [us-east-1, eu-central-1, eu-west-1]\n",
-        )
+        let err = config_error("rollout:\n  regions: [us-east-1, cn-north-1]\n");
+        assert!(
+            err.contains("rollout.regions[1]: cn-north-1 is in the aws-cn partition, home_region us-east-1 in aws"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn retired_keys_say_what_replaced_them() {
+        let err = config_error("member:\n  iam_region: us-east-1\n");
+        assert!(
+            err.contains("member.iam_region is gone") && err.contains("controller_region"),
+            "{err}"
+        );
+        let err = config_error("member:\n  preferences: native\n");
+        assert!(err.contains("member.preferences is gone"), "{err}");
+    }
+
+    #[test]
+    fn a_move_names_what_it_moves_away_from() {
+        let key = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let settings = resolve(&format!(
+            "bucket_name: new-logs\nmember:\n  previous: {{bucket_name: old-logs, session_key_arn: {key}}}\n"
+        ))
         .unwrap();
-        let order: Vec<&str> = settings
-            .rollout
-            .regions
-            .iter()
-            .map(|r| r.as_str())
-            .collect();
-        assert_eq!(order, ["eu-west-1", "us-east-1", "eu-central-1"]);
+        let previous = settings.member.previous.unwrap();
+        assert_eq!(previous.bucket_name.unwrap().as_str(), "old-logs");
+        let err = config_error("bucket_name: logs\nmember:\n  previous: {bucket_name: logs}\n");
+        assert!(
+            err.contains("member.previous.bucket_name") && err.contains("also the current value"),
+            "{err}"
+        );
+        let err = config_error("member:\n  previous: {}\n");
+        assert!(err.contains("member.previous: names nothing"), "{err}");
     }
 
     #[test]
     fn value_errors_name_file_line_and_column() {
         let err = config_error(
-            "member:\n  preferences: native\nrollout:\n  regions: [us-east-1, mars]\n",
+            "member:\n  repair_interval_hours: 2\nrollout:\n  regions: [us-east-1, mars]\n",
         );
         assert!(
             err.contains("test.yaml:4:24: rollout.regions[1]: \"mars\""),

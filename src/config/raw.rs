@@ -3,8 +3,10 @@
 //! descriptions in `smlog schema`, and `schemars(with)` borrows each checked
 //! type's pattern, so the schema follows these structs by itself.
 
-use super::settings::{
-    LOG_RETENTION_DAYS, MAX_LOCK_YEARS, MAX_PERCENTAGE, MAX_SHELL_PROFILE_CHARS,
+pub use super::vocabulary::{CallAs, KeyMode, KeyPlacement, LockMode};
+use super::vocabulary::{
+    LOG_RETENTION_DAYS, MAX_LOCK_YEARS, MAX_PERCENTAGE, MAX_REPAIR_INTERVAL_HOURS,
+    MAX_SHELL_PROFILE_CHARS,
 };
 use crate::ids::{
     AccountId, BucketName, KmsKeyArn, OrgId, OrgPath, OsUserName, OuId, Region, RoleName,
@@ -91,80 +93,11 @@ pub struct RawEndpoints {
 pub struct RawGuardrail {
     /// Write templates/guardrail.yaml, for the management account.
     pub enabled: Option<bool>,
-}
-
-/// How many KMS keys the central stack creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyMode {
-    /// One key encrypts the bucket and the session data.
-    One,
-    /// A bucket key (used only through S3) and a separate session key.
-    #[default]
-    Two,
-}
-
-/// Where the key that encrypts session data lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeyPlacement {
-    /// One key in the central account (multi-Region when the rollout spans Regions).
-    #[default]
-    Central,
-    /// A key per member account and Region, created by the member stack.
-    PerAccount,
-}
-
-/// How member stacks write the Session Manager preferences document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PreferencesMode {
-    /// A custom resource creates the document or updates an existing one.
-    #[default]
-    Upsert,
-    /// A plain AWS::SSM::Document; fails where the document already exists.
-    Native,
-}
-
-/// Which account drives the StackSet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-pub enum CallAs {
-    /// The organisation's management account.
-    #[default]
-    #[serde(rename = "SELF")]
-    SelfAccount,
-    /// A delegated administrator account for StackSets.
-    #[serde(rename = "DELEGATED_ADMIN")]
-    DelegatedAdmin,
-}
-
-impl CallAs {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallAs::SelfAccount => "SELF",
-            CallAs::DelegatedAdmin => "DELEGATED_ADMIN",
-        }
-    }
-}
-
-/// S3 Object Lock retention modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum LockMode {
-    /// Users with s3:BypassGovernanceRetention may still delete early.
-    #[serde(rename = "GOVERNANCE")]
-    Governance,
-    /// Nobody, the root user included, can delete before the period ends.
-    #[serde(rename = "COMPLIANCE")]
-    Compliance,
-}
-
-impl LockMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LockMode::Governance => "GOVERNANCE",
-            LockMode::Compliance => "COMPLIANCE",
-        }
-    }
+    /// Principals (IAM ARN patterns, such as a break-glass role) still allowed
+    /// sessions Session Manager never logs: SSH, port forwarding, other
+    /// Session documents.
+    #[schemars(with = "Option<BTreeSet<String>>")]
+    pub unlogged_sessions_allowed_for: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -173,11 +106,23 @@ pub struct RawMember {
     /// Which roles get the agent policy; at least one path must reach a role.
     #[serde(default)]
     pub attach: Option<RawAttach>,
-    /// The one Region that creates the account's IAM policy.
+    /// The Region of the account controller, which writes every Region's
+    /// preferences; default: where IAM's events arrive (us-east-1 in aws).
     #[schemars(with = "Option<Region>")]
-    pub iam_region: Option<String>,
-    /// How the preferences document is written.
-    pub preferences: Option<PreferencesMode>,
+    pub controller_region: Option<String>,
+    /// Hours between the controller's repair runs (besides the IAM events); 1 to 24, default 6.
+    #[schemars(range(min = 1, max = MAX_REPAIR_INTERVAL_HOURS))]
+    pub repair_interval_hours: Option<u32>,
+    /// The EventBridge bus that receives the controller's reports (repairs,
+    /// failures); default: the account's own default bus.
+    #[schemars(regex(
+        pattern = r"^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256}$"
+    ))]
+    pub report_event_bus_arn: Option<String>,
+    /// While moving to another bucket or session key: the ones in use until
+    /// now, still allowed until every session that started with them has ended.
+    #[serde(default)]
+    pub previous: Option<RawPrevious>,
     /// Full ARN of the bucket key (central stack output BucketKeyArn).
     #[schemars(with = "Option<KmsKeyArn>")]
     pub bucket_key_arn: Option<String>,
@@ -205,9 +150,25 @@ pub struct RawAttach {
     /// These roles (names, not ARNs), where they exist.
     #[schemars(with = "Option<BTreeSet<RoleName>>")]
     pub role_names: Option<Vec<String>>,
-    /// AWSSystemsManagerDefaultEC2InstanceManagementRole, the Default Host
-    /// Management Configuration role, where it exists (default true).
+    /// The Default Host Management Configuration role, as each Region's
+    /// service setting names it (default true).
     pub default_host_management_role: Option<bool>,
+    /// The roles of hybrid activations, the nodes outside EC2 (default true).
+    pub activation_roles: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrevious {
+    /// The bucket logs went to until now.
+    #[schemars(with = "Option<BucketName>")]
+    pub bucket_name: Option<String>,
+    /// Its key's full ARN.
+    #[schemars(with = "Option<KmsKeyArn>")]
+    pub bucket_key_arn: Option<String>,
+    /// The session key used until now (full ARN; a multi-Region key's primary).
+    #[schemars(with = "Option<KmsKeyArn>")]
+    pub session_key_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

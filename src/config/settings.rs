@@ -2,7 +2,7 @@
 //! made once by `resolve`. Every value is valid and every default filled;
 //! combinations AWS cannot serve cannot be written down.
 
-pub use super::raw::{CallAs, LockMode, PreferencesMode};
+pub use super::vocabulary::*;
 use crate::ids::{
     AccountId, BucketName, KmsKeyArn, Minutes, OrgId, OrgPath, OsUserName, OuId, Region, RoleName,
     StackSetName,
@@ -21,7 +21,7 @@ pub struct Settings {
     pub cloudwatch: Option<CloudWatchSettings>,
     pub operators: Option<OperatorSettings>,
     /// The service control policy on the rollout's OUs (opt-in).
-    pub guardrail: bool,
+    pub guardrail: Option<GuardrailSettings>,
     /// The VPC endpoints template for private subnets (opt-in).
     pub endpoints: bool,
     /// The cross-Region copy of the log bucket (opt-in).
@@ -160,6 +160,13 @@ pub struct CloudWatchSettings {
     pub streaming: bool,
 }
 
+/// The guardrail's exceptions: principals still allowed unlogged sessions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GuardrailSettings {
+    /// IAM ARN patterns (`arn:aws:iam::*:role/BreakGlass`).
+    pub unlogged_sessions_allowed_for: Vec<String>,
+}
+
 /// The policy for people who start sessions, in member accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperatorSettings {
@@ -171,21 +178,38 @@ pub struct OperatorSettings {
 pub struct Attachment {
     pub instance_profile_roles: bool,
     pub role_names: Vec<RoleName>,
+    /// The role each Region's Default Host Management setting names.
     pub default_host_management_role: bool,
+    /// The roles of hybrid activations.
+    pub activation_roles: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSettings {
     pub attach: Attachment,
-    /// The one Region whose stack creates the account's IAM resources.
-    pub iam_region: Region,
-    pub preferences: PreferencesMode,
+    /// Where the account controller runs; it writes every rollout Region.
+    pub controller_region: Region,
+    /// Hours between repair runs.
+    pub repair_interval_hours: u32,
+    /// Where the controller sends its reports; none: the account's default bus.
+    pub report_event_bus_arn: Option<String>,
+    /// The bucket and keys being moved away from, still allowed meanwhile.
+    pub previous: Option<Previous>,
     /// The central stack's outputs, when known: defaults for the member
     /// parameters and what `verify` expects.
     pub bucket_key_arn: Option<KmsKeyArn>,
     pub session_key_arn: Option<KmsKeyArn>,
     /// The account that owns the bucket and keys, when a known key ARN says.
     pub central_account_id: Option<AccountId>,
+}
+
+/// What a member account used until a move to another bucket or key. At
+/// least one of them is set, and each differs from the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previous {
+    pub bucket_name: Option<BucketName>,
+    pub bucket_key_arn: Option<KmsKeyArn>,
+    pub session_key_arn: Option<KmsKeyArn>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,24 +233,6 @@ pub struct RolloutSettings {
     pub max_concurrent_percentage: u32,
     pub failure_tolerance_percentage: u32,
 }
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub const LOG_RETENTION_DAYS: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
-pub const DEFAULT_LOG_GROUP: &str = "/aws/ssm/session-manager";
-pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 365;
-pub const DEFAULT_HOME_REGION: &str = "us-east-1";
-pub const DEFAULT_STACK_SET_NAME: &str = "session-manager-logging";
-pub const DEFAULT_IDLE_TIMEOUT_MINUTES: u32 = 20;
-pub const DEFAULT_MAX_CONCURRENT_PERCENTAGE: u32 = 25;
-pub const DEFAULT_FAILURE_TOLERANCE_PERCENTAGE: u32 = 10;
-pub const MAX_PERCENTAGE: u32 = 100;
-/// Shell profiles run on every session start; this keeps them short.
-pub const MAX_SHELL_PROFILE_CHARS: usize = 4096;
-/// Object Lock allows at most 100 years of default retention.
-pub const MAX_LOCK_YEARS: u32 = 100;
 
 impl Default for Settings {
     fn default() -> Self {

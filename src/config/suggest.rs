@@ -6,6 +6,27 @@ pub fn suggestion(message: &str) -> Option<String> {
     crate::ids::nearest(unknown, known_fields(message)?).map(str::to_owned)
 }
 
+/// Keys smlog no longer reads, with what replaced them.
+const RETIRED: [(&str, &str); 2] = [
+    (
+        "iam_region",
+        "member.iam_region is gone: one account controller now writes every Region's preferences from member.controller_region (default: where IAM's events arrive, us-east-1); remove the key, or set member.controller_region to the Region it named while you move an existing deployment (README, \"Moving from the per-Region member stacks\")",
+    ),
+    (
+        "preferences",
+        "member.preferences is gone: the account controller writes SSM-SessionManagerRunShell in every Region (creating or taking over the document, and giving it back on removal); remove the key",
+    ),
+];
+
+/// What replaced a key smlog no longer reads, from a serde "unknown field" message.
+pub fn retired(message: &str) -> Option<&'static str> {
+    let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
+    RETIRED
+        .iter()
+        .find(|(key, _)| *key == unknown)
+        .map(|(_, replaced)| *replaced)
+}
+
 /// The fields a serde "unknown field" message says are expected.
 pub fn known_fields(message: &str) -> Option<Vec<&str>> {
     let expected = message

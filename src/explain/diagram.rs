@@ -1,6 +1,6 @@
 //! The setup as a Mermaid flowchart or a Graphviz graph, drawn from the
 //! templates: nodes from their resources, edges from the agent policy's
-//! statements, the bucket's encryption and the preferences.
+//! statements, the bucket's encryption, the controller and the preferences.
 
 use super::eval::Resolver;
 use crate::cfn::{Properties, Template, Value};
@@ -33,31 +33,44 @@ const GROUPS: [(&str, &str); 3] = [
         "management",
         "Management or delegated-administrator account",
     ),
-    ("member", "Every member account, in every Region"),
+    ("member", "Every member account"),
     ("central", "Central (log archive) account"),
 ];
 
-fn graph(
-    central: &Template,
-    member: &Template,
-    rollout: &Template,
-    central_resolver: &Resolver,
-    member_resolver: &Resolver,
-) -> Graph {
-    let mut nodes = Vec::new();
-    let mut edges = Vec::new();
+/// The templates the diagram is drawn from, and how their references resolve.
+pub struct Sources<'a> {
+    pub central: &'a Template,
+    pub member: &'a Template,
+    pub regional: Option<&'a Template>,
+    pub rollout: &'a Template,
+    pub central_resolver: &'a Resolver,
+    pub member_resolver: &'a Resolver,
+}
+
+impl Graph {
+    fn node(&mut self, id: &str, label: String, group: &'static str) {
+        self.nodes.push(Node {
+            id: id.to_owned(),
+            label,
+            group,
+        });
+    }
+
+    fn edge(&mut self, from: &str, to: &str, label: impl Into<String>) {
+        self.edges.push(Edge {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            label: label.into(),
+        });
+    }
+}
+
+/// The central account's bucket and keys; returns the ARN each node stands for.
+fn central_nodes(graph: &mut Graph, sources: &Sources) -> Vec<(String, String)> {
     let mut arn_to_node = Vec::new();
-    for (id, resource) in central.resources() {
-        match &resource.properties {
+    for (id, resource) in sources.central.resources() {
+        let label = match &resource.properties {
             Properties::S3Bucket(bucket) => {
-                nodes.push(Node {
-                    id: id.to_owned(),
-                    label: format!("{id} (S3, SSE-KMS, versioned)"),
-                    group: "central",
-                });
-                if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
-                    arn_to_node.push((arn.clone(), id.to_owned()));
-                }
                 let key = bucket
                     .bucket_encryption
                     .as_ref()
@@ -69,121 +82,158 @@ fn graph(
                     });
                 if let Some(Value::Fn(intrinsic)) = key {
                     if let crate::cfn::Intrinsic::GetAtt { logical_name, .. } = intrinsic.as_ref() {
-                        edges.push(Edge {
-                            from: id.to_owned(),
-                            to: logical_name.clone(),
-                            label: "default encryption".to_owned(),
-                        });
+                        graph.edge(id, logical_name, "default encryption");
                     }
                 }
+                format!("{id} (S3, SSE-KMS, versioned)")
             }
-            Properties::KmsKey(_) => {
-                nodes.push(Node {
-                    id: id.to_owned(),
-                    label: format!("{id} (KMS, rotated)"),
-                    group: "central",
-                });
-                if let Some(arn) = central_resolver.values.get(&format!("{id}.Arn")) {
-                    arn_to_node.push((arn.clone(), id.to_owned()));
-                }
-            }
-            _ => {}
+            Properties::KmsKey(_) | Properties::KmsReplicaKey(_) => format!("{id} (KMS, rotated)"),
+            _ => continue,
+        };
+        graph.node(id, label, "central");
+        if let Some(arn) = sources.central_resolver.values.get(&format!("{id}.Arn")) {
+            arn_to_node.push((arn.clone(), id.to_owned()));
         }
     }
-    for (id, resource) in rollout.resources() {
+    arn_to_node
+}
+
+/// Per-account keys of the regional stack (the session key, the log group key).
+fn regional_nodes(graph: &mut Graph, sources: &Sources) -> Vec<(String, String)> {
+    let mut arn_to_node = Vec::new();
+    for (id, resource) in sources.regional.iter().flat_map(|t| t.resources()) {
+        if let Properties::KmsKey(_) = resource.properties {
+            graph.node(id, format!("{id} (KMS, in every Region)"), "member");
+            graph.edge("RegionalStack", id, "creates");
+            if let Some(arn) = sources.member_resolver.values.get(&format!("{id}.Arn")) {
+                arn_to_node.push((arn.clone(), id.to_owned()));
+            }
+        }
+    }
+    arn_to_node
+}
+
+/// The agent's edges to the bucket and keys, one per statement of the agent policy.
+fn agent_edges(graph: &mut Graph, sources: &Sources, arn_to_node: &[(String, String)]) {
+    let Some(Properties::IamManagedPolicy(policy)) = sources
+        .member
+        .resources()
+        .find(|(id, _)| *id == crate::names::logical::AGENT_POLICY)
+        .map(|(_, r)| &r.properties)
+    else {
+        return;
+    };
+    for statement in &policy.policy_document.statement {
+        let mut targets: Vec<String> = statement
+            .resource
+            .iter()
+            .filter_map(|r| sources.member_resolver.value(r))
+            .flat_map(|pattern| {
+                // A statement's resource may be a pattern (a multi-Region
+                // key in every Region, a prefix of the bucket).
+                arn_to_node
+                    .iter()
+                    .filter(move |(arn, _)| {
+                        crate::cfn::policy::wildcard(&pattern, arn, false)
+                            || pattern.starts_with(&format!("{arn}/"))
+                    })
+                    .map(|(_, node)| node.clone())
+            })
+            .collect();
+        targets.dedup();
+        for to in targets {
+            graph.edge("Agent", &to, statement.action.join(", "));
+        }
+    }
+}
+
+fn graph(sources: &Sources) -> Graph {
+    let mut graph = Graph {
+        nodes: Vec::new(),
+        edges: Vec::new(),
+    };
+    let mut arn_to_node = central_nodes(&mut graph, sources);
+    for (id, resource) in sources.rollout.resources() {
         if let Properties::StackSet(stack_set) = &resource.properties {
-            nodes.push(Node {
-                id: id.to_owned(),
-                label: format!(
-                    "StackSet {} ({})",
-                    stack_set.stack_set_name, stack_set.permission_model
-                ),
-                group: "management",
-            });
-            edges.push(Edge {
-                from: id.to_owned(),
-                to: "MemberStack".to_owned(),
-                label: "deploys, auto-deployment on".to_owned(),
-            });
+            let label = format!(
+                "StackSet {} ({})",
+                stack_set.stack_set_name, stack_set.permission_model
+            );
+            graph.node(id, label, "management");
+            let target = if id == crate::names::logical::REGIONAL_STACK_SET {
+                "RegionalStack"
+            } else {
+                "MemberStack"
+            };
+            graph.edge(id, target, "deploys, auto-deployment on");
         }
     }
-    nodes.push(Node {
-        id: "MemberStack".to_owned(),
-        label: "member stack".to_owned(),
-        group: "member",
-    });
-    nodes.push(Node {
-        id: "Agent".to_owned(),
-        label: "SSM Agent (instance profile or DHMC role)".to_owned(),
-        group: "member",
-    });
-    for (id, resource) in member.resources() {
-        match &resource.properties {
-            Properties::IamManagedPolicy(policy) => {
-                nodes.push(Node {
-                    id: id.to_owned(),
-                    label: format!("{id} (IAM)"),
-                    group: "member",
-                });
-                edges.push(Edge {
-                    from: "MemberStack".to_owned(),
-                    to: id.to_owned(),
-                    label: "creates".to_owned(),
-                });
-                edges.push(Edge {
-                    from: id.to_owned(),
-                    to: "Agent".to_owned(),
-                    label: "attached to".to_owned(),
-                });
-                for statement in &policy.policy_document.statement {
-                    let targets: Vec<String> = statement
-                        .resource
-                        .iter()
-                        .filter_map(|r| member_resolver.value(r))
-                        .filter_map(|arn| {
-                            arn_to_node
-                                .iter()
-                                .find(|(node_arn, _)| {
-                                    arn == *node_arn || arn.starts_with(&format!("{node_arn}/"))
-                                })
-                                .map(|(_, node)| node.clone())
-                        })
-                        .collect();
-                    for to in targets {
-                        edges.push(Edge {
-                            from: "Agent".to_owned(),
-                            to,
-                            label: statement.action.join(", "),
-                        });
-                    }
-                }
+    graph.node(
+        "MemberStack",
+        "member stack (controller Region)".to_owned(),
+        "member",
+    );
+    if sources.regional.is_some() {
+        graph.node(
+            "RegionalStack",
+            "regional stack (every Region)".to_owned(),
+            "member",
+        );
+        arn_to_node.extend(regional_nodes(&mut graph, sources));
+    }
+    let controller = "Controller";
+    graph.node(
+        controller,
+        "account controller (Lambda)".to_owned(),
+        "member",
+    );
+    graph.edge("MemberStack", controller, "creates, drives");
+    graph.node(
+        "Agent",
+        "SSM Agent (instance profile, DHMC or activation role)".to_owned(),
+        "member",
+    );
+    for (id, resource) in sources.member.resources() {
+        if let Properties::IamManagedPolicy(_) = resource.properties {
+            graph.node(id, format!("{id} (IAM)"), "member");
+            graph.edge("MemberStack", id, "creates");
+            let holder = if id == crate::names::logical::AGENT_POLICY {
+                "Agent"
+            } else {
+                "Operators"
+            };
+            if holder == "Operators" {
+                graph.node("Operators", "operator roles".to_owned(), "member");
             }
-            Properties::SsmDocument(_) | Properties::Custom(_)
-                if id == crate::names::logical::PREFERENCES =>
-            {
-                nodes.push(Node {
-                    id: id.to_owned(),
-                    label: format!(
-                        "{} (preferences)",
-                        crate::names::resource::PREFERENCES_DOCUMENT
-                    ),
-                    group: "member",
-                });
-                edges.push(Edge {
-                    from: "MemberStack".to_owned(),
-                    to: id.to_owned(),
-                    label: "writes".to_owned(),
-                });
-                edges.push(Edge {
-                    from: id.to_owned(),
-                    to: "Agent".to_owned(),
-                    label: "bucket, ACCOUNT/REGION prefix, session key".to_owned(),
-                });
-            }
-            _ => {}
+            graph.edge(
+                controller,
+                id,
+                format!("attaches to {}", holder.to_lowercase()),
+            );
+            graph.edge(id, holder, "held by");
         }
     }
-    Graph { nodes, edges }
+    let preferences = crate::names::logical::PREFERENCES;
+    graph.node(
+        preferences,
+        format!(
+            "{} (preferences, every Region)",
+            crate::names::resource::PREFERENCES_DOCUMENT
+        ),
+        "member",
+    );
+    graph.edge(
+        controller,
+        preferences,
+        "writes, repairs, gives back on removal",
+    );
+    graph.edge(
+        preferences,
+        "Agent",
+        "bucket, ACCOUNT/REGION prefix, session key",
+    );
+    agent_edges(&mut graph, sources, &arn_to_node);
+    graph
 }
 
 fn escape(label: &str) -> String {
@@ -237,15 +287,8 @@ fn dot(graph: &Graph) -> String {
     out
 }
 
-pub fn render(
-    central: &Template,
-    member: &Template,
-    rollout: &Template,
-    central_resolver: &Resolver,
-    member_resolver: &Resolver,
-    format: DiagramFormat,
-) -> String {
-    let graph = graph(central, member, rollout, central_resolver, member_resolver);
+pub fn render(sources: &Sources, format: DiagramFormat) -> String {
+    let graph = graph(sources);
     match format {
         DiagramFormat::Mermaid => mermaid(&graph),
         DiagramFormat::Dot => dot(&graph),

@@ -140,10 +140,14 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
                 "s3:ResourceAccount" => vec![request.resource_account.clone()],
                 "aws:PrincipalArn" => request.principal_arn.clone().into_iter().collect(),
+                // The matrix's requests are made directly, never through a service,
+                // and sessions are started with the document permission check.
+                "aws:CalledVia" => Vec::new(),
+                "ssm:SessionDocumentAccessCheck" => vec!["true".to_owned()],
                 _ => return None,
             };
             let holds = match operator.as_str() {
-                "StringEquals" | "Bool" | "ForAnyValue:StringEquals" => {
+                "StringEquals" | "Bool" | "BoolIfExists" | "ForAnyValue:StringEquals" => {
                     actual.iter().any(|a| expected.contains(a))
                 }
                 "StringLike" | "ForAnyValue:StringLike" | "ArnLike" => actual
@@ -153,6 +157,8 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                 "ArnNotLike" => !actual
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
+                // True for an absent (empty) key, as IAM's ForAllValues is.
+                "ForAllValues:StringNotEquals" => actual.iter().all(|a| !expected.contains(a)),
                 _ => return None,
             };
             if !holds {
@@ -173,19 +179,28 @@ pub enum Applies {
 }
 
 pub fn applies(statement: &Statement, request: &Request, resolver: &Resolver) -> Applies {
-    let action = statement
-        .action
-        .iter()
-        .any(|a| wildcard(a, &request.action, true));
-    let resource = statement.resource.iter().any(|r| {
-        resolver.value(r).is_some_and(|pattern| {
-            let pattern = pattern.replace(
-                "${aws:PrincipalAccount}",
-                request.account.as_deref().unwrap_or("\u{0}"),
-            );
-            wildcard(&pattern, &request.resource, false)
+    let names = |actions: &[String]| actions.iter().any(|a| wildcard(a, &request.action, true));
+    let action = if statement.not_action.is_empty() {
+        names(&statement.action)
+    } else {
+        !names(&statement.not_action)
+    };
+    let matches = |resources: &[crate::cfn::Value<String>]| {
+        resources.iter().any(|r| {
+            resolver.value(r).is_some_and(|pattern| {
+                let pattern = pattern.replace(
+                    "${aws:PrincipalAccount}",
+                    request.account.as_deref().unwrap_or("\u{0}"),
+                );
+                wildcard(&pattern, &request.resource, false)
+            })
         })
-    });
+    };
+    let resource = if statement.not_resource.is_empty() {
+        matches(&statement.resource)
+    } else {
+        !matches(&statement.not_resource)
+    };
     if !action || !resource {
         return Applies::No;
     }

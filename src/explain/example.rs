@@ -20,6 +20,8 @@ const EXAMPLE_MRK: &str = "mrk-00000000000000000000000000000000";
 pub(super) enum Identity {
     /// The member template's agent policy.
     Agent,
+    /// The member template's operator policy.
+    Operator,
     /// Not in the templates: assumed to allow everything in its own account.
     Administrator,
     Anonymous,
@@ -42,7 +44,8 @@ pub(super) type Column<'a> = (&'static str, Box<dyn Fn(&Principal) -> Target + '
 pub(super) enum Kind {
     S3,
     Kms,
-    Ssm,
+    /// A resource of the member account without a resource policy.
+    MemberAccount,
 }
 
 pub(super) struct Target {
@@ -177,15 +180,18 @@ impl Example {
             .with(wiring::SESSION_KEY_ARN, self.session_key.clone())
             .with(wiring::SESSION_KEY_ID, EXAMPLE_MRK)
             .with(wiring::CENTRAL_ACCOUNT_ID, self.central.clone())
+            // A per-account session key: the regional stack's, in this account.
+            .with(&arn_of(MEMBER_SESSION_KEY), self.session_key.clone())
     }
 
     pub(super) fn bucket_arn(&self) -> String {
         format!("arn:{}:s3:::{}", self.partition, self.bucket)
     }
 
-    pub(super) fn principals(&self) -> Vec<Principal> {
+    pub(super) fn principals(&self, settings: &Settings) -> Vec<Principal> {
         let role = |identity| match identity {
             Identity::Agent => Some("EC2-SSM-Core"),
+            Identity::Operator => Some("SessionOperators"),
             Identity::Administrator => Some("Administrator"),
             Identity::Anonymous => None,
         };
@@ -197,13 +203,22 @@ impl Example {
             tls,
             identity,
         };
-        vec![
+        let mut principals = vec![
             member("SSM agent role in a member account", true, Identity::Agent),
             member(
                 "SSM agent role, request without TLS",
                 false,
                 Identity::Agent,
             ),
+        ];
+        if settings.operators.is_some() {
+            principals.push(member(
+                "operator role in a member account",
+                true,
+                Identity::Operator,
+            ));
+        }
+        principals.extend([
             member(
                 "administrator of a member account",
                 true,
@@ -233,7 +248,8 @@ impl Example {
                 tls: true,
                 identity: Identity::Anonymous,
             },
-        ]
+        ]);
+        principals
     }
 
     pub(super) fn columns(&self) -> Vec<Column<'_>> {
@@ -292,8 +308,13 @@ impl Example {
             ),
             (
                 "use session key",
-                Box::new(move |_: &Principal| Target {
-                    action: "kms:Decrypt",
+                // The agent decrypts; the operator's client makes the data key.
+                Box::new(move |p: &Principal| Target {
+                    action: if p.identity == Identity::Operator {
+                        "kms:GenerateDataKey"
+                    } else {
+                        "kms:Decrypt"
+                    },
                     resource: self.session_key.clone(),
                     owner: self
                         .session_key
@@ -305,23 +326,67 @@ impl Example {
                     via_s3: false,
                 }),
             ),
-            (
+            self.in_member_account(
+                "start a logged session",
+                "ssm:StartSession",
+                format!(
+                    "ssm:{}:{}:document/{}",
+                    self.region,
+                    self.member,
+                    resource::PREFERENCES_DOCUMENT
+                ),
+            ),
+            self.in_member_account(
                 "change member preferences",
-                Box::new(move |_: &Principal| Target {
-                    action: "ssm:UpdateDocument",
-                    resource: format!(
-                        "arn:{}:ssm:{}:{}:document/{}",
-                        self.partition,
-                        self.region,
-                        self.member,
-                        resource::PREFERENCES_DOCUMENT
-                    ),
-                    owner: self.member.clone(),
-                    kind: Kind::Ssm,
-                    via_s3: false,
-                }),
+                "ssm:UpdateDocument",
+                format!(
+                    "ssm:{}:{}:document/{}",
+                    self.region,
+                    self.member,
+                    resource::PREFERENCES_DOCUMENT
+                ),
+            ),
+            self.in_member_account(
+                "start an SSH session (never logged)",
+                "ssm:StartSession",
+                format!("ssm:{}::document/AWS-StartSSHSession", self.region),
+            ),
+            self.in_member_account(
+                "invoke the controller",
+                "lambda:InvokeFunction",
+                format!(
+                    "lambda:{}:{}:function:{}",
+                    self.region,
+                    self.member,
+                    crate::stacks::controller::FUNCTION_NAME
+                ),
+            ),
+            self.in_member_account(
+                "detach the agent policy from a role",
+                "iam:DetachRolePolicy",
+                format!("iam::{}:role/AppServers", self.member),
             ),
         ]
+    }
+
+    /// A request on a resource of the member account (`service:…` after the partition).
+    fn in_member_account(
+        &self,
+        heading: &'static str,
+        action: &'static str,
+        resource: String,
+    ) -> Column<'_> {
+        let arn = format!("arn:{}:{resource}", self.partition);
+        (
+            heading,
+            Box::new(move |_: &Principal| Target {
+                action,
+                resource: arn.clone(),
+                owner: self.member.clone(),
+                kind: Kind::MemberAccount,
+                via_s3: false,
+            }),
+        )
     }
 }
 

@@ -99,105 +99,132 @@ fn policies_of<'a>(
         .collect()
 }
 
-/// The access matrix for these templates (central and member, as synthesized
-/// from `settings`, possibly edited since).
-pub fn matrix(
-    settings: &Settings,
-    central_template: &Template,
-    member_template: &Template,
-    guardrail: Option<&Template>,
-) -> Matrix {
+/// The templates the matrix reads (as synthesized, possibly edited since).
+pub struct Sources<'a> {
+    pub central: &'a Template,
+    pub member: &'a Template,
+    /// The per-account keys, when there are any.
+    pub regional: Option<&'a Template>,
+    pub guardrail: Option<&'a Template>,
+}
+
+/// The policies that decide, besides the principal's own.
+struct ResourcePolicies<'a> {
+    bucket: Vec<Policy<'a>>,
+    /// By the key ARN the example gives each key.
+    keys: Vec<(String, Policy<'a>)>,
+    /// Binds the member accounts (the rollout's OUs), not the central account or anyone outside.
+    guardrail: Vec<Policy<'a>>,
+}
+
+fn resource_policies<'a>(
+    example: &Example,
+    sources: &Sources<'a>,
+    central_resolver: &'a Resolver,
+    member_resolver: &'a Resolver,
+) -> ResourcePolicies<'a> {
+    let only = |list: Vec<(&str, Policy<'a>)>| list.into_iter().map(|(_, p)| p).collect();
+    let keys = policies_of(sources.central, "key policy", central_resolver, key_policy)
+        .into_iter()
+        .filter_map(|(id, policy)| {
+            Some((central_resolver.values.get(&arn_of(id))?.clone(), policy))
+        })
+        .chain(
+            // A per-account session key lives in the regional stack.
+            sources
+                .regional
+                .map(|t| policies_of(t, "member key policy", member_resolver, key_policy))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(id, _)| *id == MEMBER_SESSION_KEY)
+                .map(|(_, policy)| (example.session_key.clone(), policy)),
+        )
+        .collect();
+    ResourcePolicies {
+        bucket: only(policies_of(
+            sources.central,
+            "bucket policy",
+            central_resolver,
+            bucket_policy,
+        )),
+        keys,
+        guardrail: sources
+            .guardrail
+            .map(|t| only(policies_of(t, "guardrail SCP", member_resolver, scp)))
+            .unwrap_or_default(),
+    }
+}
+
+/// A principal's identity policies: the member template's agent or
+/// operator policy, or an assumed AdministratorAccess.
+fn identity_policies<'a>(
+    principal: &Principal,
+    member: &'a Template,
+    resolver: &'a Resolver,
+    admin: &'a PolicyDocument,
+) -> Vec<Policy<'a>> {
+    let own = |logical_id: &str, label: &'static str| -> Vec<Policy<'a>> {
+        policies_of(member, label, resolver, managed_policy)
+            .into_iter()
+            .filter(|(id, _)| *id == logical_id)
+            .map(|(_, policy)| policy)
+            .collect()
+    };
+    match principal.identity {
+        Identity::Agent => own(AGENT_POLICY, "agent policy"),
+        Identity::Operator => own(OPERATOR_POLICY, "operator policy"),
+        Identity::Administrator => vec![Policy {
+            label: "assumed AdministratorAccess".to_owned(),
+            document: admin,
+            resolver,
+        }],
+        Identity::Anonymous => vec![],
+    }
+}
+
+/// The access matrix for these templates, for the example deployment.
+pub fn matrix(settings: &Settings, sources: &Sources) -> Matrix {
     let example = Example::new(settings);
     let central_resolver = example.central_resolver(settings);
-    let bucket_policies = policies_of(
-        central_template,
-        "bucket policy",
-        &central_resolver,
-        bucket_policy,
-    );
-    // Key policies by the key ARN the example gives each key.
-    let member_key_resolver = example.member_resolver(&example.member);
-    let key_policies: Vec<(String, Policy)> = policies_of(
-        central_template,
-        "key policy",
-        &central_resolver,
-        key_policy,
-    )
-    .into_iter()
-    .filter_map(|(id, policy)| Some((central_resolver.values.get(&arn_of(id))?.clone(), policy)))
-    .chain(
-        // A per-account session key lives in the member template.
-        policies_of(
-            member_template,
-            "member key policy",
-            &member_key_resolver,
-            key_policy,
-        )
-        .into_iter()
-        .filter(|(id, _)| *id == MEMBER_SESSION_KEY)
-        .map(|(_, policy)| (example.session_key.clone(), policy)),
-    )
-    .collect();
+    let member_resolver = example.member_resolver(&example.member);
+    let policies = resource_policies(&example, sources, &central_resolver, &member_resolver);
     let admin = administrator_access();
-    // The guardrail binds the member accounts (the rollout's OUs), not the
-    // central account or anyone outside.
-    let guardrail_resolver = example.member_resolver(&example.member);
-    let guardrail: Vec<Policy> = guardrail
-        .map(|t| policies_of(t, "guardrail SCP", &guardrail_resolver, scp))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(_, policy)| policy)
-        .collect();
     let columns = example.columns();
     let mut rows = Vec::new();
-    for principal in example.principals() {
-        let member_resolver =
+    for principal in example.principals(settings) {
+        let resolver =
             example.member_resolver(principal.account.as_deref().unwrap_or(&example.member));
-        let identity: Vec<Policy> = match principal.identity {
-            Identity::Agent => policies_of(
-                member_template,
-                "agent policy",
-                &member_resolver,
-                managed_policy,
-            )
-            .into_iter()
-            .map(|(_, policy)| policy)
-            .collect(),
-            Identity::Administrator => vec![Policy {
-                label: "assumed AdministratorAccess".to_owned(),
-                document: &admin,
-                resolver: &member_resolver,
-            }],
-            Identity::Anonymous => vec![],
-        };
         let in_member_account = principal
             .account
             .as_ref()
             .is_some_and(|a| *a == example.member || *a == example.other_member);
-        let identity: Vec<Policy> = identity
-            .into_iter()
-            .chain(guardrail.iter().filter(|_| in_member_account).cloned())
-            .collect();
+        let identity: Vec<Policy> =
+            identity_policies(&principal, sources.member, &resolver, &admin)
+                .into_iter()
+                .chain(
+                    policies
+                        .guardrail
+                        .iter()
+                        .filter(|_| in_member_account)
+                        .cloned(),
+                )
+                .collect();
         let cells = columns
             .iter()
             .map(|(_, target)| {
                 let target = target(&principal);
-                let resource_policies: Vec<Policy> = match target.kind {
-                    Kind::S3 => bucket_policies.iter().map(|(_, p)| p.clone()).collect(),
-                    Kind::Kms => key_policies
+                let resource: Vec<Policy> = match target.kind {
+                    Kind::S3 => policies.bucket.clone(),
+                    Kind::Kms => policies
+                        .keys
                         .iter()
                         .filter(|(arn, _)| *arn == target.resource)
                         .map(|(_, p)| p.clone())
                         .collect(),
-                    Kind::Ssm => vec![],
+                    Kind::MemberAccount => vec![],
                 };
                 decide(
-                    &principal,
-                    &target,
-                    &identity,
-                    &resource_policies,
-                    &example,
-                    settings,
+                    &principal, &target, &identity, &resource, &example, settings,
                 )
             })
             .collect();
@@ -289,7 +316,7 @@ fn decide(
         Kind::S3 => identity_allows && resource_allows,
         Kind::Kms if same_account => resource_allows || delegated,
         Kind::Kms => resource_allows && identity_allows,
-        Kind::Ssm => same_account && identity_allows,
+        Kind::MemberAccount => same_account && identity_allows,
     };
     if allowed {
         let mut because: Vec<String> = by_identity.allows.clone();
@@ -309,8 +336,8 @@ fn decide(
         };
     }
     let reason = match (identity_allows, resource_allows, same_account) {
-        (_, false, false) if target.kind == Kind::Ssm => {
-            "another account's document: no resource policy can admit it".to_owned()
+        (_, false, false) if target.kind == Kind::MemberAccount => {
+            "another account's resource: no resource policy can admit it".to_owned()
         }
         (_, false, false) => "no resource-policy statement admits this principal".to_owned(),
         (false, true, false) => {

@@ -8,7 +8,7 @@ mod example;
 mod matrix;
 
 pub use example::{CENTRAL_ACCOUNT, EXAMPLE_ORG, OUTSIDE_ACCOUNT};
-pub use matrix::{matrix, Cell, Matrix, Row, Verdict};
+pub use matrix::{matrix, Cell, Matrix, Row, Sources, Verdict};
 
 use crate::cfn::s3::{Bucket, BucketEncryption};
 use crate::cfn::Template;
@@ -78,11 +78,15 @@ pub fn command(plan: &Plan, view: View) -> Result<String> {
 /// The matrix for freshly synthesized templates.
 pub fn for_plan(plan: &Plan) -> Result<Matrix> {
     let templates = synth::build(plan)?;
+    let central = central_view(plan, &templates);
     let mut matrix = matrix(
         &plan.settings,
-        &central_view(plan, &templates),
-        templates.get(Target::Member).expect("built"),
-        templates.get(Target::Guardrail),
+        &Sources {
+            central: &central,
+            member: templates.get(Target::Member).expect("built"),
+            regional: templates.get(Target::MemberRegional),
+            guardrail: templates.get(Target::Guardrail),
+        },
     );
     matrix.templates = plan.targets().iter().map(|t| t.path().to_owned()).collect();
     Ok(matrix)
@@ -92,12 +96,14 @@ pub fn for_plan(plan: &Plan) -> Result<Matrix> {
 pub fn diagram(plan: &Plan, format: diagram::DiagramFormat) -> Result<String> {
     let example = Example::new(&plan.settings);
     let templates = synth::build(plan)?;
-    Ok(diagram::render(
-        &central_view(plan, &templates),
-        templates.get(Target::Member).expect("built"),
-        templates.get(Target::Rollout).expect("built"),
-        &example.central_resolver(&plan.settings),
-        &example.member_resolver(&example.member),
-        format,
-    ))
+    let central = central_view(plan, &templates);
+    let sources = diagram::Sources {
+        central: &central,
+        member: templates.get(Target::Member).expect("built"),
+        regional: templates.get(Target::MemberRegional),
+        rollout: templates.get(Target::Rollout).expect("built"),
+        central_resolver: &example.central_resolver(&plan.settings),
+        member_resolver: &example.member_resolver(&example.member),
+    };
+    Ok(diagram::render(&sources, format))
 }

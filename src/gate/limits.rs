@@ -5,6 +5,7 @@
 use crate::cfn::sub::{self, Part};
 use crate::cfn::{Properties, Template};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// S3 bucket policies: 20 KB.
@@ -15,6 +16,8 @@ pub const KEY_POLICY_BYTES: usize = 32 * 1024;
 pub const MANAGED_POLICY_CHARS: usize = 6_144;
 /// Service control policies: 5,120 characters, white space included.
 pub const SERVICE_CONTROL_POLICY_CHARS: usize = 5_120;
+/// Lambda: all of a function's environment variables, 4 KB.
+pub const LAMBDA_ENVIRONMENT_BYTES: usize = 4 * 1024;
 /// CloudFormation's limit for a template body passed inline (a StackSet's `TemplateBody`).
 pub const TEMPLATE_BODY_BYTES: usize = 51_200;
 
@@ -40,7 +43,7 @@ impl fmt::Display for Exceeded {
             self.resource,
             self.size,
             self.unit,
-            self.size - self.limit,
+            self.size.saturating_sub(self.limit),
             self.limit
         )
     }
@@ -48,6 +51,7 @@ impl fmt::Display for Exceeded {
 
 /// Each limited policy of the template, with its worst-case size and limit.
 pub fn measure(template: &Template) -> Vec<Exceeded> {
+    let longest = Longest::of(template);
     let mut sizes = Vec::new();
     for (id, resource) in template.resources() {
         let (what, document, limit, unit, count): (_, _, _, _, fn(&str) -> usize) =
@@ -80,9 +84,18 @@ pub fn measure(template: &Template) -> Vec<Exceeded> {
                     "characters without white space",
                     |s| s.chars().filter(|c| !c.is_whitespace()).count(),
                 ),
+                // Lambda measures its variables as the JSON of their map.
+                Properties::LambdaFunction(f) if f.environment.is_some() => (
+                    "environment variables",
+                    json(&f.environment.as_ref().expect("some").variables),
+                    LAMBDA_ENVIRONMENT_BYTES,
+                    "bytes",
+                    str::len,
+                ),
                 _ => continue,
             };
-        let text = serde_json::to_string(&worst_case(&document)).expect("JSON values serialise");
+        let text =
+            serde_json::to_string(&longest.worst_case(&document)).expect("JSON values serialise");
         sizes.push(Exceeded {
             resource: id.to_owned(),
             what,
@@ -110,13 +123,111 @@ fn filler(len: usize) -> Value {
     Value::String("x".repeat(len))
 }
 
-fn pseudo_len(name: &str) -> usize {
-    match name {
-        "AWS::AccountId" => 12,
-        "AWS::Region" => 16,
-        "AWS::Partition" => 10,
-        "AWS::URLSuffix" => 16,
-        _ => LONGEST_REFERENCE,
+/// What each reference can resolve to at its longest: pseudo parameters by
+/// their nature, template parameters by their `MaxLength` or allowed
+/// values, anything else by [`LONGEST_REFERENCE`].
+#[derive(Debug, Default)]
+struct Longest {
+    parameters: BTreeMap<String, usize>,
+}
+
+impl Longest {
+    fn of(template: &Template) -> Self {
+        let parameters = template
+            .parameters()
+            .filter_map(|(name, p)| {
+                let allowed = p.allowed_values.iter().map(String::len).max();
+                let length = p.max_length.map(|m| m as usize).or(allowed)?;
+                Some((name.to_owned(), length))
+            })
+            .collect();
+        Longest { parameters }
+    }
+
+    fn reference(&self, name: &str) -> usize {
+        match name {
+            "AWS::AccountId" => 12,
+            "AWS::Region" => 16,
+            "AWS::Partition" => 10,
+            "AWS::URLSuffix" => 16,
+            _ => self
+                .parameters
+                .get(name)
+                .copied()
+                .unwrap_or(LONGEST_REFERENCE),
+        }
+    }
+
+    fn string_len(&self, value: &Value) -> usize {
+        match self.worst_case(value) {
+            Value::String(s) => s.len(),
+            other => serde_json::to_string(&other)
+                .map(|s| s.len())
+                .unwrap_or(LONGEST_REFERENCE),
+        }
+    }
+
+    /// The value with every intrinsic replaced by a string of its longest resolution.
+    fn worst_case(&self, value: &Value) -> Value {
+        match value {
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.worst_case(v)).collect()),
+            Value::Object(map) if map.len() == 1 => {
+                let (name, argument) = map.iter().next().expect("one entry");
+                self.function(name, argument)
+                    .unwrap_or_else(|| self.each(map))
+            }
+            Value::Object(map) => self.each(map),
+            scalar => scalar.clone(),
+        }
+    }
+
+    fn each(&self, map: &serde_json::Map<String, Value>) -> Value {
+        Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), self.worst_case(v)))
+                .collect(),
+        )
+    }
+
+    /// An intrinsic function's longest result; none for a plain one-entry map.
+    fn function(&self, name: &str, argument: &Value) -> Option<Value> {
+        Some(match (name, argument) {
+            ("Ref", Value::String(target)) => filler(self.reference(target)),
+            ("Fn::GetAtt", _) | ("Fn::ImportValue", _) | ("Fn::Select", _) => {
+                filler(LONGEST_REFERENCE)
+            }
+            ("Fn::Sub", Value::String(text)) => filler(sub_len(text, |n| self.reference(n))),
+            ("Fn::Sub", Value::Array(parts)) if parts.len() == 2 => {
+                let text = parts[0].as_str().unwrap_or_default();
+                filler(sub_len(text, |name| match parts[1].get(name) {
+                    Some(variable) => self.string_len(variable),
+                    None => self.reference(name),
+                }))
+            }
+            ("Fn::If", Value::Array(parts)) if parts.len() == 3 => {
+                let (a, b) = (self.worst_case(&parts[1]), self.worst_case(&parts[2]));
+                let len = |v: &Value| {
+                    serde_json::to_string(v)
+                        .map(|s| s.len())
+                        .unwrap_or_default()
+                };
+                if len(&a) >= len(&b) {
+                    a
+                } else {
+                    b
+                }
+            }
+            ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => match &parts[1] {
+                Value::Array(items) => {
+                    let delimiter = parts[0].as_str().unwrap_or_default().len();
+                    let total: usize = items.iter().map(|i| self.string_len(i)).sum();
+                    filler(total + delimiter * items.len().saturating_sub(1))
+                }
+                _ => filler(LONGEST_REFERENCE),
+            },
+            _ if name == "Ref" || name.starts_with("Fn::") => filler(LONGEST_REFERENCE),
+            _ => return None,
+        })
     }
 }
 
@@ -134,81 +245,15 @@ fn sub_len(template: &str, variable_len: impl Fn(&str) -> usize) -> usize {
 
 /// A template body to be passed inline (the member inside the rollout and the
 /// CLI inputs), refused when over CloudFormation's limit.
-pub fn inline_template_body(body: &str) -> Result<(), String> {
+pub fn inline_template_body(name: &str, body: &str) -> Result<(), String> {
     if body.len() > TEMPLATE_BODY_BYTES {
         return Err(format!(
-            "the member template is {} bytes, {} over the {TEMPLATE_BODY_BYTES}-byte limit for an inline StackSet template body; shorten session.linux_shell_profile / session.windows_shell_profile",
+            "{name} is {} bytes, {} over the {TEMPLATE_BODY_BYTES}-byte limit for an inline StackSet template body; shorten session.linux_shell_profile / session.windows_shell_profile",
             body.len(),
             body.len() - TEMPLATE_BODY_BYTES
         ));
     }
     Ok(())
-}
-
-fn string_len(value: &Value) -> usize {
-    match worst_case(value) {
-        Value::String(s) => s.len(),
-        other => serde_json::to_string(&other)
-            .map(|s| s.len())
-            .unwrap_or(LONGEST_REFERENCE),
-    }
-}
-
-/// The value with every intrinsic replaced by a string of its longest resolution.
-fn worst_case(value: &Value) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(items.iter().map(worst_case).collect()),
-        Value::Object(map) if map.len() == 1 => {
-            let (name, argument) = map.iter().next().expect("one entry");
-            match (name.as_str(), argument) {
-                ("Ref", Value::String(target)) => filler(pseudo_len(target)),
-                ("Fn::GetAtt", _) | ("Fn::ImportValue", _) | ("Fn::Select", _) => {
-                    filler(LONGEST_REFERENCE)
-                }
-                ("Fn::Sub", Value::String(text)) => filler(sub_len(text, pseudo_len)),
-                ("Fn::Sub", Value::Array(parts)) if parts.len() == 2 => {
-                    let text = parts[0].as_str().unwrap_or_default();
-                    filler(sub_len(text, |name| match parts[1].get(name) {
-                        Some(variable) => string_len(variable),
-                        None => pseudo_len(name),
-                    }))
-                }
-                ("Fn::If", Value::Array(parts)) if parts.len() == 3 => {
-                    let (a, b) = (worst_case(&parts[1]), worst_case(&parts[2]));
-                    let len = |v: &Value| {
-                        serde_json::to_string(v)
-                            .map(|s| s.len())
-                            .unwrap_or_default()
-                    };
-                    if len(&a) >= len(&b) {
-                        a
-                    } else {
-                        b
-                    }
-                }
-                ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => match &parts[1] {
-                    Value::Array(items) => {
-                        let delimiter = parts[0].as_str().unwrap_or_default().len();
-                        let total: usize = items.iter().map(string_len).sum();
-                        filler(total + delimiter * items.len().saturating_sub(1))
-                    }
-                    _ => filler(LONGEST_REFERENCE),
-                },
-                _ if name == "Ref" || name.starts_with("Fn::") => filler(LONGEST_REFERENCE),
-                _ => Value::Object(
-                    map.iter()
-                        .map(|(k, v)| (k.clone(), worst_case(v)))
-                        .collect(),
-                ),
-            }
-        }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), worst_case(v)))
-                .collect(),
-        ),
-        scalar => scalar.clone(),
-    }
 }
 
 #[cfg(test)]
@@ -218,13 +263,16 @@ mod tests {
 
     #[test]
     fn intrinsics_count_at_their_longest() {
-        assert_eq!(worst_case(&json!({"Ref": "AWS::AccountId"})), filler(12));
         assert_eq!(
-            worst_case(&json!({"Ref": "OrganizationId"})),
+            Longest::default().worst_case(&json!({"Ref": "AWS::AccountId"})),
+            filler(12)
+        );
+        assert_eq!(
+            Longest::default().worst_case(&json!({"Ref": "OrganizationId"})),
             filler(LONGEST_REFERENCE)
         );
         assert_eq!(
-            worst_case(
+            Longest::default().worst_case(
                 &json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/${!aws:PrincipalAccount}/*"})
             ),
             filler(
@@ -236,19 +284,21 @@ mod tests {
             )
         );
         assert_eq!(
-            worst_case(&json!({"Fn::Sub": ["a${X}b", {"X": {"Ref": "AWS::Region"}}]})),
+            Longest::default()
+                .worst_case(&json!({"Fn::Sub": ["a${X}b", {"X": {"Ref": "AWS::Region"}}]})),
             filler(2 + 16)
         );
         assert_eq!(
-            worst_case(&json!({"Fn::If": ["C", "short", "much longer"]})),
+            Longest::default().worst_case(&json!({"Fn::If": ["C", "short", "much longer"]})),
             json!("much longer")
         );
         assert_eq!(
-            worst_case(&json!({"Fn::Join": ["-", ["ab", {"Ref": "AWS::AccountId"}]]})),
+            Longest::default()
+                .worst_case(&json!({"Fn::Join": ["-", ["ab", {"Ref": "AWS::AccountId"}]]})),
             filler(15)
         );
         assert_eq!(
-            worst_case(&json!({"Condition": {"Bool": {"k": false}}})),
+            Longest::default().worst_case(&json!({"Condition": {"Bool": {"k": false}}})),
             json!({"Condition": {"Bool": {"k": false}}})
         );
     }
@@ -259,7 +309,13 @@ mod tests {
         let templates = crate::synth::build(&plan).unwrap();
         for template in plan.targets().iter().filter_map(|t| templates.get(*t)) {
             for measured in measure(template) {
-                assert!(measured.size * 4 < measured.limit, "{measured}");
+                // Policies grow with the configuration; the environment is mostly fixed.
+                let margin = if measured.what == "environment variables" {
+                    2
+                } else {
+                    4
+                };
+                assert!(measured.size * margin < measured.limit, "{measured}");
             }
             assert!(check(template).is_empty());
         }
@@ -303,8 +359,8 @@ mod tests {
 
     #[test]
     fn bodies_over_the_inline_limit_are_refused_with_the_overshoot() {
-        assert!(inline_template_body(&"x".repeat(TEMPLATE_BODY_BYTES)).is_ok());
-        let message = inline_template_body(&"x".repeat(TEMPLATE_BODY_BYTES + 10)).unwrap_err();
+        assert!(inline_template_body("m", &"x".repeat(TEMPLATE_BODY_BYTES)).is_ok());
+        let message = inline_template_body("m", &"x".repeat(TEMPLATE_BODY_BYTES + 10)).unwrap_err();
         assert!(
             message.contains("51210 bytes, 10 over the 51200-byte limit"),
             "{message}"

@@ -1,19 +1,19 @@
-//! Optional CloudWatch Logs streaming in member stacks: a KMS-encrypted,
-//! retained log group per account and Region, and the agent permissions it
-//! needs (`logs:DescribeLogGroups` included: without it sessions hang).
+//! Optional CloudWatch Logs streaming: a KMS-encrypted, retained log group
+//! per account and Region, its key (in the regional stack), and the agent
+//! permissions it needs (`logs:DescribeLogGroups` included: without it
+//! sessions hang).
 //!
-//! The handler creates the group, or adopts the one an earlier deployment in
-//! the account and Region left behind: a log group's name is unique there,
+//! The controller creates the group, or adopts the one an earlier deployment
+//! in the account and Region left behind: a log group's name is unique there,
 //! so an `AWS::Logs::LogGroup` of the same name would fail the stack of an
 //! account that is removed and added again, and a retained group must keep
 //! its name for the dashboards and filters built on it.
 
-use super::handler;
 use super::{holding_data, root_administration, rotated_key};
-use crate::cfn::kms::Key;
-use crate::cfn::{Expr, Principal, Resource, Statement, Template, Value};
+use crate::cfn::kms::{Alias, Key};
+use crate::cfn::{Expr, Principal, Statement, Template, Value};
 use crate::config::CloudWatchSettings;
-use crate::names::logical::{LOGS_KEY, LOG_GROUP};
+use crate::names::logical::{LOGS_KEY, LOGS_KEY_ALIAS as LOGS_KEY_ALIAS_ID};
 
 /// The log group's ARN as a `Fn::Sub` template.
 fn log_group_arn(settings: &CloudWatchSettings, region: &str) -> String {
@@ -51,33 +51,19 @@ fn logs_key(settings: &CloudWatchSettings) -> Key {
     )
 }
 
-/// Adds the key and the log group; returns the group's name for the preferences.
-pub fn add(template: &mut Template, settings: &CloudWatchSettings) -> Value<String> {
+/// The alias the controller finds the log group's key by, in each Region.
+pub const LOGS_KEY_ALIAS: &str = "alias/session-manager-logs/cloudwatch";
+
+/// The log group's key and its alias, for the regional stack.
+pub fn add_key(template: &mut Template, settings: &CloudWatchSettings) {
     template.resource(LOGS_KEY, holding_data(logs_key(settings)));
     template.resource(
-        LOG_GROUP,
-        Resource::new(
-            handler::custom_resource("SessionLogGroup")
-                .with("LogGroupName", &settings.log_group_name)
-                .with("RetentionInDays", settings.retention_days)
-                .with("KmsKeyArn", Value::<String>::get_att(LOGS_KEY, "Arn")),
-        ),
+        LOGS_KEY_ALIAS_ID,
+        holding_data(Alias {
+            alias_name: LOGS_KEY_ALIAS.into(),
+            target_key_id: Value::reference(LOGS_KEY),
+        }),
     );
-    Value::reference(LOG_GROUP)
-}
-
-/// What the handler needs to create, adopt and keep the log group (and
-/// nothing to delete it: the group outlives the stack).
-pub fn handler_statements(settings: &CloudWatchSettings) -> Vec<Statement> {
-    // Logs has authorised log-group actions against both forms of the ARN.
-    let group = log_group_arn(settings, "${AWS::Region}");
-    vec![Statement::allow("KeepSessionLogGroup")
-        .actions(&[
-            "logs:CreateLogGroup",
-            "logs:AssociateKmsKey",
-            "logs:PutRetentionPolicy",
-        ])
-        .resources([Value::sub(group.clone()), Value::sub(format!("{group}:*"))])]
 }
 
 /// What the agent needs to write to the log group in any Region of the account.

@@ -1,11 +1,14 @@
 //! The opt-in guardrail: a service control policy on the rollout's OUs that
-//! keeps member administrators from switching logging off: no changes to
-//! the preferences document, to smlog's policies and their attachments, or
-//! to the member stack and its handler, or to the session log group, except
-//! by the StackSet's execution role and smlog's own handler roles. For the
-//! management account.
+//! keeps member administrators from stopping or dodging session logging.
+//! It protects what smlog deploys (its roles, the controller and its
+//! triggers, the member stacks, smlog's policies), what the controller
+//! keeps (the preferences, the session log group), and it denies sessions
+//! Session Manager never logs. It leaves alone what teams need: detaching
+//! the agent policy from a role and deleting the role (its sessions fail,
+//! never unlogged, and the controller re-attaches where the role lives on).
+//! For the management account.
 
-use super::handler::{FUNCTION_NAME, ROLE_PATH};
+use super::controller::{FUNCTION_NAME, ROLE_PATH, RULE_PREFIX};
 use super::rollout::ORGANIZATIONAL_UNIT_IDS;
 use super::{finish, PREFERENCES_CHANGES};
 use crate::cfn::organizations::Policy;
@@ -13,128 +16,148 @@ use crate::cfn::{Expr, Output, Parameter, PolicyDocument, Statement, Template, V
 use crate::config::Settings;
 use crate::error::Result;
 use crate::names::logical::GUARDRAIL;
-use crate::names::resource;
+use crate::names::{principal, resource};
 use crate::plan::Plan;
 
 pub const POLICY_NAME: &str = "smlog-session-logging-guardrail";
-/// The roles service-managed StackSets deploy member stacks with.
+/// The roles service-managed StackSets deploy member stacks with. StackSets'
+/// service-linked role creates them; SCPs never bind a service-linked role.
 const STACKSET_EXECUTION_ROLES: &str = "role/stacksets-exec-*";
+/// Where the controller's role lives (its name is CloudFormation's).
+fn controller_roles() -> String {
+    format!("role{ROLE_PATH}*")
+}
 
 fn arn(service_and_resource: &str) -> Value<String> {
     Value::sub(format!("arn:${{AWS::Partition}}:{service_and_resource}"))
 }
 
-/// Everyone but the StackSet's execution role and smlog's handler roles.
-fn unless_smlog(statement: Statement) -> Statement {
-    statement.condition(
-        "ArnNotLike",
-        "aws:PrincipalArn",
-        Expr::List(vec![
-            arn(&format!("iam::*:{STACKSET_EXECUTION_ROLES}")).into(),
-            arn(&format!("iam::*:role{ROLE_PATH}*")).into(),
-        ]),
-    )
+fn principals(patterns: &[String]) -> Expr {
+    Expr::List(patterns.iter().map(|p| Expr::from(arn(p))).collect())
+}
+
+/// Everyone but these principals. The exemptions cannot be claimed: the
+/// first statement denies everyone but the execution role creating,
+/// changing, passing or assuming a role whose ARN these patterns match,
+/// and the execution role's own trust admits only the management account.
+fn unless(statement: Statement, exempt: &[String]) -> Statement {
+    statement.condition("ArnNotLike", "aws:PrincipalArn", principals(exempt))
 }
 
 pub fn policy_document(settings: &Settings) -> PolicyDocument {
-    let policies = || {
-        [resource::AGENT_POLICY, resource::OPERATOR_POLICY]
-            .map(|name| arn(&format!("iam::*:policy/{name}")))
-    };
-    // StackSet instances are named StackSet-<stack set name>-<id>, and so
-    // are the resources CloudFormation names for them.
-    let member_stacks = format!("StackSet-{}-*", settings.rollout.stack_set_name);
+    let execution = format!("iam::*:{STACKSET_EXECUTION_ROLES}");
+    let controller = format!("iam::*:{}", controller_roles());
+    let deployer = [execution.clone()];
+    let writers = [execution, controller];
     let mut statements = vec![
-        unless_smlog(
-            Statement::deny("ProtectLoggingPreferences")
-                .actions(&PREFERENCES_CHANGES)
-                .resource(arn(&format!(
-                    "ssm:*:*:document/{}",
-                    resource::PREFERENCES_DOCUMENT
-                ))),
-        ),
-        unless_smlog(
-            Statement::deny("ProtectSmlogPolicies")
-                .actions(&[
-                    "iam:CreatePolicyVersion",
-                    "iam:DeletePolicy",
-                    "iam:DeletePolicyVersion",
-                    "iam:SetDefaultPolicyVersion",
-                ])
-                .resources(policies()),
-        ),
-        // DetachRolePolicy acts on the role; the policy is in its request.
-        unless_smlog(
-            Statement::deny("KeepSmlogPoliciesAttached")
-                .actions(&["iam:DetachRolePolicy"])
-                .resource(arn("iam::*:role/*"))
-                .condition(
-                    "ArnLike",
-                    "iam:PolicyARN",
-                    Expr::List(policies().map(Expr::from).to_vec()),
-                ),
-        ),
-        unless_smlog(
-            Statement::deny("ProtectMemberStack")
-                .actions(&[
-                    "cloudformation:DeleteStack",
-                    "cloudformation:UpdateStack",
-                    "cloudformation:CreateChangeSet",
-                    "cloudformation:ExecuteChangeSet",
-                ])
-                .resource(arn(&format!("cloudformation:*:*:stack/{member_stacks}"))),
-        ),
-        unless_smlog(
-            Statement::deny("ProtectHandler")
-                .actions(&[
-                    "lambda:DeleteFunction",
-                    "lambda:UpdateFunctionCode",
-                    "lambda:UpdateFunctionConfiguration",
-                    "lambda:RemovePermission",
-                    "events:DeleteRule",
-                    "events:DisableRule",
-                    "events:RemoveTargets",
-                    "events:PutTargets",
-                ])
-                .resources([
-                    arn(&format!("lambda:*:*:function:{FUNCTION_NAME}")),
-                    arn(&format!("events:*:*:rule/{member_stacks}")),
-                ]),
-        ),
-        unless_smlog(
-            // CreateRole too: a role made under smlog's path would be exempt.
-            Statement::deny("ProtectHandlerRoles")
-                .actions(&[
-                    "iam:CreateRole",
-                    "iam:DeleteRole",
-                    "iam:DeleteRolePolicy",
-                    "iam:PutRolePolicy",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:AttachRolePolicy",
-                ])
-                .resource(arn(&format!("iam::*:role{ROLE_PATH}*"))),
-        ),
+        unless(protect_what_smlog_deploys(settings), &deployer),
+        unless(protect_what_the_controller_keeps(settings), &writers),
     ];
-    if let Some(cloudwatch) = &settings.cloudwatch {
-        let group = format!("logs:*:*:log-group:{}", cloudwatch.log_group_name);
-        statements.push(unless_smlog(
-            Statement::deny("ProtectSessionLogGroup")
-                .actions(&[
-                    "logs:DeleteLogGroup",
-                    "logs:DisassociateKmsKey",
-                    "logs:DeleteRetentionPolicy",
-                    "logs:PutRetentionPolicy",
-                ])
-                .resources([arn(&group), arn(&format!("{group}:*"))]),
-        ));
-    }
+    let allowed = &settings
+        .guardrail
+        .as_ref()
+        .map(|g| g.unlogged_sessions_allowed_for.clone())
+        .unwrap_or_default();
+    statements.push(no_unlogged_sessions(allowed));
     PolicyDocument::new(statements)
+}
+
+/// Every write (anything but reads) to smlog's roles and the StackSet
+/// execution roles, the controller function and its rules, smlog's
+/// policies and the member stacks: only the execution role deploys them.
+fn protect_what_smlog_deploys(settings: &Settings) -> Statement {
+    // StackSet instances are named StackSet-<stack set name>-<id>.
+    let member_stacks = format!("StackSet-{}-*", settings.rollout.stack_set_name);
+    Statement::deny("ProtectWhatSmlogDeploys")
+        .not_actions(&[
+            "iam:Get*",
+            "iam:List*",
+            "lambda:Get*",
+            "lambda:List*",
+            "events:Describe*",
+            "events:List*",
+            "cloudformation:Describe*",
+            "cloudformation:Get*",
+            "cloudformation:List*",
+            "cloudformation:Detect*",
+        ])
+        .resources([
+            arn(&format!("iam::*:{STACKSET_EXECUTION_ROLES}")),
+            arn(&format!("iam::*:{}", controller_roles())),
+            arn(&format!("iam::*:policy/{}*", policy_prefix())),
+            arn(&format!("lambda:*:*:function:{FUNCTION_NAME}")),
+            arn(&format!("lambda:*:*:function:{FUNCTION_NAME}:*")),
+            arn(&format!("events:*:*:rule/{RULE_PREFIX}*")),
+            arn(&format!("cloudformation:*:*:stack/{member_stacks}/*")),
+        ])
+}
+
+/// `smlog-session-manager-`: the agent's and the operators' policies.
+fn policy_prefix() -> &'static str {
+    let agent = resource::AGENT_POLICY;
+    &agent[..agent.rfind('-').map_or(agent.len(), |i| i + 1)]
+}
+
+/// What the controller writes: the preferences in every Region and the
+/// session log group. Only it (and the execution role) may change them.
+fn protect_what_the_controller_keeps(settings: &Settings) -> Statement {
+    let mut actions: Vec<&str> = PREFERENCES_CHANGES.to_vec();
+    actions.extend(["ssm:ModifyDocumentPermission", "ssm:UpdateDocumentMetadata"]);
+    let mut resources = vec![arn(&format!(
+        "ssm:*:*:document/{}",
+        resource::PREFERENCES_DOCUMENT
+    ))];
+    if let Some(cloudwatch) = &settings.cloudwatch {
+        actions.extend([
+            "logs:DeleteLogGroup",
+            "logs:DisassociateKmsKey",
+            "logs:DeleteRetentionPolicy",
+            "logs:PutRetentionPolicy",
+        ]);
+        let group = format!("logs:*:*:log-group:{}", cloudwatch.log_group_name);
+        resources.push(arn(&group));
+        resources.push(arn(&format!("{group}:*")));
+    }
+    Statement::deny("ProtectWhatTheControllerKeeps")
+        .actions(&actions)
+        .resources(resources)
+}
+
+/// Sessions with any document but the logging preferences: SSH and port
+/// forwarding are never logged, and another Session document takes its own
+/// inputs, not the preferences'. Fleet Manager's Remote Desktop (a
+/// port-forwarding session started through GUI Connect) stays open.
+fn no_unlogged_sessions(allowed: &[String]) -> Statement {
+    let statement = Statement::deny("NoUnloggedSessions")
+        .actions(&["ssm:StartSession"])
+        .not_resources([
+            arn(&format!(
+                "ssm:*:*:document/{}",
+                resource::PREFERENCES_DOCUMENT
+            )),
+            arn("ec2:*:*:instance/*"),
+            arn("ssm:*:*:managed-instance/*"),
+        ])
+        .condition(
+            "ForAllValues:StringNotEquals",
+            "aws:CalledVia",
+            vec![Expr::from(principal::GUI_CONNECT)],
+        );
+    if allowed.is_empty() {
+        statement
+    } else {
+        statement.condition(
+            "ArnNotLike",
+            "aws:PrincipalArn",
+            Expr::List(allowed.iter().map(|p| Expr::from(p.as_str())).collect()),
+        )
+    }
 }
 
 pub fn build(plan: &Plan) -> Result<Template> {
     let settings = &plan.settings;
     let mut template = Template::new(
-        "smlog guardrail: a service control policy that keeps member administrators from switching Session Manager logging off",
+        "smlog guardrail: a service control policy that keeps member administrators from stopping or dodging Session Manager logging",
     );
     let ous = &settings.rollout.organizational_unit_ids;
     template.parameter(
@@ -149,9 +172,8 @@ pub fn build(plan: &Plan) -> Result<Template> {
         GUARDRAIL,
         Policy {
             name: POLICY_NAME.to_owned(),
-            description:
-                "smlog: only the StackSet and smlog's handler change Session Manager logging"
-                    .to_owned(),
+            description: "smlog: only the StackSet and smlog's controller change Session Manager logging; no unlogged sessions"
+                .to_owned(),
             policy_type: "SERVICE_CONTROL_POLICY".to_owned(),
             target_ids: Value::reference(ORGANIZATIONAL_UNIT_IDS),
             content: policy_document(settings),

@@ -1,17 +1,17 @@
 //! The Session Manager logging domain: pure functions from checked settings
 //! to templates. Nothing here reads files, renders text or checks rules.
 
-pub mod attachments;
 pub mod central;
 pub mod cloudwatch;
+pub mod controller;
 pub mod endpoints;
 pub mod existing;
 pub mod guardrail;
-pub mod handler;
 pub mod member;
 pub mod operators;
 pub mod permission_set;
 pub mod preferences;
+pub mod regional;
 pub mod replica;
 pub mod rollout;
 pub mod session_key;

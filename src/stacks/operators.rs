@@ -4,12 +4,10 @@
 
 use super::{session_key, Holder, PREFERENCES_CHANGES};
 use crate::cfn::iam::ManagedPolicy;
-use crate::cfn::{Parameter, PolicyDocument, Resource, Statement, Template, Value};
-use crate::config::{OperatorSettings, Settings};
+use crate::cfn::{PolicyDocument, Resource, Statement, Template, Value};
+use crate::config::Settings;
 use crate::names::logical::OPERATOR_POLICY;
 use crate::names::resource;
-
-pub const OPERATOR_ROLE_NAMES: &str = "OperatorRoleNames";
 
 pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
     let account = holder.account();
@@ -55,28 +53,9 @@ pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
     ])
 }
 
-/// Adds the parameter and the policy (created where IAM resources are); the
-/// handler attaches it to the named roles that exist.
-pub fn add(
-    template: &mut Template,
-    settings: &Settings,
-    operators: &OperatorSettings,
-    iam_condition: &str,
-) {
-    template.parameter(
-        OPERATOR_ROLE_NAMES,
-        Parameter::list(
-            "Roles operators use to start sessions, where they exist (names, not ARNs); may be empty",
-        )
-        .default_value(
-            operators
-                .role_names
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-    );
+/// Adds the policy (in the controller Region); the controller attaches it
+/// to the named roles that exist.
+pub fn add(template: &mut Template, settings: &Settings, iam_condition: &str) {
     template.resource(
         OPERATOR_POLICY,
         Resource::new(ManagedPolicy {

@@ -40,7 +40,11 @@ pub struct ShellProfile {
     pub linux: String,
 }
 
-/// The document for one member account and Region: logs go under
+/// Stands for each Region in the document the controller writes there.
+pub const REGION_PLACEHOLDER: &str = "${Region}";
+
+/// The document the controller writes in each Region of a member account
+/// (`${Region}` standing for the Region): logs go under
 /// `<account id>/<Region>/`, the prefix the bucket policy lets this account write.
 pub fn document(
     settings: &Settings,
@@ -55,7 +59,8 @@ pub fn document(
         session_type: "Standard_Stream",
         inputs: Inputs {
             s3_bucket_name: bucket_name,
-            s3_key_prefix: Intrinsic::sub("${AWS::AccountId}/${AWS::Region}").into(),
+            // ${!Region} is Fn::Sub's escape: the text ${Region} reaches the controller.
+            s3_key_prefix: Intrinsic::sub("${AWS::AccountId}/${!Region}").into(),
             s3_encryption_enabled: true,
             cloud_watch_streaming_enabled: log_group.is_some()
                 && settings.cloudwatch.as_ref().is_some_and(|c| c.streaming),

@@ -24,6 +24,9 @@ use crate::names::logical::REPLICATION_ROLE;
 use crate::names::principal;
 use crate::plan::Plan;
 
+/// Not smlog's member path (`/smlog/`), which the guardrail reserves for
+/// the StackSet: the central account may sit in an OU the guardrail covers.
+pub const CENTRAL_ROLE_PATH: &str = "/smlog-central/";
 pub const REPLICA_BUCKET_NAME: &str = "ReplicaBucketName";
 pub const REPLICA_KEY_ARN: &str = "ReplicaKeyArn";
 const GENERATE_REPLICA_BUCKET_NAME: &str = "GenerateReplicaBucketName";
@@ -218,7 +221,7 @@ pub fn role(plan: &Plan, replica: &Replica) -> Role {
         ),
     ];
     Role {
-        path: Some(super::handler::ROLE_PATH.to_owned()),
+        path: Some(CENTRAL_ROLE_PATH.to_owned()),
         description: "smlog: lets S3 replicate the session logs into the replica bucket".to_owned(),
         assume_role_policy_document: PolicyDocument::new(vec![Statement::allow("S3AssumesRole")
             .principal(Principal::Service(vec![principal::S3.into()]))

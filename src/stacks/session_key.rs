@@ -1,14 +1,13 @@
 //! The session key as member stacks see it, by [`SessionKey`]: the central
-//! account's key (a parameter); its replica in the member's Region, found by
-//! the shared `mrk-` id; or, per account, a key of the member's own in every
-//! Region, which only that account's IAM policies can grant.
+//! account's key (a parameter); its replica in each Region, found by the
+//! shared `mrk-` id; or, per account, a key of the member's own in every
+//! Region (the regional stack's), which only that account's IAM policies
+//! can grant.
 
-use super::{holding_data, root_administration, rotated_key, Holder};
-use crate::cfn::kms::Alias;
+use super::Holder;
 use crate::cfn::{Parameter, Statement, Template, Value};
 use crate::config::{SessionKey, Settings};
 use crate::ids::{KmsKeyArn, MultiRegionKeyId};
-use crate::names::logical::MEMBER_SESSION_KEY;
 use crate::names::{resource, wiring};
 
 /// The parameter(s) naming the central key, if the session key is central.
@@ -46,37 +45,18 @@ pub fn parameters(template: &mut Template, settings: &Settings) {
     }
 }
 
-/// The member's own key and alias, with per-account session keys.
-pub fn resources(template: &mut Template, settings: &Settings) {
-    if settings.session_key != SessionKey::PerAccount {
-        return;
-    }
-    template.resource(
-        MEMBER_SESSION_KEY,
-        // The account's own IAM policies (agent, operators) grant its use.
-        holding_data(rotated_key(
-            "smlog: encrypts Session Manager session data in this account and Region",
-            vec![root_administration()],
-        )),
-    );
-    template.resource(
-        crate::names::logical::SESSION_KEY_ALIAS,
-        Alias {
-            alias_name: resource::SESSION_KEY_ALIAS.into(),
-            target_key_id: Value::reference(MEMBER_SESSION_KEY),
-        },
-    );
-}
-
-/// The key the preferences name (`kmsKeyId`) in this account and Region.
-pub fn arn(settings: &Settings) -> Value<String> {
+/// How the preferences (and the controller) name the session key of a
+/// Region: the central key's ARN; the multi-Region key's ARN with
+/// `${Region}` standing for each Region (its replica there has the same
+/// `mrk-` id); or, per account, the alias of the account's key in each Region.
+pub fn in_preferences(settings: &Settings) -> Value<String> {
     match settings.session_key {
         key if key.is_multi_region() => Value::sub(format!(
-            "arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{{}}}:key/${{{}}}",
+            "arn:${{AWS::Partition}}:kms:${{!Region}}:${{{}}}:key/${{{}}}",
             wiring::CENTRAL_ACCOUNT_ID,
             wiring::SESSION_KEY_ID
         )),
-        SessionKey::PerAccount => Value::get_att(MEMBER_SESSION_KEY, "Arn"),
+        SessionKey::PerAccount => Value::from(resource::SESSION_KEY_ALIAS.to_owned()),
         SessionKey::Shared { .. } | SessionKey::Central { .. } => {
             Value::reference(wiring::SESSION_KEY_ARN)
         }

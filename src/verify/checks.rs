@@ -4,15 +4,17 @@
 
 use super::aws::Aws;
 use crate::config::Attachment;
+use crate::ids::{KmsKeyArn, Region};
 use crate::names::resource;
+use crate::stacks::controller::contract::{is_unmodifiable, DHMC_SETTING};
 use serde::Serialize;
 
 /// What the configuration says the account should show.
 #[derive(Debug, Clone)]
 pub struct Expected {
     pub bucket: String,
-    pub bucket_key_arn: Option<String>,
-    pub session_key_arn: Option<String>,
+    pub bucket_key_arn: Option<KmsKeyArn>,
+    pub session_key_arn: Option<KmsKeyArn>,
     pub attach: Attachment,
     /// The partition the accounts live in (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
@@ -72,19 +74,6 @@ impl Recorder<'_> {
     }
 }
 
-/// A multi-Region key's ARN in another Region: same id, that Region's ARN.
-fn in_region(key_arn: &str, region: &str) -> String {
-    let parts: Vec<&str> = key_arn.splitn(6, ':').collect();
-    if parts.len() == 6 && parts[5].starts_with("key/mrk-") {
-        format!(
-            "{}:{}:{}:{region}:{}:{}",
-            parts[0], parts[1], parts[2], parts[4], parts[5]
-        )
-    } else {
-        key_arn.to_owned()
-    }
-}
-
 fn text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
@@ -130,10 +119,15 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
                 format!("{account}/{region}"),
             );
             if let Some(key) = &expected.session_key_arn {
+                // A multi-Region key is its replica in the checked Region.
+                let expected_key = match region.parse::<Region>() {
+                    Ok(region) => key.in_region(&region).to_string(),
+                    Err(_) => key.to_string(),
+                };
                 r.compare(
                     "preferences: kmsKeyId",
                     text(&inputs["kmsKeyId"]),
-                    in_region(key, region),
+                    expected_key,
                 );
             }
         }
@@ -161,7 +155,7 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
                 r.compare(
                     "bucket: encryption key",
                     text(&default["KMSMasterKeyID"]),
-                    key.clone(),
+                    key.to_string(),
                 );
             }
         }
@@ -240,9 +234,8 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
                 roles.sort();
                 roles.dedup();
                 for (role, path) in roles {
-                    if path.starts_with("/aws-service-role/") || path.starts_with("/aws-reserved/")
-                    {
-                        continue; // AWS's own: the handler skips them too
+                    if is_unmodifiable(&role, &path) {
+                        continue; // AWS's own: the controller skips them too
                     }
                     holds(&mut r, &role);
                 }
@@ -251,10 +244,11 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
         }
     }
     let named = expected.attach.role_names.iter().map(|n| n.to_string());
-    let dhmc = expected
-        .attach
-        .default_host_management_role
-        .then(|| resource::DHMC_ROLE.to_owned());
+    let dhmc = if expected.attach.default_host_management_role {
+        default_host_management_role(aws, &mut r)
+    } else {
+        None
+    };
     for role in named.chain(dhmc) {
         match aws.call(&["iam", "get-role", "--role-name", &role]) {
             Ok(_) => holds(&mut r, &role),
@@ -270,22 +264,20 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
     r.checks
 }
 
-#[cfg(test)]
-mod tests {
-    use super::in_region;
-
-    #[test]
-    fn multi_region_keys_are_expected_in_the_checked_region() {
-        let primary = "arn:aws:kms:us-east-1:111111111111:key/mrk-0123456789abcdef0123456789abcdef";
-        assert_eq!(
-            in_region(primary, "eu-west-1"),
-            "arn:aws:kms:eu-west-1:111111111111:key/mrk-0123456789abcdef0123456789abcdef"
-        );
-        let single = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        assert_eq!(
-            in_region(single, "eu-west-1"),
-            single,
-            "a single-Region key stays where it is"
-        );
+/// The role this Region's Default Host Management Configuration names
+/// (its setting holds a role name, perhaps with a path); none when it is off.
+fn default_host_management_role(aws: &Aws, r: &mut Recorder) -> Option<String> {
+    match aws.call(&["ssm", "get-service-setting", "--setting-id", DHMC_SETTING]) {
+        Ok(answer) => {
+            let value = answer["ServiceSetting"]["SettingValue"]
+                .as_str()
+                .unwrap_or("$None");
+            (value != "$None" && !value.is_empty())
+                .then(|| value.rsplit('/').next().unwrap_or(value).to_owned())
+        }
+        Err(error) => {
+            r.error("default host management role", error, "the service setting");
+            None
+        }
     }
 }

@@ -48,14 +48,10 @@ fn expected_key(
     given: &Option<String>,
     configured: &Option<KmsKeyArn>,
     name: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<KmsKeyArn>> {
     match given {
-        Some(arn) => Ok(Some(
-            arn.parse::<KmsKeyArn>()
-                .map_err(|e| flag(name, e))?
-                .to_string(),
-        )),
-        None => Ok(configured.as_ref().map(|k| k.to_string())),
+        Some(arn) => Ok(Some(arn.parse::<KmsKeyArn>().map_err(|e| flag(name, e))?)),
+        None => Ok(configured.clone()),
     }
 }
 

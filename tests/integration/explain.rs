@@ -3,8 +3,9 @@
 
 use super::support::{edited, empty_dir, example_settings, repo_path, smlog_in, stdout};
 use smlog::cfn::Properties;
+use smlog::cfn::Template;
 use smlog::config::Settings;
-use smlog::explain::{self, diagram::DiagramFormat, Matrix, Verdict};
+use smlog::explain::{self, diagram::DiagramFormat, Matrix, Sources, Verdict};
 use smlog::plan::{Plan, Target};
 use smlog::synth;
 
@@ -13,6 +14,15 @@ const NO_TLS: &str = "SSM agent role, request without TLS";
 const MEMBER_ADMIN: &str = "administrator of a member account";
 const OUTSIDER: &str = "principal outside the organisation";
 const ANONYMOUS: &str = "anonymous";
+
+fn sources<'a>(central: &'a Template, member: &'a Template) -> Sources<'a> {
+    Sources {
+        central,
+        member,
+        regional: None,
+        guardrail: None,
+    }
+}
 
 fn verdict(matrix: &Matrix, principal: &str, column: &str) -> Verdict {
     matrix
@@ -91,7 +101,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
             }
         }
     });
-    let matrix = explain::matrix(&settings, &central_template, member, None);
+    let matrix = explain::matrix(&settings, &sources(&central_template, member));
     // Anonymous callers have no aws:PrincipalAccount, so the prefix never matches them.
     assert_eq!(
         verdict(&matrix, ANONYMOUS, "write own prefix"),
@@ -122,7 +132,7 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
                 .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
         }
     });
-    let matrix = explain::matrix(&settings, &wide_central, &member_template, None);
+    let matrix = explain::matrix(&settings, &sources(&wide_central, &member_template));
     assert_eq!(
         verdict(&matrix, AGENT, "read logs"),
         Verdict::Allowed,
@@ -206,21 +216,88 @@ fn per_account_session_keys_serve_their_own_account_only() {
 }
 
 #[test]
-fn with_the_guardrail_a_member_administrator_can_no_longer_change_the_preferences() {
-    let column = "change member preferences";
+fn with_the_guardrail_a_member_administrator_can_no_longer_stop_or_dodge_logging() {
     let without = explain::for_plan(&Plan::new(Settings::default())).unwrap();
-    assert_eq!(verdict(&without, MEMBER_ADMIN, column), Verdict::Allowed);
     let guarded =
         explain::for_plan(&Plan::new(example_settings("retention-and-operators"))).unwrap();
-    let cell = guarded.cell(MEMBER_ADMIN, column).unwrap();
-    assert_eq!(cell.verdict, Verdict::Denied);
+    for (column, statement) in [
+        ("change member preferences", "ProtectWhatTheControllerKeeps"),
+        ("start an SSH session (never logged)", "NoUnloggedSessions"),
+        ("invoke the controller", "ProtectWhatSmlogDeploys"),
+    ] {
+        assert_eq!(
+            verdict(&without, MEMBER_ADMIN, column),
+            Verdict::Allowed,
+            "{column}"
+        );
+        let cell = guarded.cell(MEMBER_ADMIN, column).unwrap();
+        assert_eq!(cell.verdict, Verdict::Denied, "{column}");
+        assert_eq!(
+            cell.because,
+            [format!("guardrail SCP SessionLoggingGuardrail:{statement}")],
+            "{column}"
+        );
+    }
     assert_eq!(
-        cell.because,
-        ["guardrail SCP SessionLoggingGuardrail:ProtectLoggingPreferences"]
+        verdict(
+            &guarded,
+            MEMBER_ADMIN,
+            "detach the agent policy from a role"
+        ),
+        Verdict::Allowed,
+        "teams may still detach the agent policy and delete their roles"
     );
     assert_eq!(
         verdict(&guarded, AGENT, "write own prefix"),
         Verdict::Allowed,
         "the guardrail takes nothing from the agent"
     );
+}
+
+#[test]
+fn operators_get_a_row_of_their_own_and_the_agent_none_of_their_rights() {
+    let matrix =
+        explain::for_plan(&Plan::new(example_settings("retention-and-operators"))).unwrap();
+    let operator = "operator role in a member account";
+    assert_eq!(
+        verdict(&matrix, operator, "start a logged session"),
+        Verdict::Allowed
+    );
+    assert_eq!(
+        verdict(&matrix, operator, "use session key"),
+        Verdict::Allowed
+    );
+    assert_eq!(
+        verdict(&matrix, operator, "write own prefix"),
+        Verdict::Denied
+    );
+    assert_eq!(
+        verdict(&matrix, AGENT, "start a logged session"),
+        Verdict::Denied,
+        "the operator policy is not the agent's"
+    );
+    let default = explain::for_plan(&Plan::new(Settings::default())).unwrap();
+    assert!(default.rows.iter().all(|r| r.principal != operator));
+}
+
+#[test]
+fn the_diagram_draws_the_agents_session_key_in_every_key_mode() {
+    for example in [
+        "multi-region",
+        "one-key",
+        "per-account-keys",
+        "existing-bucket",
+        "china",
+    ] {
+        let plan = Plan::new(example_settings(example));
+        let diagram = explain::diagram(&plan, DiagramFormat::Mermaid).unwrap();
+        let decrypt = diagram
+            .lines()
+            .find(|l| l.starts_with("  Agent -->|\"kms:Decrypt\"|"))
+            .unwrap_or_else(|| panic!("{example}: no agent edge to the session key\n{diagram}"));
+        assert!(
+            decrypt.ends_with("SessionKey") || decrypt.ends_with("LoggingKey"),
+            "{example}: {decrypt}"
+        );
+    }
 }

@@ -65,10 +65,12 @@ fn cfn_lint_reports_nothing_on_committed_templates() {
 }
 
 /// Partition-independent service principals, the one literal `amazonaws.com`.
-const GLOBAL_SERVICE_PRINCIPALS: [&str; 3] = [
+const GLOBAL_SERVICE_PRINCIPALS: [&str; 5] = [
     smlog::names::principal::LAMBDA,
     smlog::names::principal::EVENTS,
     smlog::names::principal::S3,
+    smlog::names::principal::GUI_CONNECT,
+    smlog::names::principal::IAM_EVENT_SOURCE,
 ];
 
 #[test]

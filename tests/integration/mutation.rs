@@ -3,7 +3,7 @@
 
 use super::support::{empty_dir, example_settings, smlog_in, stdout};
 use serde_yaml_ng::Value;
-use smlog::config::{PreferencesMode, Settings};
+use smlog::config::Settings;
 use smlog::emit;
 use smlog::gate::guard::{self, Document};
 use smlog::plan::{Plan, Target};
@@ -76,15 +76,14 @@ pub struct Mutant {
 
 pub fn mutants() -> Vec<Mutant> {
     let defaults = Settings::default();
-    let mut native = Settings::default();
-    native.member.preferences = PreferencesMode::Native;
     let central = generated(Target::Central, &defaults);
     let member = generated(Target::Member, &defaults);
-    let native_member = generated(Target::Member, &native);
     let rollout = generated(Target::Rollout, &defaults);
     let guarded = example_settings("retention-and-operators");
     let locked_central = generated(Target::Central, &guarded);
     let streaming_member = generated(Target::Member, &example_settings("cloudwatch"));
+    let streaming_regional = generated(Target::MemberRegional, &example_settings("cloudwatch"));
+    let streaming_rollout = generated(Target::Rollout, &example_settings("cloudwatch"));
     let multi_region_central = generated(Target::Central, &example_settings("multi-region"));
     let operated_member = generated(Target::Member, &guarded);
     let permission_set = generated(Target::PermissionSet, &guarded);
@@ -101,7 +100,7 @@ pub fn mutants() -> Vec<Mutant> {
     ];
     let inputs = [
         "Resources",
-        "SessionPreferences",
+        "AccountLogging",
         "Properties",
         "Content",
         "inputs",
@@ -495,7 +494,7 @@ pub fn mutants() -> Vec<Mutant> {
     mutate(
         "s3EncryptionEnabled the string \"true\"",
         "preferences_s3_encryption",
-        &native_member,
+        &member,
         &|t| {
             *at(t, &[&inputs[..], &["s3EncryptionEnabled"]].concat()) = "true".into();
         },
@@ -503,7 +502,7 @@ pub fn mutants() -> Vec<Mutant> {
     mutate(
         "idle timeout 0",
         "preferences_idle_timeout",
-        &native_member,
+        &member,
         &|t| {
             *at(t, &[&inputs[..], &["idleSessionTimeout"]].concat()) = "0".into();
         },
@@ -527,7 +526,7 @@ pub fn mutants() -> Vec<Mutant> {
     mutate(
         "bucket name emptied",
         "preferences_target_bucket_and_key",
-        &native_member,
+        &member,
         &|t| {
             *at(t, &[&inputs[..], &["s3BucketName"]].concat()) = "".into();
         },
@@ -588,8 +587,54 @@ pub fn mutants() -> Vec<Mutant> {
                 t,
                 "SessionLoggingGuardrail",
                 "Content",
-                "ProtectMemberStack",
+                "ProtectWhatSmlogDeploys",
             )
+        },
+    );
+    mutate(
+        "a guardrail whose exemptions anyone may claim",
+        "guardrail_reserves_its_exemptions",
+        &guardrail,
+        &|t| {
+            remove_statement(
+                t,
+                "SessionLoggingGuardrail",
+                "Content",
+                "ProtectWhatSmlogDeploys",
+            )
+        },
+    );
+    mutate(
+        "a guardrail that lets SSH and port forwarding through",
+        "guardrail_denies_unlogged_sessions",
+        &guardrail,
+        &|t| {
+            remove_statement(
+                t,
+                "SessionLoggingGuardrail",
+                "Content",
+                "NoUnloggedSessions",
+            )
+        },
+    );
+    mutate(
+        "a guardrail that keeps every instance role from being deleted",
+        "guardrail_lets_teams_delete_their_roles",
+        &guardrail,
+        &|t| {
+            let statements = at(
+                t,
+                &[
+                    "Resources",
+                    "SessionLoggingGuardrail",
+                    "Properties",
+                    "Content",
+                    "Statement",
+                ],
+            );
+            statements.as_sequence_mut().unwrap().push(yaml(
+                "{Sid: KeepSmlogPoliciesAttached, Effect: Deny, Action: ['iam:DetachRolePolicy'], Resource: [{Fn::Sub: 'arn:${AWS::Partition}:iam::*:role/*'}]}",
+            ));
         },
     );
     mutate(
@@ -597,34 +642,10 @@ pub fn mutants() -> Vec<Mutant> {
         "preferences_wait_for_the_agent_policy",
         &member,
         &|t| {
-            at(t, &["Resources", "SessionPreferences"])
+            at(t, &["Resources", "AccountLogging"])
                 .as_mapping_mut()
                 .unwrap()
                 .remove("DependsOn");
-        },
-    );
-    mutate(
-        "native preferences left behind by a deleted stack",
-        "preferences_removed_with_the_stack",
-        &native_member,
-        &|t| {
-            *at(t, &["Resources", "SessionPreferences", "DeletionPolicy"]) = "Retain".into();
-        },
-    );
-    mutate(
-        "document type changed",
-        "preferences_document_is_session",
-        &native_member,
-        &|t| {
-            *at(
-                t,
-                &[
-                    "Resources",
-                    "SessionPreferences",
-                    "Properties",
-                    "DocumentType",
-                ],
-            ) = "Command".into();
         },
     );
     mutate(
@@ -636,7 +657,7 @@ pub fn mutants() -> Vec<Mutant> {
                 t,
                 &[
                     "Resources",
-                    "SessionPreferences",
+                    "AccountLogging",
                     "Properties",
                     "Content",
                     "sessionType",
@@ -711,15 +732,18 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
-        "log group without a key",
-        "cloudwatch_log_group_encrypted_and_retained",
+        "streaming into an unencrypted log group",
+        "cloudwatch_logs_encrypted",
         &streaming_member,
         &|t| {
-            at(t, &["Resources", "SessionLogGroup", "Properties"])
-                .as_mapping_mut()
-                .unwrap()
-                .remove("KmsKeyArn");
+            *at(t, &[&inputs[..], &["cloudWatchEncryptionEnabled"]].concat()) = false.into();
         },
+    );
+    mutate(
+        "a log group key any log group may use",
+        "cloudwatch_log_group_key_scoped",
+        &streaming_regional,
+        &|t| drop_condition(t, "SessionLogsKey", "KeyPolicy", "AllowLogGroupEncryption"),
     );
     mutate(
         "agent cannot find log groups",
@@ -763,20 +787,22 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
-        "Regions deployed all at once",
-        "stackset_regions_one_after_another",
-        &rollout,
+        "controllers of new accounts not waiting for their keys",
+        "stackset_keys_before_controllers",
+        &streaming_rollout,
         &|t| {
-            *at(
+            at(
                 t,
                 &[
                     "Resources",
                     "SessionLoggingStackSet",
                     "Properties",
-                    "OperationPreferences",
-                    "RegionConcurrencyType",
+                    "AutoDeployment",
                 ],
-            ) = "PARALLEL".into();
+            )
+            .as_mapping_mut()
+            .unwrap()
+            .remove("DependsOn");
         },
     );
     mutate(

@@ -63,15 +63,15 @@ fn valid_config(rng: &mut Rng) -> String {
         yaml.push_str(&format!("accounts: [{}]\n", accounts.join(", ")));
     }
     if rng.chance(50) {
-        let middle = rng.chars(&format!("{LOWER_DIGITS}-"), 0..40);
+        let middle = rng.chars(&format!("{LOWER_DIGITS}-"), 1..40);
         yaml.push_str(&format!("bucket_name: b{middle}z\n"));
     }
     yaml.push_str(&format!("keys: {}\n", rng.pick(&["one", "two"])));
     let home = *rng.pick(&REGIONS);
     yaml.push_str(&format!("home_region: {home}\n"));
     yaml.push_str(&format!(
-        "member:\n  preferences: {}\n  attach:\n    default_host_management_role: {}\n    role_names: [{}]\n",
-        rng.pick(&["upsert", "native"]),
+        "member:\n  repair_interval_hours: {}\n  attach:\n    default_host_management_role: {}\n    role_names: [{}]\n",
+        1 + rng.below(24),
         rng.chance(50),
         (0..rng.below(4)).map(|i| format!("'Role-{i}_{}'", rng.chars("ABCxyz019+=.@", 5..6))).collect::<Vec<_>>().join(", ")
     ));
@@ -94,7 +94,12 @@ fn valid_config(rng: &mut Rng) -> String {
             rng.chars("abc ;|$:#{}\"-", 0..200).replace('\'', "")
         ));
     }
-    let regions: Vec<&str> = REGIONS.iter().copied().filter(|_| rng.chance(50)).collect();
+    // One partition's Regions: an organisation lives in one.
+    let regions: Vec<&str> = REGIONS
+        .iter()
+        .copied()
+        .filter(|r| r.starts_with("us-gov-") == home.starts_with("us-gov-") && rng.chance(50))
+        .collect();
     yaml.push_str(&format!(
         "rollout:\n  call_as: {}\n  max_concurrent_percentage: {}\n  regions: [{}]\n",
         rng.pick(&["SELF", "DELEGATED_ADMIN"]),
