@@ -102,6 +102,16 @@ pub fn build(plan: &Plan) -> Result<Template> {
         )
         .when(IS_CONTROLLER_REGION),
     );
+    for (name, description) in [
+        ("Regions", "What the controller's last deployment run did in each Region"),
+        ("RolesNeedingAttention", "Roles that did not get the agent policy (at their quota, refused, or behind a permissions boundary that blocks the agent)"),
+    ] {
+        template.output(
+            &format!("Controller{name}"),
+            Output::new(description, Value::get_att(controller::ACCOUNT_LOGGING, name))
+                .when(IS_CONTROLLER_REGION),
+        );
+    }
     finish(template, "member")
 }
 
