@@ -18,6 +18,8 @@ const EC_SESSION = (d) => ({
   'kms:EncryptionContext:aws:ssm:TargetId': d.instanceId,
   'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId'],
 });
+import { CONTROLLER_CALLS, GUARDRAIL_CALLS } from './account.mjs';
+
 const SRC_AGENT = 'aws/amazon-ssm-agent';
 const SRC_PLUGIN = 'aws/session-manager-plugin';
 
@@ -311,85 +313,21 @@ export const CALLS = [
     source: 'operator policy ResumeAndEndOwnSessions',
   },
 
-  // ---------------------------------------------------------------- the account's life: smlog's handler
-  // The member stack's Lambda function (role under /smlog/) at deploy, on the 15-minute
-  // schedule, on update and on removal (src/stacks/handler.py). With the guardrail on it
-  // must still be allowed: the SCP exempts role/smlog/*.
-  ...['ssm:DescribeDocument', 'ssm:GetDocument', 'ssm:CreateDocument', 'ssm:UpdateDocument', 'ssm:UpdateDocumentDefaultVersion'].map((action) => ({
-    id: `handler.${action.slice(4)}(preferences)`, caller: 'handler', action, expect: 'allow',
-    ifDenied: 'the member stack fails: preferences are not written (or not restored on removal)',
-    when: { text: 'upsert mode: the handler writes, and on removal restores, the preferences', test: (d) => d.upsert },
-    resource: (d) => d.documentArn, context: () => ({}),
-    source: 'src/stacks/handler.py write() / restore_plan() / restore()',
-  })),
-  ...['iam:GetPolicy', 'iam:ListEntitiesForPolicy'].map((action) => ({
-    id: `handler.${action.slice(4)}(agent policy)`, caller: 'handler', action, expect: 'allow',
-    ifDenied: 'AgentPolicyReady or the attachments fail: the member stack fails',
-    when: { text: 'the handler finds the agent policy and who holds it', test: (d) => Boolean(d.handler && d.agentPolicyArn) },
-    resource: (d) => d.agentPolicyArn, context: () => ({}),
-    source: 'src/stacks/handler.py attach() / ready()',
-  })),
-  {
-    id: 'handler.ListInstanceProfiles', caller: 'handler', action: 'iam:ListInstanceProfiles', expect: 'allow',
-    ifDenied: 'no instance-profile role gets the agent policy: sessions on those nodes fail',
-    when: { text: 'attach to every instance-profile role (now and every 15 minutes)', test: (d) => d.viaProfiles },
-    resource: () => '*', context: () => ({}), // no resource type in the service reference
-    source: 'src/stacks/handler.py attach()',
-  },
-  ...['iam:GetRole', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy'].map((action) => ({
-    id: `handler.${action.slice(4)}(node role)`, caller: 'handler', action, expect: 'allow',
-    ifDenied: 'the node role does not get (or on removal keep) the agent policy',
-    when: { text: 'attach the agent policy to the node\'s role; detach it on removal', test: (d) => Boolean(d.handler && d.agentPolicyArn) },
-    resource: (d) => d.agentRoleArn,
-    context: (d) => (action === 'iam:GetRole' ? {} : { 'iam:PolicyARN': d.agentPolicyArn }),
-    source: 'src/stacks/handler.py attach() / detach_everywhere()',
-  })),
-  {
-    id: 'deny.handler.AttachRolePolicy(AdministratorAccess)', caller: 'handler', action: 'iam:AttachRolePolicy', expect: 'deny',
-    when: { text: 'the handler cannot hand out any other policy', test: (d) => Boolean(d.handler) },
-    resource: (d) => d.agentRoleArn,
-    context: (d) => ({ 'iam:PolicyARN': `arn:${d.partition}:iam::aws:policy/AdministratorAccess` }),
-    source: 'handler role AttachSmlogPoliciesOnly (iam:PolicyARN)',
-  },
-  ...['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:PutRetentionPolicy'].map((action) => ({
-    id: `handler.${action.slice(5)}(session log group)`, caller: 'handler', action, expect: 'allow',
-    ifDenied: 'the member stack fails: no log group, and with cloudWatchEncryptionEnabled no session starts',
-    when: { text: 'the handler creates the session log group or adopts a retained one', test: (d) => d.logGroupByHandler },
-    resource: (d) => d.logGroupArnBase, context: () => ({}),
-    source: 'src/stacks/handler.py log_group()',
+  // ---------------------------------------------------------------- a move to another bucket or session key
+  // Sessions that started under the previous preferences upload to the previous bucket when
+  // they end, and decrypted with the previous session key: during the move, both stay allowed.
+  ...['s3:PutObject', 's3:PutObjectAcl', 's3:GetEncryptionConfiguration'].map((action) => ({
+    id: `agent.${action.slice(3)}(previous bucket, during a move)`, caller: 'agent', action, expect: 'allow',
+    ifDenied: 'sessions that started before the move lose their logs (or fail, with encryption on)',
+    when: { text: 'member.previous.bucket_name: a session started under the preferences that named it ends now', test: (d) => Boolean(d.previousBucket) },
+    resource: (d) => (action === 's3:GetEncryptionConfiguration' ? d.previousBucket.arn : `${d.previousBucket.arn}/${objectKey(d.prefs.s3KeyPrefix, d.sessionId)}`),
+    context: (d) => (action === 's3:GetEncryptionConfiguration' ? {} : { 's3:x-amz-acl': 'bucket-owner-full-control', 's3:x-amz-server-side-encryption': 'aws:kms' }),
+    source: 'src/stacks/member/agent_policy.rs (member.previous)',
   })),
 
-  ...[['logs:DeleteLogGroup', (d) => d.logGroupArnBase, 'the handler never deletes the session log group (its logs outlive the stack)'],
-    ['logs:CreateLogGroup', (d) => `arn:${d.partition}:logs:${d.region}:${d.account}:log-group:/some/other/group`, 'the handler makes no other log group'],
-  ].map(([action, resource, text]) => ({
-    id: `deny.handler.${action.slice(5)}(${action === 'logs:DeleteLogGroup' ? 'session log group' : 'other group'})`,
-    caller: 'handler', action, expect: 'deny',
-    when: { text, test: (d) => d.logGroupByHandler },
-    resource, context: () => ({}),
-    source: 'handler role KeepSessionLogGroup (its actions and the one group)',
-  })),
-
-  // ---------------------------------------------------------------- the guardrail SCP
-  ...[['ssm:UpdateDocument', (d) => d.documentArn, () => ({})],
-    ['ssm:DeleteDocument', (d) => d.documentArn, () => ({})],
-    ['iam:DetachRolePolicy', (d) => d.agentRoleArn, (d) => ({ 'iam:PolicyARN': d.agentPolicyArn })],
-    ['iam:CreatePolicyVersion', (d) => d.agentPolicyArn, () => ({})],
-    ['iam:CreateRole', (d) => `arn:${d.partition}:iam::${d.account}:role/smlog/escape-hatch`, () => ({})],
-    ['lambda:UpdateFunctionCode', (d) => `arn:${d.partition}:lambda:${d.region}:${d.account}:function:smlog-session-logging`, () => ({})],
-    ['logs:DeleteLogGroup', (d) => d.logGroupArnBase, () => ({})],
-  ].map(([action, resource, context]) => ({
-    id: `deny.member-admin.${action.split(':')[1]}(guardrail)`, caller: 'member-admin', action, expect: 'deny',
-    when: { text: 'guardrail on: a member administrator switches logging off', test: (d) => d.guardrail && (action !== 'logs:DeleteLogGroup' || d.logGroupByHandler) && Boolean(d.agentPolicyArn) },
-    resource, context,
-    source: 'guardrail SCP',
-  })),
-  {
-    id: 'stackset-exec.UpdateDocument(guardrail)', caller: 'stackset-exec', action: 'ssm:UpdateDocument', expect: 'allow',
-    ifDenied: 'StackSet updates of native preferences fail under the guardrail',
-    when: { text: 'guardrail on: CloudFormation (the StackSet execution role) still manages the member stack', test: (d) => d.guardrail },
-    resource: (d) => d.documentArn, context: () => ({}),
-    source: 'guardrail SCP exemption stacksets-exec-*',
-  },
+  // ---------------------------------------------------------------- the account's life: the controller, the guardrail
+  ...CONTROLLER_CALLS,
+  ...GUARDRAIL_CALLS,
 ];
 
 // S3 calls KMS for the uploader: the uploader is the principal, kms:ViaService names S3 in

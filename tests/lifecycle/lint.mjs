@@ -168,6 +168,7 @@ export async function lintExample(example) {
   const dep = deploy(example);
   const findings = new Map();
   const sets = [[example.central, dep.central], [example.member, dep.members],
+    ...(example.regional ? [[example.regional, dep.regional]] : []),
     ...(dep.permissionSet ? [[example.permissionSet, [dep.permissionSet]]] : []),
     ...(dep.guardrail ? [[example.guardrail, [dep.guardrail]]] : [])];
   for (const [file, stacks] of sets) {
@@ -191,30 +192,30 @@ export async function lintExample(example) {
       }
     }
   }
-  // The rollout stack and the CLI input carry the member template inline: it must be the
-  // same template (then it is covered above), or it is linted as a template of its own.
+  // The rollout stack and the CLI inputs carry each StackSet's template inline: it must be
+  // the same template (then it is covered above), and the StackSet must carry the
+  // capabilities that template demands, or every stack instance fails with
+  // InsufficientCapabilities (IAM resources: CAPABILITY_IAM; named ones: CAPABILITY_NAMED_IAM).
+  // CloudFormation checks this; the emulator does not.
   const dir = example.member.replace(/member\.yaml$/, '');
-  const member = loadYaml(example.member);
-  for (const [f, body] of [['rollout.yaml', (t) => Object.values(t.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet')?.Properties.TemplateBody],
-    ['create-stack-set.json', (t) => t.TemplateBody]]) {
-    const path = join(dir, f);
-    if (!existsSync(path)) continue;
-    const inline = body(f.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : loadYaml(path));
-    if (inline && JSON.stringify(YAML.parse(inline)) !== JSON.stringify(member)) {
-      findings.set(`${path.replace(`${ROOT}/`, '')}: inline TemplateBody differs from member.yaml`, ['-']);
+  const stackSets = [[example.member, 'SessionLoggingStackSet', 'create-stack-set.json'],
+    ...(example.regional ? [[example.regional, 'SessionLoggingRegionalStackSet', 'create-regional-stack-set.json']] : [])];
+  for (const [templateFile, logicalId, cliInput] of stackSets) {
+    const template = loadYaml(templateFile);
+    const needed = requiredCapabilities(template);
+    for (const [f, stackSet] of [['rollout.yaml', (t) => t.Resources[logicalId]?.Properties], [cliInput, (t) => t]]) {
+      const path = join(dir, f);
+      if (!existsSync(path)) continue;
+      const props = stackSet(f.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : loadYaml(path));
+      const where = path.replace(`${ROOT}/`, '');
+      if (!props) { findings.set(`${where}: no StackSet ${logicalId}`, ['-']); continue; }
+      if (JSON.stringify(YAML.parse(props.TemplateBody)) !== JSON.stringify(template)) {
+        findings.set(`${where}: inline TemplateBody differs from ${templateFile.replace(`${ROOT}/`, '')}`, ['-']);
+      }
+      const given = props.Capabilities ?? [];
+      const missing = needed.filter((c) => !given.includes(c) && !(c === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM')));
+      if (missing.length) findings.set(`${where}: Capabilities lack ${missing.join(', ')}`, ['-']);
     }
-  }
-  // The StackSet must carry the capabilities its template demands, or every stack instance
-  // fails with InsufficientCapabilities (IAM resources: CAPABILITY_IAM; named ones:
-  // CAPABILITY_NAMED_IAM). CloudFormation checks this; the emulator does not.
-  const needed = requiredCapabilities(member);
-  for (const [f, capabilities] of [['rollout.yaml', (t) => Object.values(t.Resources).find((r) => r.Type === 'AWS::CloudFormation::StackSet')?.Properties.Capabilities],
-    ['create-stack-set.json', (t) => t.Capabilities]]) {
-    const path = join(dir, f);
-    if (!existsSync(path)) continue;
-    const given = capabilities(f.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : loadYaml(path)) ?? [];
-    const missing = needed.filter((c) => !given.includes(c) && !(c === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM')));
-    if (missing.length) findings.set(`${path.replace(`${ROOT}/`, '')}: Capabilities lack ${missing.join(', ')}`, ['-']);
   }
   return [...findings].map(([k, where]) => `${k}  [${where.length > 3 ? `${where.length} stack instances` : where.join(', ')}]`);
 }

@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { loadYaml, partitionOf, resolveStack } from './resolve.mjs';
 import { CALLS, principalContext } from './calls.mjs';
+import { expand } from './account.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -55,9 +56,10 @@ const permissionSetIn = (root) => optional(root, 'templates/operator-permission-
 const statementsIn = (root) => optional(root, 'templates/central-statements.json');
 const guardrailIn = (root) => optional(root, 'templates/guardrail.yaml');
 const replicaIn = (root) => optional(root, 'templates/replica.yaml');
+const regionalIn = (root) => optional(root, 'stacksets/member-regional.yaml');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT), regional: regionalIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -68,15 +70,18 @@ export function examples() {
       statements: statementsIn(join(dir, name)),
       guardrail: guardrailIn(join(dir, name)),
       replica: replicaIn(join(dir, name)),
+      regional: regionalIn(join(dir, name)),
     });
   }
   return list;
 }
 
 /** Resolve every stack of an example: central (home Region, plus replica Regions when the
- *  template takes PrimarySessionKeyArn) and member stacks for MEMBERS x rollout Regions.
+ *  template takes PrimarySessionKeyArn), for each of MEMBERS the member stack in the controller
+ *  Region and, where the example has one, the regional stack in every rollout Region.
  *  Member parameters: the central outputs of the same name (README "Deploying, end to end"),
- *  else the template Default. */
+ *  else the template Default. With member.previous.bucket_name, the bucket being moved away
+ *  from stands beside the new one: the same central stack, deployed earlier under that name. */
 export function deploy(example) {
   const cfg = example.config;
   const home = cfg.home_region ?? 'us-east-1';
@@ -99,19 +104,24 @@ export function deploy(example) {
   }
   const wired = Object.fromEntries(Object.keys(memberT.Parameters ?? {})
     .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]]));
-  const members = [];
-  for (const acct of MEMBERS) for (const r of regions) {
-    members.push(resolveStack(memberT, { accountId: acct, region: r, stackName: 'StackSet-smlog-member', parameters: wired }));
-  }
+  const controllerRegion = memberT.Parameters.ControllerRegion.Default;
+  const members = MEMBERS.map((acct) => resolveStack(memberT, { accountId: acct, region: controllerRegion,
+    stackName: `StackSet-${cfg.rollout?.stack_set_name ?? 'session-manager-logging'}-${acct}`, parameters: wired }));
+  const regionalT = example.regional && loadYaml(example.regional);
+  const regional = regionalT ? MEMBERS.flatMap((acct) => regions.map((r) => resolveStack(regionalT,
+    { accountId: acct, region: r, stackName: 'StackSet-smlog-regional', parameters: {} }))) : [];
+  const previousName = cfg.member?.previous?.bucket_name;
+  const previous = previousName && resolveStack(centralT, { accountId: CENTRAL, region: home, stackName: 'smlog-central-before-the-move',
+    parameters: { ...centralParams, BucketName: previousName } });
   // In the management account; Identity Center turns it into a role in every assigned account.
   const permissionSetT = example.permissionSet && loadYaml(example.permissionSet);
   const permissionSet = permissionSetT && resolveStack(permissionSetT, { accountId: CENTRAL, region: home, stackName: 'smlog-operators',
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
-  const index = indexResources([...central, ...members, ...(replica ? [replica] : [])]);
+  const index = indexResources([...central, ...members, ...regional, ...(replica ? [replica] : []), ...(previous ? [previous] : [])]);
   if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
-  return { example, cfg, home, regions, central, members, permissionSet, guardrail, replica, wired, index };
+  return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
@@ -147,8 +157,8 @@ function indexResources(stacks) {
         const aliases = res.filter((a) => a.Type === 'AWS::KMS::Alias' && [r.ref, r.attrs.Arn].includes(a.Properties.TargetKeyId)).map((a) => a.Properties.AliasName);
         keys.set(r.attrs.Arn, { arn: r.attrs.Arn, account: s.accountId, region: s.region, policy: r.Properties.KeyPolicy, aliases, stack: s.stackName });
       }
-      if (r.Type === 'AWS::Logs::LogGroup' || r.Type === 'Custom::SessionLogGroup') {
-        logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId ?? r.Properties.KmsKeyArn,
+      if (r.Type === 'AWS::Logs::LogGroup') {
+        logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId,
           arnNoStar: `arn:${partitionOf(s.region).partition}:logs:${s.region}:${s.accountId}:log-group:${r.ref}` });
       }
     }
@@ -165,24 +175,26 @@ function convertToBool(v, field) {
   if (typeof v === 'string' && /^(0|f|F|FALSE|false|False)$/.test(v)) return false;
   throw new Error(`preferences ${field}=${JSON.stringify(v)}: the agent's ConvertToBool rejects it (session fails)`);
 }
-export function readPreferences(memberStack) {
-  const r = memberStack.resources.SessionPreferences;
+/** The preferences the account controller writes in `region`: the document its AccountLogging
+ *  resource declares, ${Region} standing for the Region, the session key named by its alias
+ *  (per-account keys) resolved to the account's key in that Region. */
+export function readPreferences(memberStack, region, index) {
+  const r = memberStack.resources.AccountLogging;
   if (!r) return undefined;
-  let content = r.Properties.Content;
-  if (typeof content === 'string') content = JSON.parse(content);
+  const content = JSON.parse(JSON.stringify(r.Properties.Content).replaceAll('${Region}', region));
   const i = content.inputs ?? {};
-  // cloudWatchStreamingEnabled is a plain Go bool (contracts/model.go): a string fails to
-  // unmarshal. The upsert custom resource turns CloudFormation's "true" back into true.
-  const fromCustom = r.Type.startsWith('Custom::');
-  const streaming = i.cloudWatchStreamingEnabled;
-  if (typeof streaming === 'string' && !fromCustom) throw new Error('cloudWatchStreamingEnabled is a string in a native document');
+  let kmsKeyId = i.kmsKeyId ?? '';
+  if (kmsKeyId.startsWith('alias/')) {
+    const key = [...index.keys.values()].find((k) => k.account === memberStack.accountId && k.region === region && k.aliases.includes(kmsKeyId));
+    kmsKeyId = key?.arn ?? `${kmsKeyId} (no such key in ${memberStack.accountId} ${region})`;
+  }
   return {
     type: r.Type, s3BucketName: i.s3BucketName ?? '', s3KeyPrefix: i.s3KeyPrefix ?? '',
     s3EncryptionEnabled: convertToBool(i.s3EncryptionEnabled, 's3EncryptionEnabled'),
     cloudWatchLogGroupName: i.cloudWatchLogGroupName ?? '',
     cloudWatchEncryptionEnabled: convertToBool(i.cloudWatchEncryptionEnabled, 'cloudWatchEncryptionEnabled'),
-    cloudWatchStreamingEnabled: convertToBool(streaming, 'cloudWatchStreamingEnabled'),
-    kmsKeyId: i.kmsKeyId ?? '',
+    cloudWatchStreamingEnabled: convertToBool(i.cloudWatchStreamingEnabled, 'cloudWatchStreamingEnabled'),
+    kmsKeyId,
   };
 }
 
@@ -211,13 +223,22 @@ function assumedRole(account, roleName, sessionName, { path = '/', org = true, p
 
 // ------------------------------------------------------------------ service control policies
 const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+const guardrailPolicy = (dep) => dep.guardrail && Object.values(dep.guardrail.resources).find((r) => r.Type === 'AWS::Organizations::Policy');
+
 /** The guardrail SCP's content when it is attached to the account's OU (or the root). */
 function guardrailFor(dep, account) {
-  const policy = dep.guardrail && Object.values(dep.guardrail.resources).find((r) => r.Type === 'AWS::Organizations::Policy');
+  const policy = guardrailPolicy(dep);
   if (!policy || !(account in ORG.ou)) return undefined;
   const targets = [policy.Properties.TargetIds].flat();
   return targets.some((t) => [ORG.root, ORG.ou[account], account].includes(t)) ? policy.Properties.Content : undefined;
 }
+/** A break-glass role the guardrail still allows unlogged sessions (its first exception), if any. */
+function breakGlassFor(dep) {
+  const policy = guardrailPolicy(dep);
+  const statement = policy && [policy.Properties.Content.Statement].flat().find((st) => st.Sid === 'NoUnloggedSessions');
+  return [statement?.Condition?.ArnNotLike?.['aws:PrincipalArn']].flat().filter(Boolean)[0];
+}
+
 /** The SCPs at each level above a principal of a member account: root, OU, account. */
 function serviceControlPolicies(dep, p) {
   if (p.service || !(p.account in ORG.ou)) return [];
@@ -231,33 +252,40 @@ function serviceControlPolicies(dep, p) {
 
 // ------------------------------------------------------------------ the one session we follow per account and Region
 export function sessionSituation(dep, account, region) {
-  const stack = dep.members.find((s) => s.accountId === account && s.region === region);
-  const accountStacks = dep.members.filter((s) => s.accountId === account);
+  const stack = dep.members.find((s) => s.accountId === account);
   const notes = [];
-  const prefs = readPreferences(stack);
-  if (!prefs) throw new Error(`${account} ${region}: no SessionPreferences resource`);
+  const prefs = readPreferences(stack, region, dep.index);
+  if (!prefs) throw new Error(`${account}: the member stack has no AccountLogging resource`);
   // The node we follow runs with a role in an instance profile (EC2-SSM-Core) or, when
-  // only the DHMC path reaches roles, with the DHMC role. It holds the agent policy only
-  // if smlog's attachments (the IAM Region's AgentPolicyAttachments) reach that role.
-  const created = accountStacks.filter((s) => s.resources.SessionLoggingAgentPolicy).map((s) => s.resources.SessionLoggingAgentPolicy);
-  if (created.length === 0) notes.push('no stack in any rollout Region creates SessionLoggingAgentPolicy (IamRegion outside the rollout?)');
-  const attachment = accountStacks.map((s) => s.resources.AgentPolicyAttachments).find(Boolean)?.Properties ?? {};
+  // only the DHMC path reaches roles, with the DHMC role. It holds the agent policy only if
+  // the controller's selection (its AccountLogging resource's Roles) reaches that role.
+  const created = stack.resources.SessionLoggingAgentPolicy;
+  if (!created) notes.push('the member stack creates no SessionLoggingAgentPolicy in its Region (ControllerRegion?)');
+  const roles = stack.resources.AccountLogging.Properties.Roles ?? {};
   const isTrue = (v) => v === true || String(v).toLowerCase() === 'true';
   const listed = (v) => (Array.isArray(v) ? v : String(v ?? '').split(',')).map((n) => String(n).trim()).filter(Boolean);
-  const viaProfiles = isTrue(attachment.InstanceProfileRoles);
-  const viaDhmc = isTrue(attachment.DefaultHostManagementRole);
-  const dhmc = !viaProfiles && !listed(attachment.RoleNames).includes('EC2-SSM-Core') && viaDhmc;
+  const viaProfiles = isTrue(roles.InstanceProfileRoles);
+  const viaDhmc = isTrue(roles.DefaultHostManagementRole);
+  const viaActivations = isTrue(roles.ActivationRoles);
+  const dhmc = !viaProfiles && !listed(roles.AgentRoleNames).includes('EC2-SSM-Core') && viaDhmc;
   const agentRole = dhmc ? 'AWSSystemsManagerDefaultEC2InstanceManagementRole' : 'EC2-SSM-Core';
-  const holds = viaProfiles || listed(attachment.RoleNames).includes(agentRole) || (dhmc && viaDhmc);
+  const holds = viaProfiles || listed(roles.AgentRoleNames).includes(agentRole) || (dhmc && viaDhmc);
   notes.push(holds
     ? `the node's role ${agentRole} gets the agent policy (${viaProfiles ? 'every instance-profile role' : dhmc ? 'the DHMC role' : 'named role'})`
     : `no attach path reaches the node's role ${agentRole}: it holds no agent policy`);
-  const agentPolicies = holds ? created : [];
-  const operatorPolicies = accountStacks.filter((s) => s.resources.SessionOperatorPolicy).map((s) => s.resources.SessionOperatorPolicy);
-  const operatorRoles = listed(accountStacks.map((s) => s.resources.OperatorPolicyAttachments).find(Boolean)?.Properties.RoleNames);
+  const agentPolicies = holds && created ? [created] : [];
+  const operatorPolicies = [stack.resources.SessionOperatorPolicy].filter(Boolean);
+  const operatorRoles = listed(roles.OperatorRoleNames);
   const operatorRole = operatorRoles[0] ?? 'SessionOperators';
   if (operatorPolicies.length && !operatorRoles.length) notes.push('ASSUMPTION: the operator policy is attached by a baseline (no operator role names configured)');
   if (!operatorPolicies.length) notes.push('ASSUMPTION: no operator policy in the template; operators hold the minimal hand-written policy MINIMAL_OPERATOR_POLICY (prove.mjs)');
+  const env = stack.resources.SmlogHandler.Properties.Environment.Variables;
+  // The controller creates (or adopts) the session log group with its Region's key, found by alias.
+  if (env.SMLOG_LOG_GROUP) {
+    const key = [...dep.index.keys.values()].find((k) => k.account === account && k.region === region && k.aliases.includes(env.SMLOG_LOGS_KEY_ALIAS));
+    dep.index.logGroups.set(`${account}/${region}/${env.SMLOG_LOG_GROUP}`, { name: env.SMLOG_LOG_GROUP, kmsKeyId: key?.arn,
+      arnNoStar: `arn:${partitionOf(region).partition}:logs:${region}:${account}:log-group:${env.SMLOG_LOG_GROUP}` });
+  }
 
   const instanceId = 'i-0123456789abcdef0';
   const { partition, urlSuffix } = partitionOf(region);
@@ -272,13 +300,18 @@ export function sessionSituation(dep, account, region) {
     bucketArnForPrefs: `arn:${partition}:s3:::${prefs.s3BucketName}`,
     logGroup: lg, logGroupArnBase: `arn:${partition}:logs:${region}:${account}:log-group:${prefs.cloudWatchLogGroupName}`,
     documentArn: `arn:${partition}:ssm:${region}:${account}:document/SSM-SessionManagerRunShell`,
-    upsert: prefs.type.startsWith('Custom::'),
-    handler: Boolean(stack.resources.SmlogHandlerRole),
-    agentPolicyArn: created[0]?.ref,
+    controller: Boolean(stack.resources.SmlogHandlerRole),
+    controllerRegion: stack.region, controllerStackId: env.SMLOG_STACK_ID,
+    controllerRoleArn: stack.resources.SmlogHandlerRole?.attrs.Arn,
+    reportBus: env.SMLOG_REPORT_BUS,
+    perAccountKey: env.SMLOG_SESSION_KEY_LOOKUP === 'alias',
+    agentPolicyArn: created?.ref,
     agentRoleArn: `arn:${partition}:iam::${account}:role${dhmc ? '/service-role/' : '/'}${agentRole}`,
-    viaProfiles,
-    logGroupByHandler: stack.resources.SessionLogGroup?.Type === 'Custom::SessionLogGroup',
+    viaProfiles, viaDhmc, viaActivations,
+    logGroupByController: Boolean(env.SMLOG_LOG_GROUP),
     guardrail: Boolean(guardrailFor(dep, account)),
+    breakGlass: breakGlassFor(dep),
+    previousBucket: dep.cfg.member?.previous?.bucket_name && dep.index.buckets.get(dep.cfg.member.previous.bucket_name),
     keyRegion: (arn) => String(arn).split(':')[3],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
@@ -298,10 +331,15 @@ export function sessionSituation(dep, account, region) {
     // CloudFormation's role in service-managed StackSet instances (AdministratorAccess).
     'stackset-exec': { ...assumedRole(account, 'stacksets-exec-0123456789abcdef0123456789abcdef', 'cfn', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
   };
-  const handlerRole = stack.resources.SmlogHandlerRole;
-  if (handlerRole) {
-    d.principals.handler = { ...assumedRole(account, handlerRole.ref, 'smlog-session-logging', { path: handlerRole.Properties.Path ?? '/', partition }),
-      policies: handlerRole.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
+  const controllerRole = stack.resources.SmlogHandlerRole;
+  if (controllerRole) {
+    d.principals.controller = { ...assumedRole(account, controllerRole.ref, 'smlog-session-logging', { path: controllerRole.Properties.Path ?? '/', partition }),
+      policies: controllerRole.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
+  }
+  if (d.breakGlass) {
+    const [, path, name] = d.breakGlass.match(/:role(\/(?:.*\/)?)([^/*]+)$/) ?? [];
+    d.principals['break-glass'] = { ...assumedRole(account, name ?? 'BreakGlass', 'oncall', { path: path ?? '/', partition }),
+      policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] };
   }
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
   const role = dep.central[0].resources.ReplicationRole;
@@ -435,7 +473,7 @@ export async function proveExample(example, { verbose = false, out = console.log
     d.notes.forEach((n) => notes.add(n));
     out(`  -- ${account} ${region}: prefs bucket=${d.prefs.s3BucketName} prefix=${d.prefs.s3KeyPrefix} s3Enc=${d.prefs.s3EncryptionEnabled} kmsKeyId=${d.prefs.kmsKeyId || '-'} logGroup=${d.prefs.cloudWatchLogGroupName || '-'} (${d.prefs.type})`);
     out(`     ${pad('call', 48)} ${pad('caller', 15)} ${pad('expect', 6)} ${pad('got', 6)}  why`);
-    const runs = CALLS.flatMap((call) => [[call, d, call.caller],
+    const runs = CALLS.flatMap((row) => (row.when.test(d) ? expand(row, d) : [])).flatMap((call) => [[call, d, call.caller],
       ...(call.caller === 'operator' && d.viaIdentityCenter ? [[call, d.viaIdentityCenter, 'operator(SSO)']] : [])]);
     for (const [call, situation, caller] of runs) {
       if (!call.when.test(situation)) continue;
@@ -485,9 +523,22 @@ const MUTANTS = [
     for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');
   }],
   ['no attach path reaches the node\'s role (the original default rollout)', 'default', 'agent.GetBucketEncryption(validate)', (dep) => {
-    dep.members.forEach((s) => s.resources.AgentPolicyAttachments && Object.assign(s.resources.AgentPolicyAttachments.Properties,
-      { InstanceProfileRoles: 'false', RoleNames: [''], DefaultHostManagementRole: 'false' }));
+    dep.members.forEach((s) => Object.assign(s.resources.AccountLogging.Properties.Roles,
+      { InstanceProfileRoles: false, AgentRoleNames: [], DefaultHostManagementRole: false, ActivationRoles: false }));
   }],
+  ...[['ProtectWhatSmlogDeploys', 'deny.member-admin.InvokeFunction(controller, forged event)'],
+    ['ProtectWhatTheControllerKeeps', 'deny.member-admin.UpdateDocument(preferences)'],
+    ['NoUnloggedSessions', 'deny.member-admin.StartSession(AWS-StartSSHSession: never logged)']].map(([sid, target]) => [
+    `guardrail without ${sid}`, 'retention-and-operators', target, (dep) => {
+      const content = guardrailPolicy(dep).Properties.Content;
+      content.Statement = statements(content).filter((st) => st.Sid !== sid);
+    }]),
+  ['guardrail exempts every role, not only the StackSet\'s execution roles', 'retention-and-operators',
+    'deny.member-admin.CreateRole(stacksets-exec-*: claim the execution role\'s exemption)', (dep) => {
+      statements(guardrailPolicy(dep).Properties.Content).filter((st) => st.Sid === 'ProtectWhatSmlogDeploys').forEach((st) => {
+        st.Condition.ArnNotLike['aws:PrincipalArn'] = [st.Condition.ArnNotLike['aws:PrincipalArn']].flat().map((a) => a.replace(/role\/.*$/, 'role/*'));
+      });
+    }],
 ];
 export async function selfTest() {
   let bad = 0;

@@ -67,10 +67,10 @@ const PHYSICAL = {
     const arn = `arn:${c.partition}:sso:::permissionSet/ssoins-0123456789abcdef/ps-${hex(id, 16)}`;
     return { ref: arn, attrs: { PermissionSetArn: arn } };
   },
-  // smlog's handler reports the roles it attached a policy to, and those it skipped.
-  // smlog's handler creates (or adopts) the log group of that name and returns the name.
-  'Custom::SessionLogGroup': (c, id, p) => ({ ref: p.LogGroupName, attrs: {} }),
-  'Custom::PolicyAttachments': (c, id, p) => ({ ref: p.PolicyArn, attrs: { Attached: 'reported at deploy time', Skipped: 'reported at deploy time' } }),
+  // smlog's account controller answers with one fixed physical id and a report of its run.
+  'Custom::AccountLogging': () => ({
+    ref: 'smlog-account-logging', attrs: { Regions: 'reported at deploy time', RolesNeedingAttention: 'reported at deploy time' },
+  }),
 };
 const physicalFor = (type) => PHYSICAL[type] ?? (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource'
   ? (c, id, p) => ({ ref: p.DocumentName ?? `${c.stackName}-${id}-${hex(id, 12)}`, attrs: {} })

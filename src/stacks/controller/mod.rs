@@ -76,7 +76,7 @@ fn role_policy(desired: &Desired, policies: Vec<Value<String>>, with_logs: bool)
         statements.push(find_keys_by_alias(desired, with_logs));
     }
     if with_logs {
-        statements.push(keep_session_log_groups(&desired.log_group));
+        statements.extend(keep_session_log_groups(&desired.log_group));
     }
     PolicyDocument::new(statements)
 }
@@ -159,17 +159,22 @@ fn find_keys_by_alias(desired: &Desired, with_logs: bool) -> Statement {
         .condition("ForAnyValue:StringEquals", "kms:ResourceAliases", aliases)
 }
 
-/// Create or adopt the group, and keep its key and retention; never delete it.
-fn keep_session_log_groups(name: &str) -> Statement {
+/// Create or adopt the group, and keep its key and retention; never delete it. Finding
+/// the group is a read without a resource type: only `*` matches it.
+fn keep_session_log_groups(name: &str) -> [Statement; 2] {
     let group = format!("logs:*:${{AWS::AccountId}}:log-group:{name}");
-    Statement::allow("KeepSessionLogGroups")
-        .actions(&[
-            "logs:CreateLogGroup",
-            "logs:AssociateKmsKey",
-            "logs:PutRetentionPolicy",
-            "logs:DescribeLogGroups",
-        ])
-        .resources([arn(&group), arn(&format!("{group}:*"))])
+    [
+        Statement::allow("KeepSessionLogGroups")
+            .actions(&[
+                "logs:CreateLogGroup",
+                "logs:AssociateKmsKey",
+                "logs:PutRetentionPolicy",
+            ])
+            .resources([arn(&group), arn(&format!("{group}:*"))]),
+        Statement::allow("FindSessionLogGroups")
+            .actions(&["logs:DescribeLogGroups"])
+            .resource(Value::from("*")),
+    ]
 }
 
 /// The function, its role and log group, its triggers and its custom resource.
