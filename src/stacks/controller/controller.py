@@ -98,10 +98,13 @@ class Report:
 
     def __init__(self, trigger):
         self.trigger, self.roles, self.regions, self.notes = trigger, {}, {}, []
+        self.attention = set()  # roles with a failed outcome: refused, at quota, blocked
         self.changed = self.failed = False
 
     def role(self, name, outcome, changed=False, failed=False):
         self.roles.setdefault(name, []).append(outcome)
+        if failed:
+            self.attention.add(name)
         self.changed |= changed
         self.failed |= failed
 
@@ -460,9 +463,8 @@ def respond(event, status, reason, data):
 
 
 def summary(report):
-    failed = sorted(n for n, outcomes in report.roles.items() if any("not " in o or "quota" in o or "boundary" in o for o in outcomes))
     return {"Regions": ", ".join(f"{r}: {o}" for r, o in sorted(report.regions.items()))[:1500],
-            "RolesNeedingAttention": ", ".join(failed)[:1500] or "none"}
+            "RolesNeedingAttention": ", ".join(sorted(report.attention))[:1500] or "none"}
 
 
 def custom_resource(event, desired, clients, account, report, deadline, sleep):
