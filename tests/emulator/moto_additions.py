@@ -10,7 +10,11 @@ tests, so both see the same behaviour.
   with status Default, as AWS answers for Default Host Management.
 * SSM CreateActivation / DescribeActivations: activations with their role.
 * IAM AttachRolePolicy: refuses an eleventh managed policy with
-  LimitExceeded, as IAM's default quota of 10 per role does.
+  LimitExceeded, as IAM's default quota of 10 per role does. A test device:
+  it refuses with AccessDenied (the message an SCP's explicit deny gives)
+  any attachment to a role tagged `smlog-test:refuse`, the way a
+  permission boundary on the caller or a tag-conditioned SCP refuses one
+  role among many (moto enforces no policies at all).
 * SSM StartSession / TerminateSession / DescribeSessions: sessions started
   by the caller (Owner is the caller's ARN; a session of the just-in-time
   node access token role `SSM-JustInTimeAccessTokenRole` is AccessType
@@ -156,15 +160,23 @@ def _install_ssm_sessions(response_class):
 
 
 ROLE_POLICY_QUOTA = 10
+REFUSE_TAG = "smlog-test:refuse"
 
 
 def _install_iam_quota():
-    from moto.iam.exceptions import LimitExceededException
+    from moto.iam.exceptions import IAMException, LimitExceededException
     from moto.iam.models import IAMBackend
     attach = IAMBackend.attach_role_policy
 
+    class AccessDenied(IAMException):
+        code = "AccessDenied"
+
     def attach_role_policy(self, policy_arn, role_name):
         role = self.get_role(role_name)
+        if any(tag["Key"] == REFUSE_TAG for tag in role.tags):
+            raise AccessDenied(
+                f"User is not authorized to perform: iam:AttachRolePolicy on resource: role {role_name} "
+                "with an explicit deny in a service control policy")
         if policy_arn not in role.managed_policies and len(role.managed_policies) >= ROLE_POLICY_QUOTA:
             raise LimitExceededException(f"Cannot exceed quota for PoliciesPerRole: {ROLE_POLICY_QUOTA}")
         return attach(self, policy_arn, role_name)

@@ -21,7 +21,11 @@ Before the server starts, moto is patched so that:
       Lambda environment: the function's Environment variables plus the
       AWS_* variables Lambda sets (Region, credentials, function name, ...)
       and AWS_ENDPOINT_URL.
+    - `import time` gives `time` whose sleep() waits at most
+      MAX_HANDLER_SLEEP: moto is consistent at once, so a handler's wait
+      for IAM to settle would only cost the tests time.
   print() output of the handler's thread goes to the function's log group.
+  The context counts down the function's own Timeout.
 * CloudFormation custom resources (`Custom::*` and
   `AWS::CloudFormation::CustomResource`) are invoked synchronously while
   the stack is created, updated or deleted, and wait for the response the
@@ -30,7 +34,24 @@ Before the server starts, moto is patched so that:
   and Delete are sent; a FAILED response (or none) fails the resource and
   rolls the stack back: ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, or
   DELETE_FAILED. Scalars in ResourceProperties are strings, as in AWS.
-  StackSet instances whose stack failed are reported FAILED.
+* The stack's status is CloudFormation's while its custom resources run,
+  so a handler can ask DescribeStacks whether a Delete is real:
+  CREATE_IN_PROGRESS; UPDATE_IN_PROGRESS, then
+  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS while the resources an update removed
+  or replaced get their Deletes (after every other change, so an updated
+  function answers them; moto deletes removed resources first);
+  DELETE_IN_PROGRESS (moto stays at *_COMPLETE, and took the stack out of
+  DescribeStacks before deleting it); ROLLBACK_IN_PROGRESS;
+  UPDATE_ROLLBACK_IN_PROGRESS, then
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS while what a failed update
+  added is deleted. While in progress a stack shows no outputs and only the
+  resources made so far (moto would create the missing ones on the spot,
+  so a handler asking about its own stack during its Create got a second
+  copy of its resource and deadlocked).
+* A SERVICE_MANAGED StackSet instance's stack is a stack of its member
+  account and Region named as in AWS (StackSet-NAME-UUID), visible to
+  DescribeStacks and update-stack (moto keeps it hidden). StackSet
+  instances whose stack failed are reported FAILED.
 
 Unpatched moto 5.2.1 (cloudformation/custom_model.py) only ever sends
 Create, from a thread, needs Docker to run it, ignores a FAILED response (the
@@ -82,6 +103,9 @@ MIN_TIMEOUT = 10.0
 # A custom resource blocks the API call that creates/updates/deletes its
 # stack; stay below the 60 s read timeout of the aws CLI and SDKs.
 CUSTOM_RESOURCE_LIMIT = 45.0
+# moto is consistent at once: a handler's wait for IAM (or anything) to
+# settle only costs time here, so time.sleep in a handler waits at most this.
+MAX_HANDLER_SLEEP = 1.0
 # The response is PUT before the handler returns; allow a little for a
 # handler that sends it from another thread.
 RESPONSE_GRACE = 2.0
@@ -152,10 +176,12 @@ def time_limit(fn):
     return max(configured, MIN_TIMEOUT)
 
 
-def invoke_in_process(fn, event, limit=None):
+def invoke_in_process(fn, event, wait=None):
     """Runs `fn` on `event` the way Lambda would; returns (payload, errored,
-    log, log stream name)."""
-    limit = limit or time_limit(fn)
+    log, log stream name). The handler's context counts down the function's
+    own timeout; `wait`, when shorter, is how long the emulator waits for it."""
+    limit = time_limit(fn)
+    wait = min(wait or limit, limit)
     request_id = str(uuid.uuid4())
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
     log_stream = f"{today}/[$LATEST]{request_id.replace('-', '')}"
@@ -180,12 +206,14 @@ def invoke_in_process(fn, event, limit=None):
 
     worker = threading.Thread(target=run, name=f"lambda:{fn.function_name}:{request_id[:8]}", daemon=True)
     worker.start()
-    worker.join(limit)
+    worker.join(wait)
     elapsed = time.monotonic() - started
     lines += captured
     if worker.is_alive():
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        message = f"{stamp} {request_id} Task timed out after {limit:.2f} seconds"
+        message = f"{stamp} {request_id} Task timed out after {wait:.2f} seconds"
+        if wait < limit:
+            message += f" (the emulator's wait; the function's own timeout is {limit:.0f} seconds)"
         payload, errored = {"errorType": "Sandbox.Timedout", "errorMessage": message}, True
         lines.append(message + "\n")
     elif "error" in outcome:
@@ -208,11 +236,11 @@ def invoke_in_process(fn, event, limit=None):
     return json.dumps(payload), errored, "".join(lines), log_stream
 
 
-def run_function(fn, event, limit=None):
+def run_function(fn, event, wait=None):
     """invoke_in_process, with the log written to the function's log group
     (in the stream named by context.log_stream_name); returns (payload,
     errored, log)."""
-    payload, errored, log, stream = invoke_in_process(fn, event, limit)
+    payload, errored, log, stream = invoke_in_process(fn, event, wait)
     logs = fn.logs_backend
     logs.ensure_log_group(fn.logs_group_name)
     logs.create_log_stream(fn.logs_group_name, stream)
@@ -314,7 +342,7 @@ class _Sandbox:
         self.modules = {}
         self.builtins = dict(builtins.__dict__)
         self.builtins["__import__"] = self._import
-        self.shims = {"boto3": boto3_module, "os": _os_module(environ)}
+        self.shims = {"boto3": boto3_module, "os": _os_module(environ), "time": _TIME}
 
     def _local(self, name):
         path = self.root / f"{name}.py"
@@ -354,6 +382,16 @@ class _Sandbox:
                     raise ModuleNotFoundError(f"No module named '{name}'", name=name)
                 return self.load(top)
         return _REAL_IMPORT(name, globals, locals, fromlist, level)
+
+
+def _time_module():
+    shim = types.ModuleType("time")
+    shim.__dict__.update(vars(time))
+    shim.sleep = lambda seconds: time.sleep(min(max(seconds, 0), MAX_HANDLER_SLEEP))
+    return shim
+
+
+_TIME = _time_module()
 
 
 def _os_module(environ):
@@ -529,7 +567,7 @@ def _request(resource, request_type, properties, old_properties=None):
     with _pending_lock:
         _pending[request_id] = pending
     try:
-        payload, errored, _ = run_function(fn, event, min(time_limit(fn), CUSTOM_RESOURCE_LIMIT))
+        payload, errored, _ = run_function(fn, event, CUSTOM_RESOURCE_LIMIT)
         pending.arrived.wait(RESPONSE_GRACE)
     finally:
         with _pending_lock:
@@ -621,10 +659,20 @@ def _custom_update(cls, original_resource, new_resource_name, cloudformation_jso
     _event(resource, "UPDATE_COMPLETE")
     if old.physical_id != physical:
         # A new physical id is a replacement: the old resource gets a Delete
-        # (CloudFormation sends it in the cleanup phase; failures there do
-        # not fail the update).
-        _send_delete(old)
+        # in the clean-up phase (failures there do not fail the update).
+        _clean_up_later(old)
     return resource
+
+
+def _clean_up_later(resource):
+    """During an update, a Delete waits for the clean-up phase, after every
+    resource was created or updated (as in CloudFormation: an updated
+    function handles the Deletes of the resources the update removes)."""
+    cleanup = getattr(_local, "cleanup", None)
+    if cleanup is None:
+        _send_delete(resource)
+    else:
+        cleanup.append(resource)
 
 
 def _send_delete(resource):
@@ -647,7 +695,7 @@ def _send_delete(resource):
 def _custom_delete(self, account_id=None, region_name=None):
     # moto's ResourceMap calls this when it deletes the resource (stack
     # deletion, rollback, removal from the template on update).
-    _send_delete(self)
+    _clean_up_later(self)
 
 
 def _delete_custom_resources(resource_map):
@@ -724,8 +772,15 @@ def _roll_back_update(stack, saved, failures):
     update get no second Update back to their old properties."""
     resource_map = stack.resource_map
     new_resources = resource_map._resource_json_map
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=(
+        "The following resource(s) failed to update: [" + ", ".join(name for name, _ in failures) + "]."))
     (stack.template, stack.template_dict, resource_map._template, resource_map._resource_json_map,
      stack.parameters, resource_map.input_parameters) = saved
+    resource_map.load_parameters()
+    stack.output_map = stack._create_output_map()
+    stack.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     for logical_id in set(new_resources) - set(resource_map._resource_json_map):
         resource = resource_map._parsed_resources.pop(logical_id, None)
         if resource is not None and not isinstance(resource, str):
@@ -733,26 +788,42 @@ def _roll_back_update(stack, saved, failures):
                 resource_map._delete_resource(resource, new_resources[logical_id])
             except Exception:  # noqa: BLE001 - best effort, as moto's own deletes
                 pass
-    resource_map.load_parameters()
-    stack.output_map = stack._create_output_map()
-    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        "The following resource(s) failed to update: [" + ", ".join(name for name, _ in failures) + "]."))
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
 def _updating(stack, run):
-    """Runs an update of `stack` (update-stack, or a change set's execution);
-    returns the custom resources' failures, after the added failed one got
-    its Delete."""
+    """Runs an update of `stack` (update-stack, or a change set's execution)
+    as CloudFormation does: UPDATE_IN_PROGRESS while resources are created
+    and updated, then, if all went well, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
+    while the resources the update removed or replaced get their Deletes.
+    Returns the custom resources' failures (the update then rolls back and
+    its removals never happen), after the added failed one got its Delete."""
     _local.update_failures = failures = []
+    _local.cleanup = cleanup = []
+    stack.status = "UPDATE_IN_PROGRESS"
     try:
         run()
     except CustomResourceFailed as failure:  # a custom resource the update adds
         failures.append((failure.resource.logical_id, failure.reason))
+        _local.cleanup = None
         _send_delete(failure.resource)
     finally:
         _local.update_failures = None
+        _local.cleanup = None
+    if failures:
+        return failures
+    if cleanup:
+        # moto has already said UPDATE_COMPLETE; the clean-up comes before it.
+        if stack.events and stack.events[-1].resource_status == "UPDATE_COMPLETE" \
+                and stack.events[-1].resource_type == "AWS::CloudFormation::Stack":
+            stack.events.pop()
+        stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+        stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        for resource in cleanup:
+            _send_delete(resource)
+        stack._add_stack_event("UPDATE_COMPLETE")
+    stack.status = "UPDATE_COMPLETE"
     return failures
 
 
@@ -846,38 +917,108 @@ def _install_cloudformation():
 
     backend.execute_change_set = execute
 
-    stack_delete = Stack.delete
-
     def delete(self):
+        # DELETE_IN_PROGRESS while the custom resources get their Deletes:
+        # a handler that asks CloudFormation about its stack must see it.
+        self.status = "DELETE_IN_PROGRESS"
+        self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
         failures = _delete_custom_resources(self.resource_map)
         if failures:
-            self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
             self.status = "DELETE_FAILED"
             self._add_stack_event("DELETE_FAILED", resource_status_reason=(
                 "The following resource(s) failed to delete: [" + ", ".join(n for n, _ in failures) + "]. "))
             raise StackDeleteFailed(self)
-        stack_delete(self)
+        self.resource_map.delete()
+        self._add_stack_event("DELETE_COMPLETE")
+        self.status = "DELETE_COMPLETE"
 
     Stack.delete = delete
 
-    delete_stack = backend.delete_stack
-
-    def delete_stack_keeping_failures(self, name_or_stack_id):
+    def delete_stack(self, name_or_stack_id):
+        """moto's, except that the stack stays visible (DescribeStacks)
+        while it is deleted, and a DELETE_FAILED stack stays a stack."""
+        stack = self.stacks.get(name_or_stack_id) or next(
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        if stack is None:
+            return
+        export_names = [export.name for export in stack.exports]
         try:
-            delete_stack(self, name_or_stack_id)
-        except StackDeleteFailed as failed:
-            self.stacks[failed.stack.stack_id] = failed.stack  # DELETE_FAILED stacks stay
+            stack.delete()
+        except StackDeleteFailed:
+            return
+        self.stacks.pop(stack.stack_id, None)
+        self.deleted_stacks[stack.stack_id] = stack
+        for export_name in export_names:
+            self.exports.pop(export_name, None)
 
-    backend.delete_stack = delete_stack_keeping_failures
+    backend.delete_stack = delete_stack
 
-    # StackSets: instances whose stack failed say so, as does the operation.
+    # While a stack is *_IN_PROGRESS, moto's lazy resource map would create
+    # any resource not made yet on first access: a handler's DescribeStacks
+    # during its own resource's Create (outputs GetAtt that resource) made a
+    # second copy of it, which invoked the handler again, and so on until
+    # the waits ran out. In progress, a stack shows no outputs (as AWS
+    # until it completes) and only the resources it has made.
+    outputs = Stack.outputs
+
+    def outputs_when_settled(self):
+        return None if str(self.status).endswith("_IN_PROGRESS") else outputs.fget(self)
+
+    Stack.outputs = property(outputs_when_settled)
+
+    stack_resources = Stack.stack_resources
+
+    def resources_made_so_far(self):
+        if not str(self.status).endswith("_IN_PROGRESS"):
+            return stack_resources.fget(self)
+        resource_map = self.resource_map
+        return [resource for name, resource in resource_map._parsed_resources.items()
+                if name in resource_map._resource_json_map and resource is not None
+                and not isinstance(resource, str)]
+
+    Stack.stack_resources = property(resources_made_so_far)
+
+    # StackSets. moto keeps a SERVICE_MANAGED instance's stack hidden (in
+    # no account's CloudFormation), named after the StackSet: here it is a
+    # stack of the member account and Region, named as AWS names it
+    # (StackSet-NAME-UUID), visible to DescribeStacks (the controller asks
+    # about its own stack) and to update-stack while it lives.
+    instance_init = models.StackInstance.__init__
+
+    def init_instance(self, account_id, region_name, stackset_id, stack_name, name, template, parameters,
+                      permission_model):
+        if permission_model == "SELF_MANAGED":
+            instance_init(self, account_id, region_name, stackset_id, stack_name, name, template, parameters,
+                          permission_model)
+            return
+        self.account_id, self.region_name, self.stackset_id = account_id, region_name, stackset_id
+        self.stack_name, self.name, self.template = stack_name, name, template
+        self.parameters, self.permission_model = parameters or [], permission_model
+        params = parameters if isinstance(parameters, dict) else {
+            p["ParameterKey"]: p["ParameterValue"] for p in self.parameters}
+        name_in_account = f"StackSet-{name}-{uuid.uuid4()}"
+        backend = models.cloudformation_backends[account_id][region_name]
+        self.stack = Stack(
+            stack_id=models.generate_stack_id(name_in_account, region_name, account_id), name=name_in_account,
+            template=template, parameters=params, account_id=account_id, region_name=region_name,
+            notification_arns=[], tags=None, role_arn=None, cross_stack_resources={},
+            enable_termination_protection=False)
+        backend.stacks[self.stack.stack_id] = self.stack
+        self.stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        self.stack.create_resources()
+
+    models.StackInstance.__init__ = init_instance
+
     instance_delete = models.StackInstance.delete
 
     def delete_instance(self):
-        try:
-            instance_delete(self)
-        except StackDeleteFailed:
-            pass  # the stack keeps its DELETE_FAILED status and events
+        if self.permission_model == "SELF_MANAGED":
+            try:
+                instance_delete(self)
+            except StackDeleteFailed:
+                pass  # the stack keeps its DELETE_FAILED status and events
+            return
+        models.cloudformation_backends[self.account_id][self.region_name].delete_stack(self.stack.stack_id)
 
     models.StackInstance.delete = delete_instance
 
@@ -886,6 +1027,8 @@ def _install_cloudformation():
     def to_dict(self):
         summary = instance_to_dict(self)
         stack = getattr(self, "stack", None)
+        if stack is not None:
+            summary["StackId"] = stack.stack_id
         if stack is not None and _failed(stack.status):
             summary["Status"] = "OUTDATED"
             summary["StatusReason"] = _last_failure_reason(stack)
