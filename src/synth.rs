@@ -23,7 +23,9 @@ pub struct Artefact {
 }
 
 /// Every template of a plan, built once and not yet checked; the templates
-/// a StackSet carries rendered once, as the rollout carries them.
+/// a StackSet carries rendered once, as the rollout carries them: compact
+/// JSON, which leaves the controller's code the most room under
+/// CloudFormation's 51,200-byte limit for an inline template body.
 #[derive(Debug, Clone)]
 pub struct Templates {
     templates: BTreeMap<Target, Template>,
@@ -84,7 +86,7 @@ pub fn build(plan: &Plan) -> Result<Templates> {
             continue;
         }
         let template = built(target, template)?;
-        let body = emit::to_yaml(&template)?;
+        let body = emit::to_compact_json(&template)?;
         limits::inline_template_body(target.path(), &body).map_err(|message| {
             Error::Config(message).context("while building the rollout template")
         })?;
@@ -208,10 +210,9 @@ fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
 
 /// The text of one target's artefact.
 fn render(templates: &Templates, target: Target, format: Format) -> Result<String> {
-    match (templates.body(target), target, format) {
-        (Some(body), _, Format::Yaml) => Ok(body.to_owned()),
+    match target {
         // JSON whatever the format: it is merged into JSON policies.
-        (_, Target::CentralStatements, _) => emit::to_json(templates.statements().expect("built")),
+        Target::CentralStatements => emit::to_json(templates.statements().expect("built")),
         _ => emit::render(templates.get(target).expect("built"), format),
     }
 }
@@ -307,13 +308,9 @@ pub fn documents(plan: &Plan) -> Result<Vec<Document>> {
     for &target in plan.targets() {
         let template = templates.get(target).expect("built");
         within_limits(plan, target.path(), template)?;
-        let content = match templates.body(target) {
-            Some(body) => body.to_owned(),
-            None => emit::to_yaml(template)?,
-        };
         documents.push(Document {
             name: target.path().to_owned(),
-            content,
+            content: emit::to_yaml(template)?,
         });
     }
     Ok(documents)
