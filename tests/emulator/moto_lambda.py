@@ -48,6 +48,11 @@ Before the server starts, moto is patched so that:
   resources made so far (moto would create the missing ones on the spot,
   so a handler asking about its own stack during its Create got a second
   copy of its resource and deadlocked).
+* Any resource that fails to create fails its stack, which rolls back
+  (moto answered the API call with the error and left the stack
+  CREATE_IN_PROGRESS). An AWS::IAM::ManagedPolicy is deleted with its
+  stack, and refuses while a role holds it (DeleteConflict: DELETE_FAILED);
+  moto kept it.
 * A SERVICE_MANAGED StackSet instance's stack is a stack of its member
   account and Region named as in AWS (StackSet-NAME-UUID), visible to
   DescribeStacks and update-stack (moto keeps it hidden). StackSet
@@ -471,11 +476,19 @@ def _boto3_module(credentials, region, endpoint):
 # CloudFormation custom resources
 # --------------------------------------------------------------------------
 
-class CustomResourceFailed(Exception):
-    def __init__(self, resource, reason):
+class ResourceFailed(Exception):
+    """A resource failed to create: CloudFormation rolls the stack back."""
+
+    def __init__(self, logical_id, reason, resource=None):
         super().__init__(reason)
-        self.resource = resource
+        self.logical_id = logical_id
         self.reason = reason
+        self.resource = resource
+
+
+class CustomResourceFailed(ResourceFailed):
+    def __init__(self, resource, reason):
+        super().__init__(resource.logical_id, reason, resource)
 
 
 class StackDeleteFailed(Exception):
@@ -598,16 +611,20 @@ def _request(resource, request_type, properties, old_properties=None):
 
 
 def _event(resource, status, reason=None):
+    _resource_event(resource.stack_id, resource.logical_id, resource.resource_type, status, reason,
+                    physical=resource.physical_resource_id, properties=json.dumps(resource.properties))
+
+
+def _resource_event(stack_id, logical_id, resource_type, status, reason=None, physical=None, properties=None):
     from moto.cloudformation.models import Event
 
-    stack = _stacks.get(resource.stack_id)
+    stack = _stacks.get(stack_id)
     if stack is None:
         return
     stack.events.append(Event(
-        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=resource.logical_id,
-        physical_resource_id=resource.physical_resource_id or "", resource_type=resource.resource_type,
-        resource_status=status, resource_status_reason=reason,
-        resource_properties=json.dumps(resource.properties)))
+        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+        physical_resource_id=physical or "", resource_type=resource_type,
+        resource_status=status, resource_status_reason=reason, resource_properties=properties))
 
 
 def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -738,14 +755,15 @@ def _roll_back_create(stack, failure):
 
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        f"The following resource(s) failed to create: [{failure.resource.logical_id}]. "
+        f"The following resource(s) failed to create: [{failure.logical_id}]. "
         "Rollback requested by user."))
     problems = []
-    # As in AWS, the failed resource gets a Delete too (with the
+    # As in AWS, a failed custom resource gets a Delete too (with the
     # PhysicalResourceId of its FAILED response), then everything created.
-    succeeded, reason = _send_delete(failure.resource)
-    if not succeeded:
-        problems.append((failure.resource.logical_id, reason))
+    if failure.resource is not None:
+        succeeded, reason = _send_delete(failure.resource)
+        if not succeeded:
+            problems.append((failure.logical_id, reason))
     problems += _delete_custom_resources(stack.resource_map)
     try:
         stack.resource_map.delete()
@@ -804,10 +822,11 @@ def _updating(stack, run):
     stack.status = "UPDATE_IN_PROGRESS"
     try:
         run()
-    except CustomResourceFailed as failure:  # a custom resource the update adds
-        failures.append((failure.resource.logical_id, failure.reason))
+    except ResourceFailed as failure:  # a resource the update adds
+        failures.append((failure.logical_id, failure.reason))
         _local.cleanup = None
-        _send_delete(failure.resource)
+        if failure.resource is not None:
+            _send_delete(failure.resource)
     finally:
         _local.update_failures = None
         _local.cleanup = None
@@ -846,6 +865,25 @@ def _install_cloudformation():
 
     parsing.resource_class_from_type = resource_class
 
+    # Any resource that fails to create fails the stack, which rolls back
+    # (moto let the error escape to the API call and left the stack
+    # CREATE_IN_PROGRESS): CREATE_FAILED with the service's error.
+    parse_and_create_resource = parsing.parse_and_create_resource
+
+    def create_or_fail(logical_id, resource_json, resources_map, *args, **kwargs):
+        try:
+            return parse_and_create_resource(logical_id, resource_json, resources_map, *args, **kwargs)
+        except ResourceFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the service said, as CloudFormation reports it
+            reason = getattr(error, "message", None) or str(error)
+            reason = f"{getattr(error, 'error_type', None) or type(error).__name__}: {reason}"
+            resource_type = resource_json.get("Type", "") if isinstance(resource_json, dict) else ""
+            _resource_event(resources_map.stack_id, logical_id, resource_type, "CREATE_FAILED", reason)
+            raise ResourceFailed(logical_id, reason) from error
+
+    parsing.parse_and_create_resource = create_or_fail
+
     process_cfn_response = responses.CloudFormationResponse.process_cfn_response
 
     def process_response(self):
@@ -874,7 +912,7 @@ def _install_cloudformation():
     def create(self):
         try:
             create_resources(self)
-        except CustomResourceFailed as failure:
+        except ResourceFailed as failure:
             self.description = self.template_dict.get("Description")
             _roll_back_create(self, failure)
 
@@ -905,7 +943,7 @@ def _install_cloudformation():
         if change_set.change_set_type == "CREATE":
             try:
                 execute_change_set(self, change_set_name, stack_name)
-            except CustomResourceFailed as failure:
+            except ResourceFailed as failure:
                 change_set.execution_status = "EXECUTE_FAILED"
                 _roll_back_create(stack, failure)
             return None
@@ -923,12 +961,17 @@ def _install_cloudformation():
         self.status = "DELETE_IN_PROGRESS"
         self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
         failures = _delete_custom_resources(self.resource_map)
+        if not failures:
+            try:
+                self.resource_map.delete()
+            except Exception as error:  # noqa: BLE001 - a resource the service refuses to delete
+                failures = [("resources", f"{type(error).__name__}: {error}")]
         if failures:
             self.status = "DELETE_FAILED"
             self._add_stack_event("DELETE_FAILED", resource_status_reason=(
-                "The following resource(s) failed to delete: [" + ", ".join(n for n, _ in failures) + "]. "))
+                "The following resource(s) failed to delete: "
+                + "; ".join(f"[{name}] {reason}" for name, reason in failures)))
             raise StackDeleteFailed(self)
-        self.resource_map.delete()
         self._add_stack_event("DELETE_COMPLETE")
         self.status = "DELETE_COMPLETE"
 
@@ -977,6 +1020,19 @@ def _install_cloudformation():
                 and not isinstance(resource, str)]
 
     Stack.stack_resources = property(resources_made_so_far)
+
+    # An AWS::IAM::ManagedPolicy goes with its stack (moto kept it, so a
+    # named policy blocked the next stack that makes it), and, as in IAM,
+    # not while a role still holds it: DeleteConflict fails the deletion.
+    from moto.iam.exceptions import DeleteConflictException
+    from moto.iam.models import ManagedPolicy
+
+    def delete_policy(self, account_id=None, region_name=None):
+        if self.attachment_count > 0:
+            raise DeleteConflictException(f"Cannot delete a policy attached to entities: {self.arn}")
+        self.backend.delete_policy(self.arn)
+
+    ManagedPolicy.delete = delete_policy
 
     # StackSets. moto keeps a SERVICE_MANAGED instance's stack hidden (in
     # no account's CloudFormation), named after the StackSet: here it is a
