@@ -25,7 +25,9 @@ Before the server starts, moto is patched so that:
       MAX_HANDLER_SLEEP: moto is consistent at once, so a handler's wait
       for IAM to settle would only cost the tests time.
   print() output of the handler's thread goes to the function's log group.
-  The context counts down the function's own Timeout.
+  The context counts down the function's own Timeout. A stack update with
+  inline code (Code.ZipFile) zips it, as the create does (moto took the
+  source for a zip, and the function could not run again).
 * CloudFormation custom resources (`Custom::*` and
   `AWS::CloudFormation::CustomResource`) are invoked synchronously while
   the stack is created, updated or deleted, and wait for the response the
@@ -52,7 +54,8 @@ Before the server starts, moto is patched so that:
   (moto answered the API call with the error and left the stack
   CREATE_IN_PROGRESS). An AWS::IAM::ManagedPolicy is deleted with its
   stack, and refuses while a role holds it (DeleteConflict: DELETE_FAILED);
-  moto kept it.
+  moto kept it. An update of its document makes a new default version
+  (moto ignored it).
 * A SERVICE_MANAGED StackSet instance's stack is a stack of its member
   account and Region named as in AWS (StackSet-NAME-UUID), visible to
   DescribeStacks and update-stack (moto keeps it hidden). StackSet
@@ -1034,6 +1037,23 @@ def _install_cloudformation():
 
     ManagedPolicy.delete = delete_policy
 
+    # An update of its document makes a new default version, and the oldest
+    # other version goes when there are five, as CloudFormation does (moto
+    # had no update: the policy kept its document, and the stack lost track
+    # of it). Changes to Roles, Users and Groups are not emulated.
+    def update_policy(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        document = json.dumps(cloudformation_json.get("Properties", {}).get("PolicyDocument"))
+        policy = original_resource
+        current = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+        if json.loads(current.document) != json.loads(document):
+            if len(policy.versions) >= 5:
+                oldest = next(v for v in policy.versions if v.version_id != policy.default_version_id)
+                policy.backend.delete_policy_version(policy.arn, oldest.version_id)
+            policy.backend.create_policy_version(policy.arn, document, set_as_default=True)
+        return policy
+
+    ManagedPolicy.update_from_cloudformation_json = classmethod(update_policy)
+
     # StackSets. moto keeps a SERVICE_MANAGED instance's stack hidden (in
     # no account's CloudFormation), named after the StackSet: here it is a
     # stack of the member account and Region, named as AWS names it
@@ -1129,6 +1149,24 @@ def _install_lambda():
         return result
 
     LambdaFunction.invoke = invoke_reporting_unhandled
+
+    # A stack update with inline code (Code.ZipFile: the source itself)
+    # zips it, as the create does; moto took the source for a zip, and the
+    # function could not run again.
+    update = LambdaFunction.update_from_cloudformation_json.__func__
+
+    def update_inline_code(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        import base64
+
+        properties = cloudformation_json["Properties"]
+        code = properties.get("Code", {})
+        if isinstance(code.get("ZipFile"), str):
+            zipped = base64.b64encode(cls._create_zipfile_from_plaintext_code(code["ZipFile"]))
+            cloudformation_json = {**cloudformation_json,
+                                   "Properties": {**properties, "Code": {**code, "ZipFile": zipped}}}
+        return update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+    LambdaFunction.update_from_cloudformation_json = classmethod(update_inline_code)
 
 
 def install(host, port):
