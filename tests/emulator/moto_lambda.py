@@ -21,6 +21,10 @@ Before the server starts, moto is patched so that:
       Lambda environment: the function's Environment variables plus the
       AWS_* variables Lambda sets (Region, credentials, function name, ...)
       and AWS_ENDPOINT_URL.
+    - `import urllib.request` gives a urlopen that reaches only this
+      server: a response PUT to CloudFormation's response bucket (the
+      ResponseURL of a hand-made event) is answered here and dropped, any
+      other host is unreachable.
     - `import time` gives `time` whose sleep() waits at most
       MAX_HANDLER_SLEEP: moto is consistent at once, so a handler's wait
       for IAM to settle would only cost the tests time.
@@ -350,7 +354,7 @@ class _Sandbox:
         self.modules = {}
         self.builtins = dict(builtins.__dict__)
         self.builtins["__import__"] = self._import
-        self.shims = {"boto3": boto3_module, "os": _os_module(environ), "time": _TIME}
+        self.shims = {"boto3": boto3_module, "os": _os_module(environ), "time": _TIME, "urllib": _URLLIB}
 
     def _local(self, name):
         path = self.root / f"{name}.py"
@@ -384,7 +388,8 @@ class _Sandbox:
                 real = _REAL_IMPORT(name, globals, locals, fromlist, level)
                 if not fromlist:
                     return shim
-                return shim.session if name == "boto3.session" else real
+                submodule = getattr(shim, rest, None)  # boto3.session, urllib.request: the shim's own
+                return submodule if isinstance(submodule, types.ModuleType) else real
             if self._local(top) is not None:
                 if rest:
                     raise ModuleNotFoundError(f"No module named '{name}'", name=name)
@@ -400,6 +405,40 @@ def _time_module():
 
 
 _TIME = _time_module()
+
+# CloudFormation's response bucket, as a forged event names it.
+_CFN_RESPONSE_HOST = re.compile(r"^cloudformation-custom-resource-response-[a-z0-9-]+\.s3[.-]")
+
+
+def _urllib_module():
+    """urllib whose urlopen reaches only this server: a PUT to CloudFormation's
+    response bucket (the ResponseURL of an event not from the emulator) is
+    answered here, and dropped; any other host is unreachable."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    import urllib.response
+
+    def urlopen(url, data=None, *args, **kwargs):
+        target = url.full_url if isinstance(url, urllib.request.Request) else str(url)
+        host = urllib.parse.urlsplit(target).hostname or ""
+        if _CFN_RESPONSE_HOST.match(host):
+            print(f"moto_lambda: a response to {host} dropped (not a request of this emulator)", file=sys.__stderr__)
+            return urllib.response.addinfourl(io.BytesIO(b""), {}, target, 200)
+        if host not in ("127.0.0.1", "localhost"):
+            raise urllib.error.URLError(f"{host}: the emulator's Lambda functions reach no network")
+        return urllib.request.urlopen(url, data, *args, **kwargs)
+
+    request = types.ModuleType("urllib.request")
+    request.__dict__.update(vars(urllib.request))
+    request.urlopen = urlopen
+    shim = types.ModuleType("urllib")
+    shim.__dict__.update(vars(urllib))
+    shim.request, shim.parse, shim.error, shim.response = request, urllib.parse, urllib.error, urllib.response
+    return shim
+
+
+_URLLIB = _urllib_module()
 
 
 def _os_module(environ):
