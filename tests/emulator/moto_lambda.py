@@ -63,7 +63,10 @@ Before the server starts, moto is patched so that:
 * A SERVICE_MANAGED StackSet instance's stack is a stack of its member
   account and Region named as in AWS (StackSet-NAME-UUID), visible to
   DescribeStacks and update-stack (moto keeps it hidden). StackSet
-  instances whose stack failed are reported FAILED.
+  instances whose stack failed are reported FAILED. Deployment targets
+  (of create-stack-instances and delete-stack-instances) honour
+  AccountFilterType and include nested OUs; moto ignored the filter, and
+  deleted nothing by deployment targets.
 
 Unpatched moto 5.2.1 (cloudformation/custom_model.py) only ever sends
 Create, from a thread, needs Docker to run it, ignores a FAILED response (the
@@ -888,8 +891,24 @@ def _updating(stack, run):
     return failures
 
 
+def _target_accounts(organization, targets):
+    """The accounts DeploymentTargets name: the OUs' (nested OUs too), with
+    Accounts applied by AccountFilterType (UNION when not given)."""
+    within, frontier = set(), set(targets.get("OrganizationalUnitIds") or [])
+    while frontier:
+        within |= frontier
+        frontier = {ou.id for ou in organization.ou if ou.parent_id in frontier} - within
+    in_ous = [account.id for account in organization.accounts if account.parent_id in within]
+    listed = list(targets.get("Accounts") or [])
+    return {
+        "INTERSECTION": [a for a in in_ous if a in listed],
+        "DIFFERENCE": [a for a in in_ous if a not in listed],
+    }.get(targets.get("AccountFilterType"), in_ous + [a for a in listed if a not in in_ous])
+
+
 def _install_cloudformation():
     from moto.cloudformation import custom_model, models, parsing, responses
+    from moto.core.responses import ActionResult
 
     CustomModel = custom_model.CustomModel
     CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
@@ -1151,6 +1170,35 @@ def _install_cloudformation():
         return summary
 
     models.StackInstance.to_dict = to_dict
+
+    # Deployment targets as StackSets reads them: the OUs' accounts (nested
+    # OUs too), with DeploymentTargets.Accounts applied by AccountFilterType
+    # (INTERSECTION, DIFFERENCE, UNION). moto ignored the filter and the
+    # listed accounts, so an account could not be added within its OU, nor
+    # excluded from it.
+    create_in_accounts = models.StackInstances.create_instances
+
+    def create_instances_for_targets(self, accounts, regions, parameters, deployment_targets, permission_model):
+        if not (deployment_targets or {}).get("OrganizationalUnitIds"):
+            return create_in_accounts(self, accounts, regions, parameters, deployment_targets, permission_model)
+        chosen = _target_accounts(self.org_backend, deployment_targets)
+        return create_in_accounts(self, list(accounts or []) + chosen, regions, parameters, {}, permission_model)
+
+    models.StackInstances.create_instances = create_instances_for_targets
+
+    def delete_instances_for_targets(self):
+        name = self._get_param("StackSetName")
+        accounts = self._get_param("Accounts", [])
+        targets = self._get_params().get("DeploymentTargets") or {}
+        if not accounts and targets.get("OrganizationalUnitIds"):
+            organization = self.cloudformation_backend.describe_stack_set(name).instances.org_backend
+            accounts = _target_accounts(organization, targets)
+        elif not accounts:
+            accounts = targets.get("Accounts") or []
+        stack_set = self.cloudformation_backend.delete_stack_instances(name, accounts, self._get_param("Regions", []))
+        return ActionResult({"OperationId": stack_set.operations[-1]["OperationId"]})
+
+    responses.CloudFormationResponse.delete_stack_instances = delete_instances_for_targets
 
     create_stack_instances = models.StackSet.create_stack_instances
 
