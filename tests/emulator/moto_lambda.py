@@ -59,7 +59,10 @@ Before the server starts, moto is patched so that:
   CREATE_IN_PROGRESS). An AWS::IAM::ManagedPolicy is deleted with its
   stack, and refuses while a role holds it (DeleteConflict: DELETE_FAILED);
   moto kept it. An update of its document makes a new default version
-  (moto ignored it).
+  (moto ignored it). An update honours each resource's Condition (moto
+  updated resources whose condition was false). The custom resources an
+  update adds are created after the other changes (moto created them
+  first, so the function's old code answered them).
 * A SERVICE_MANAGED StackSet instance's stack is a stack of its member
   account and Region named as in AWS (StackSet-NAME-UUID), visible to
   DescribeStacks and update-stack (moto keeps it hidden). StackSet
@@ -891,6 +894,10 @@ def _updating(stack, run):
     return failures
 
 
+def _is_custom(resource_type):
+    return resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"
+
+
 def _target_accounts(organization, targets):
     """The accounts DeploymentTargets name: the OUs' (nested OUs too), with
     Accounts applied by AccountFilterType (UNION when not given)."""
@@ -944,6 +951,57 @@ def _install_cloudformation():
             raise ResourceFailed(logical_id, reason) from error
 
     parsing.parse_and_create_resource = create_or_fail
+
+    # An update honours each resource's Condition, as CloudFormation does: a
+    # resource whose condition is false is not made (and goes, if it was
+    # there), one whose condition became true is created. moto "updated" a
+    # resource that was never created (its condition false before and after).
+    update_resource = parsing.parse_and_update_resource
+
+    def update_with_condition(logical_id, resource_json, resources_map, *args, **kwargs):
+        condition = resource_json.get("Condition")
+        existing = resources_map._parsed_resources.get(logical_id)
+        if condition and not resources_map.lazy_condition_map[condition]:
+            if existing is not None and not isinstance(existing, str):
+                resources_map._delete_resource(existing, resource_json)
+            return None
+        if existing is None:
+            resources_map._parsed_resources.pop(logical_id, None)
+            return create_or_fail(logical_id, resource_json, resources_map, *args, **kwargs)
+        return update_resource(logical_id, resource_json, resources_map, *args, **kwargs)
+
+    parsing.parse_and_update_resource = update_with_condition
+
+    # An update creates the custom resources it adds after it has updated
+    # the others: a custom resource depends on its function (its
+    # ServiceToken), which the same update may change. moto created every
+    # added resource before any modification, so a function's old code
+    # answered the Create of the resource its new code was written for.
+    build_resource_diff = parsing.ResourceMap.build_resource_diff
+
+    def diff_with_custom_adds_deferred(self, other_template, parameters=None):
+        diff = build_resource_diff(self, other_template, parameters)
+        if getattr(self, "_deferred_adds", None) is not None:
+            custom = [name for name in diff["Add"]
+                      if _is_custom(other_template["Resources"][name].get("Type", ""))]
+            self._deferred_adds.extend(custom)
+            diff["Add"] = [name for name in diff["Add"] if name not in custom]
+        return diff
+
+    parsing.ResourceMap.build_resource_diff = diff_with_custom_adds_deferred
+
+    map_update = parsing.ResourceMap.update
+
+    def update_custom_adds_last(self, template, parameters=None):
+        self._deferred_adds = []
+        try:
+            map_update(self, template, parameters)
+        finally:
+            deferred, self._deferred_adds = self._deferred_adds, None
+        for name in deferred:
+            _ = self[name]
+
+    parsing.ResourceMap.update = update_custom_adds_last
 
     process_cfn_response = responses.CloudFormationResponse.process_cfn_response
 
