@@ -60,6 +60,14 @@ pub mod resource {
     /// The role Default Host Management Configuration uses when an instance
     /// profile cannot call `ssm:UpdateInstanceInformation`.
     pub const DHMC_ROLE: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+    /// The SSM parameters the controller publishes in every Region (the agent
+    /// policy's ARN, the bucket, the Region's session key, the log group),
+    /// for account baselines to read instead of hard-coding them.
+    pub const PARAMETER_PREFIX: &str = "/smlog/";
+    /// The tag just-in-time node access and RDP recording require on every
+    /// key they use (`aws:ResourceTag` in AWS's managed token policies).
+    pub const JUST_IN_TIME_TAG: (&str, &str) =
+        ("SystemsManagerJustInTimeNodeAccessManaged", "true");
 }
 
 /// Service principals that are the same in every partition (aws, aws-cn,

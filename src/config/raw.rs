@@ -191,6 +191,12 @@ pub struct RawSession {
     /// Commands run at the start of every Windows session.
     #[schemars(length(max = MAX_SHELL_PROFILE_CHARS))]
     pub windows_shell_profile: Option<String>,
+    /// Ready the session keys for just-in-time node access: tag them
+    /// SystemsManagerJustInTimeNodeAccessManaged=true (needs max_duration_minutes).
+    pub just_in_time: Option<bool>,
+    /// Record Fleet Manager's RDP connections into the log bucket, in every
+    /// Region where Systems Manager records them.
+    pub rdp_recording: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -219,6 +219,18 @@ pub struct SessionSettings {
     pub run_as_user: Option<OsUserName>,
     pub linux_shell_profile: String,
     pub windows_shell_profile: String,
+    /// Session keys tagged for just-in-time node access.
+    pub just_in_time: bool,
+    /// Fleet Manager RDP connections recorded into the log bucket.
+    pub rdp_recording: bool,
+}
+
+impl SessionSettings {
+    /// Just-in-time node access and RDP recording both use only keys that
+    /// carry `SystemsManagerJustInTimeNodeAccessManaged=true`.
+    pub fn tags_keys_for_just_in_time(&self) -> bool {
+        self.just_in_time || self.rdp_recording
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -117,6 +117,8 @@ pub struct Request {
     pub resource_account: String,
     /// The caller's role (`aws:PrincipalArn`); none for an anonymous request.
     pub principal_arn: Option<String>,
+    /// The Region the request is sent to (`aws:RequestedRegion`).
+    pub requested_region: String,
 }
 
 /// Does a statement's condition block hold for the request? `None`: it uses a
@@ -140,6 +142,7 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
                 "s3:ResourceAccount" => vec![request.resource_account.clone()],
                 "aws:PrincipalArn" => request.principal_arn.clone().into_iter().collect(),
+                "aws:RequestedRegion" => vec![request.requested_region.clone()],
                 // The matrix's requests are made directly, never through a service,
                 // and sessions are started with the document permission check.
                 "aws:CalledVia" => Vec::new(),
@@ -154,6 +157,7 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
                 // True when the key is absent, as IAM's negated operators are.
+                "StringNotEquals" => !actual.iter().any(|a| expected.contains(a)),
                 "ArnNotLike" => !actual
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),

@@ -277,6 +277,7 @@ fn decide(
             .as_ref()
             .zip(principal.role)
             .map(|(account, role)| format!("arn:{}:iam::{account}:role/{role}", example.partition)),
+        requested_region: example.region.clone(),
     };
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);

@@ -69,6 +69,19 @@ pub(crate) fn rotated_key(description: &str, statements: Vec<Statement>) -> Key 
         pending_window_in_days: Some(30),
         multi_region: None,
         key_policy: PolicyDocument::new(statements),
+        tags: Vec::new(),
+    }
+}
+
+/// The tags a session key needs: just-in-time node access and RDP recording
+/// use only keys tagged for them (AWS's managed token policies condition
+/// `kms:GenerateDataKey` and `kms:CreateGrant` on the tag).
+pub(crate) fn just_in_time_tags(settings: &crate::config::Settings) -> Vec<crate::cfn::kms::Tag> {
+    let (key, value) = crate::names::resource::JUST_IN_TIME_TAG;
+    if settings.session.tags_keys_for_just_in_time() {
+        vec![crate::cfn::kms::Tag::new(key, value)]
+    } else {
+        Vec::new()
     }
 }
 

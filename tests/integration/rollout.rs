@@ -97,6 +97,7 @@ fn synth_rollout_refuses_a_member_that_breaks_a_rule() {
             pending_window_in_days: None,
             multi_region: None,
             key_policy: smlog::cfn::PolicyDocument::new(vec![]),
+            tags: Vec::new(),
         },
     );
     templates.replace(Target::Member, member);

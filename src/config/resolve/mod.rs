@@ -110,7 +110,7 @@ impl RawConfig {
             session: session::session(self)?,
             cloudwatch: options::cloudwatch(self)?,
             operators: options::operators(self)?,
-            guardrail: options::guardrail(self)?,
+            guardrail: options::guardrail(self, home_region.partition())?,
             endpoints: options::endpoints(self, &home_region)?,
             replica: scope::replica(self, &home_region)?,
             scope,

@@ -8,8 +8,8 @@ pub mod access;
 pub mod bucket;
 
 use super::replica;
-use super::{finish, holding_data, rotated_key};
-use crate::cfn::kms::{Alias, Key, ReplicaKey};
+use super::{finish, holding_data, just_in_time_tags, rotated_key};
+use crate::cfn::kms::{Alias, Key, ReplicaKey, Tag};
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
 use crate::config::{LogBucket, SessionKey, Settings};
@@ -109,6 +109,7 @@ pub fn build(plan: &Plan) -> Result<Template> {
         &names,
         &admissions,
         placement,
+        just_in_time_tags(settings),
     );
     for (id, resource) in std::mem::take(&mut keys.resources) {
         template.resource(id, resource);
@@ -159,6 +160,7 @@ fn keys(
     names: &Names,
     admissions: &[Admission],
     placement: Placement,
+    session_key_tags: Vec<Tag>,
 ) -> CentralKeys {
     let bucket_key = || placement.home_only(holding_data(bucket_key(names, admissions)));
     let bucket_alias =
@@ -167,7 +169,10 @@ fn keys(
         SessionKey::Shared { multi_region } => {
             let shared = SessionKeyResources::new(
                 LOGGING_KEY,
-                single_key(names, admissions),
+                Key {
+                    tags: session_key_tags,
+                    ..single_key(names, admissions)
+                },
                 multi_region,
                 placement,
             );
@@ -199,7 +204,10 @@ fn keys(
         SessionKey::Central { multi_region } => {
             let session = SessionKeyResources::new(
                 SESSION_KEY,
-                session_key_of(names, admissions),
+                Key {
+                    tags: session_key_tags,
+                    ..session_key_of(names, admissions)
+                },
                 multi_region,
                 placement,
             );
@@ -256,6 +264,7 @@ impl SessionKeyResources {
             primary_key_arn: Value::reference(PRIMARY_SESSION_KEY_ARN),
             pending_window_in_days: Some(30),
             key_policy: key.key_policy.clone(),
+            tags: key.tags.clone(),
         })
         .when(IS_REPLICA_REGION);
         SessionKeyResources {
