@@ -3,6 +3,7 @@
 //! example deployment; a diagram of the setup; and what it costs a month and
 //! how long its first rollout takes.
 
+pub mod cost;
 pub mod diagram;
 pub mod eval;
 mod example;
