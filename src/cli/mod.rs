@@ -62,12 +62,14 @@ Nothing is written when any value is invalid or any template breaks a rule.")]
 
 Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file cannot be read.")]
     Validate(ValidateArgs),
-    /// Show who may do what (a matrix computed from the templates), or draw the setup
+    /// Show who may do what (a matrix computed from the templates), draw the setup, or price it
     #[command(after_help = "Examples:
   smlog explain                      # the access matrix, as Markdown
   smlog explain --format json
   smlog explain --diagram            # a Mermaid flowchart
-  smlog explain --diagram --format dot | dot -Tpng > setup.png")]
+  smlog explain --diagram --format dot | dot -Tpng > setup.png
+  smlog explain --cost               # the monthly bill and the first rollout's duration
+  smlog explain --cost --accounts 5000 --regions 17 --format json")]
     Explain(ExplainArgs),
     /// Check a deployment: preferences, bucket encryption and agent policy, or log coverage
     #[command(after_help = "Examples:
@@ -94,9 +96,9 @@ an AWS error inside one check fails that check only.")]
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExplainFormat {
-    /// The matrix as a Markdown table with reasons
+    /// The matrix as a Markdown table with reasons (with --cost: the bill's tables)
     Markdown,
-    /// The matrix as JSON
+    /// The matrix as JSON (with --cost: the bill)
     Json,
     /// The diagram as a Mermaid flowchart
     Mermaid,
@@ -109,11 +111,85 @@ pub struct ExplainArgs {
     /// Draw the setup instead of the access matrix
     #[arg(long)]
     pub diagram: bool,
-    /// markdown or json for the matrix; mermaid or dot for the diagram
+    /// What the configuration costs AWS a month, line by line, and how long its first rollout takes
+    #[arg(long, conflicts_with = "diagram")]
+    pub cost: bool,
+    /// markdown or json for the matrix and the cost; mermaid or dot for the diagram
     #[arg(long, value_enum)]
     pub format: Option<ExplainFormat>,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub usage: UsageArgs,
+}
+
+fn count(max: i64) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(0..=max)
+}
+
+fn positive(max: i64) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=max)
+}
+
+fn minutes(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(m) if (0.1..=60.0).contains(&m) => Ok(m),
+        _ => Err(format!(
+            "{text:?} is not a number of minutes from 0.1 to 60"
+        )),
+    }
+}
+
+/// The organisation `explain --cost` prices the configuration for.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "With --cost")]
+pub struct UsageArgs {
+    /// Accounts [default: the accounts the configuration names, else 1,000]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = positive(1_000_000))]
+    pub accounts: Option<u32>,
+    /// Regions [default: rollout.regions]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = positive(100))]
+    pub regions: Option<u32>,
+    /// Sessions per account and month [default: 100]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = count(10_000_000))]
+    pub sessions: Option<u32>,
+    /// Average transcript size in KB [default: 50]
+    #[arg(long, value_name = "KB", requires = "cost", value_parser = positive(5_000_000))]
+    pub session_kb: Option<u32>,
+    /// Months of transcripts the bucket holds [default: 12]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = positive(1_200))]
+    pub months_kept: Option<u32>,
+    /// IAM role events per account and month that run the controller [default: 20]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = count(1_000_000))]
+    pub role_events: Option<u32>,
+    /// VPCs with the endpoints stack, when endpoints are on [default: one per account]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = count(10_000_000))]
+    pub vpcs: Option<u32>,
+    /// Availability Zones per endpoint [default: 2]
+    #[arg(long, value_name = "N", requires = "cost", value_parser = positive(6))]
+    pub endpoint_azs: Option<u32>,
+    /// Minutes one stack instance takes in a rollout [default: 1.5]
+    #[arg(long, value_name = "MIN", requires = "cost", value_parser = minutes)]
+    pub minutes_per_instance: Option<f64>,
+}
+
+impl UsageArgs {
+    pub fn usage(&self) -> crate::explain::cost::Usage {
+        let defaults = crate::explain::cost::Usage::default();
+        crate::explain::cost::Usage {
+            accounts: self.accounts,
+            regions: self.regions,
+            sessions: self.sessions.unwrap_or(defaults.sessions),
+            session_kb: self.session_kb.unwrap_or(defaults.session_kb),
+            months_kept: self.months_kept.unwrap_or(defaults.months_kept),
+            role_events: self.role_events.unwrap_or(defaults.role_events),
+            vpcs: self.vpcs,
+            endpoint_azs: self.endpoint_azs.unwrap_or(defaults.endpoint_azs),
+            minutes_per_instance: self
+                .minutes_per_instance
+                .unwrap_or(defaults.minutes_per_instance),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -35,7 +35,29 @@ fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
     }
 }
 
+fn format_name(format: ExplainFormat) -> String {
+    format
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
+}
+
 fn explain_command(args: &ExplainArgs) -> Result<u8> {
+    if args.cost {
+        let json = match args.format {
+            None | Some(ExplainFormat::Markdown) => false,
+            Some(ExplainFormat::Json) => true,
+            Some(format) => {
+                return Err(Error::Usage(format!(
+                    "--format {} does not go with --cost (use markdown or json)",
+                    format_name(format)
+                )))
+            }
+        };
+        let plan = args.config.plan()?;
+        print(&explain::cost::command(&plan, &args.usage.usage(), json)?)?;
+        return Ok(exit::OK);
+    }
     let view = match (args.diagram, args.format) {
         (false, None | Some(ExplainFormat::Markdown)) => explain::View::Markdown,
         (false, Some(ExplainFormat::Json)) => explain::View::Json,
@@ -44,10 +66,7 @@ fn explain_command(args: &ExplainArgs) -> Result<u8> {
         (diagram, Some(format)) => {
             return Err(Error::Usage(format!(
                 "--format {} does not go with {}",
-                format
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_owned())
-                    .unwrap_or_default(),
+                format_name(format),
                 if diagram {
                     "--diagram (use mermaid or dot)"
                 } else {

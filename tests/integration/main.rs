@@ -3,6 +3,7 @@
 mod bad_input;
 mod capacity;
 mod cli;
+mod cost;
 mod explain;
 mod golden;
 mod guard_cli;
