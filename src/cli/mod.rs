@@ -71,7 +71,7 @@ Exit code 0 when every template passes, 1 when any rule is broken, 4 when a file
   smlog explain --cost               # the monthly bill and the first rollout's duration
   smlog explain --cost --accounts 5000 --regions 17 --format json")]
     Explain(ExplainArgs),
-    /// Check a deployment: preferences, bucket encryption and agent policy, or log coverage
+    /// Check a deployment: preferences, bucket encryption, published names, RDP recording and agent policy, or log coverage
     #[command(after_help = "Examples:
   smlog verify                                   # this account, this Region
   smlog verify --profile member-admin --region eu-west-1

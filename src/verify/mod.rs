@@ -140,6 +140,7 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
             "--session-key-arn",
         )?,
         attach: settings.member.attach.clone(),
+        rdp_recording: settings.session.rdp_recording,
         partition: base
             .partition()
             .map_err(Error::aws("reading the caller's identity"))?,
