@@ -209,9 +209,12 @@ pub fn role(plan: &Plan, replica: &Replica) -> Role {
             Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
             bucket_arn(source),
         ),
+        // The replica keeps the source's S3 Bucket Key setting; S3 then also
+        // decrypts with the replica key to check that Bucket Key (S3 user guide,
+        // "Using an S3 Bucket Key with replication").
         through_s3(
-            Statement::allow("EncryptReplica")
-                .actions(&["kms:Encrypt"])
+            Statement::allow("UseReplicaKey")
+                .actions(&["kms:Encrypt", "kms:Decrypt"])
                 .resource(Value::reference(REPLICA_KEY_ARN)),
             Intrinsic::sub(format!("s3.{}.${{AWS::URLSuffix}}", replica.region)).into(),
             bucket_arn(replica_name),
@@ -254,5 +257,46 @@ pub fn replication(replica: &Replica) -> ReplicationConfiguration {
                 },
             },
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn plan_with_replica() -> Plan {
+        Plan::new(Settings {
+            replica: Some(Replica {
+                region: "eu-west-1".parse().unwrap(),
+                bucket_name: None,
+            }),
+            ..Settings::default()
+        })
+    }
+
+    #[test]
+    fn the_role_encrypts_and_decrypts_with_the_replica_key_through_s3_only() {
+        let plan = plan_with_replica();
+        let role = role(&plan, plan.settings.replica.as_ref().unwrap());
+        let statements = serde_json::to_value(&role.policies[0].policy_document).unwrap();
+        let on_replica_key: Vec<&serde_json::Value> = statements["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Resource"] == serde_json::json!([{"Ref": REPLICA_KEY_ARN}]))
+            .collect();
+        assert_eq!(on_replica_key.len(), 1, "{statements:#}");
+        let statement = on_replica_key[0];
+        assert_eq!(
+            statement["Action"],
+            serde_json::json!(["kms:Encrypt", "kms:Decrypt"])
+        );
+        let condition = &statement["Condition"]["StringEquals"];
+        assert_eq!(
+            condition["kms:ViaService"],
+            serde_json::json!({"Fn::Sub": "s3.eu-west-1.${AWS::URLSuffix}"})
+        );
+        assert!(condition["kms:EncryptionContext:aws:s3:arn"]["Fn::Sub"].is_array());
     }
 }

@@ -202,6 +202,13 @@ export const CALLS = [
     source: 'S3 user guide "Replicating objects created with server-side encryption"',
   },
   {
+    id: 'replication.Decrypt(replica key)', caller: 'replication', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'logs are not copied',
+    when: { text: 'a replica is configured: the copy keeps the S3 Bucket Key setting, and S3 decrypts with the replica key to verify that Bucket Key', test: (d) => Boolean(d.replica) },
+    resource: (d) => d.replica.key,
+    context: (d) => ({ 'kms:ViaService': `s3.${d.replica.region}.${d.urlSuffix}`, 'kms:EncryptionContext:aws:s3:arn': d.replica.arn, 'kms:EncryptionContextKeys': ['aws:s3:arn'] }),
+    source: 'S3 user guide "Using an S3 Bucket Key with replication" (kms:Decrypt on the destination key)',
+  },
+  {
     id: 'deny.replication.GetObject(source)', caller: 'replication', action: 's3:GetObject', expect: 'deny',
     when: { text: 'the replication role reads logs', test: (d) => Boolean(d.replica) },
     resource: (d) => objectArn(d), context: () => ({}),
