@@ -52,8 +52,9 @@ def test_only_the_bucket_key_is_limited_to_s3(central, aws):
     bucket_key = key_policy(aws, central["resources"]["BucketKey"])["Statement"]
     via = [s["Condition"]["StringEquals"].get("kms:ViaService") for s in bucket_key if "Condition" in s]
     assert via == ["s3.us-east-1.amazonaws.com"]
-    context = [s["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] for s in bucket_key if "Condition" in s]
-    assert context == [central["outputs"]["BucketArn"]]
+    # With S3 Bucket Keys S3 names the bucket, without them the object.
+    context = [s["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] for s in bucket_key if "Condition" in s]
+    assert context == [[central["outputs"]["BucketArn"], central["outputs"]["BucketArn"] + "/*"]]
     session_key = key_policy(aws, central["resources"]["SessionKey"])["Statement"]
     assert all("kms:ViaService" not in s.get("Condition", {}).get("StringEquals", {}) for s in session_key)
 

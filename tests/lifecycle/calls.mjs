@@ -283,6 +283,13 @@ export const CALLS = [
     context: (d) => ({ ...s3KmsContext(d), 'kms:EncryptionContext:aws:s3:arn': `arn:${d.partition}:s3:::someone-elses-bucket` }),
     source: 'bucket key policy (kms:EncryptionContext:aws:s3:arn)',
   },
+  {
+    id: 'deny.member-admin.GenerateDataKey(bucket key, object of a like-named bucket)', caller: 'member-admin', action: 'kms:GenerateDataKey', expect: 'deny',
+    when: { text: 'the bucket key through S3 for an object of a bucket whose name begins with the log bucket\'s (context without Bucket Keys)', test: (d) => Boolean(sseKeyArn(d)) && d.bucketKeyIsOnlyForS3 },
+    resource: (d) => sseKeyArn(d),
+    context: (d) => ({ ...s3KmsContext(d), 'kms:EncryptionContext:aws:s3:arn': `${d.bucket.arn}-copy/${d.account}/x.log` }),
+    source: 'bucket key policy (kms:EncryptionContext:aws:s3:arn: the bucket or BUCKET/*)',
+  },
   ...[['s3:DeleteObject', 'agent'], ['s3:DeleteObjectVersion', 'agent'], ['s3:GetObject', 'agent'],
     ['s3:DeleteObject', 'member-admin'], ['s3:DeleteObjectVersion', 'member-admin'], ['s3:GetObject', 'member-admin']].map(([action, caller]) => ({
     id: `deny.${caller}.${action.slice(3)}(own log)`, caller, action, expect: 'deny',

@@ -70,7 +70,11 @@ export function examples() {
       replica: replicaIn(join(dir, name)),
     });
   }
-  return list;
+  // An existing bucket may or may not use S3 Bucket Keys, which changes the encryption
+  // context S3 sends to KMS (bucket ARN or object ARN): prove each such example both ways.
+  return list.flatMap((e) => (e.statements
+    ? [{ ...e, bucketKeyEnabled: true }, { ...e, name: `${e.name} (no Bucket Keys)`, variantOf: e.name, bucketKeyEnabled: false }]
+    : [e]));
 }
 
 /** Resolve every stack of an example: central (home Region, plus replica Regions when the
@@ -110,19 +114,19 @@ export function deploy(example) {
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
   const index = indexResources([...central, ...members, ...(replica ? [replica] : [])]);
-  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
+  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')), example.bucketKeyEnabled);
   return { example, cfg, home, regions, central, members, permissionSet, guardrail, replica, wired, index };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
-// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN with
-// S3 Bucket Keys, the key administered by its own account.
-function addExistingBucket(index, required) {
+// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN, with
+// or without S3 Bucket Keys, the key administered by its own account.
+function addExistingBucket(index, required, bucketKeyEnabled) {
   const [, partition, , region, account] = required.KeyArn.split(':');
   index.buckets.set(required.Bucket, {
     name: required.Bucket, arn: `arn:${partition}:s3:::${required.Bucket}`, account, region,
     policy: { Version: '2012-10-17', Statement: required.BucketPolicyStatements },
-    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled: true },
+    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled },
   });
   index.keys.set(required.KeyArn, {
     arn: required.KeyArn, account, region, aliases: [], stack: 'existing',
@@ -466,9 +470,16 @@ const MUTANTS = [
   ['bucket key policy without kms:ViaService', 'default', 'deny.member-admin.Decrypt(bucket key directly)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => delete st.Condition?.StringEquals?.['kms:ViaService']));
   }],
-  ['bucket key encryption context names objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
+  ['bucket key encryption context admits only objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => {
-      const c = st.Condition?.StringEquals; if (c?.['kms:EncryptionContext:aws:s3:arn']) c['kms:EncryptionContext:aws:s3:arn'] += '/*';
+      const c = st.Condition?.StringLike; const k = 'kms:EncryptionContext:aws:s3:arn';
+      if (c?.[k]) c[k] = [c[k]].flat().filter((v) => v.endsWith('/*'));
+    }));
+  }],
+  ['existing bucket key admits only the bucket ARN as context, but the bucket has no Bucket Keys', 'existing-bucket (no Bucket Keys)', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
+    keyPolicy(dep, (k) => k.stack === 'existing').forEach((pol) => statements(pol).forEach((st) => {
+      const c = st.Condition?.StringLike; const k = 'kms:EncryptionContext:aws:s3:arn';
+      if (c?.[k]) c[k] = [c[k]].flat().filter((v) => !v.endsWith('/*'));
     }));
   }],
   ['agent policy without kms:Decrypt on the bucket key', 'default', 's3.Decrypt(bucket key, multipart, for agent)', (dep) => {

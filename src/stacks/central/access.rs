@@ -18,9 +18,11 @@ pub struct Names {
     bucket_arn: Value<String>,
     /// A literal bucket ARN, or none inside the stack.
     literal_bucket_arn: Option<String>,
-    /// The bucket's ARN where the key policy meets it (as S3 Bucket Keys'
-    /// encryption context); the key exists before the bucket, so no `GetAtt`.
+    /// The bucket's ARN and its objects' where the key policy meets them (as
+    /// the encryption context S3 sends); the key exists before the bucket, so
+    /// no `GetAtt`.
     bucket_arn_for_keys: Expr,
+    objects_for_keys: Expr,
     /// `kms:ViaService` of S3 in the bucket's Region.
     s3_service: Expr,
 }
@@ -32,13 +34,8 @@ impl Names {
             organization_id: Intrinsic::reference(ORGANIZATION_ID).into(),
             bucket_arn: Value::get_att(LOG_BUCKET, "Arn"),
             literal_bucket_arn: None,
-            bucket_arn_for_keys: Intrinsic::SubWith {
-                template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
-                variables: [("Bucket".to_owned(), bucket_name().into())]
-                    .into_iter()
-                    .collect(),
-            }
-            .into(),
+            bucket_arn_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}"),
+            objects_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}/*"),
             s3_service: Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
         }
     }
@@ -51,6 +48,7 @@ impl Names {
             organization_id: organization.map(|o| o.as_str()).unwrap_or_default().into(),
             bucket_arn: arn.clone().into(),
             literal_bucket_arn: Some(arn.clone()),
+            objects_for_keys: format!("{arn}/*").into(),
             bucket_arn_for_keys: arn.into(),
             s3_service: format!("s3.{region}.{}", partition.url_suffix()).into(),
         }
@@ -64,6 +62,17 @@ impl Names {
             Some(arn) => format!("{arn}/{}", suffix.replace("${!", "${")).into(),
         }
     }
+}
+
+/// An ARN of (or in) the stack's bucket, by its name as the stack decides it.
+fn named_bucket(template: &str) -> Expr {
+    Intrinsic::SubWith {
+        template: template.to_owned(),
+        variables: [("Bucket".to_owned(), bucket_name().into())]
+            .into_iter()
+            .collect(),
+    }
+    .into()
 }
 
 /// One part of the configured scope; each gets statements of its own, since
@@ -157,7 +166,11 @@ pub fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
     admissions
 }
 
-/// Admitted principals may use the key only through S3, for this bucket.
+/// Admitted principals may use the key only through S3, for this bucket. S3
+/// sends the bucket's ARN as encryption context with S3 Bucket Keys and the
+/// object's ARN without them; both are admitted, so the statement serves an
+/// existing bucket either way, and an upload that turns Bucket Keys off for
+/// itself.
 fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
     admission
         .in_key_policy(
@@ -168,9 +181,12 @@ fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
         )
         .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
         .condition(
-            "StringEquals",
+            "StringLike",
             "kms:EncryptionContext:aws:s3:arn",
-            names.bucket_arn_for_keys.clone(),
+            Expr::List(vec![
+                names.bucket_arn_for_keys.clone(),
+                names.objects_for_keys.clone(),
+            ]),
         )
 }
 
@@ -231,4 +247,34 @@ pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Stateme
         );
     }
     statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn literal_names() -> Names {
+        Names::literal(
+            &"log-archive".parse().unwrap(),
+            &"us-east-1".parse().unwrap(),
+            Some(&"o-a1b2c3d4e5".parse().unwrap()),
+        )
+    }
+
+    #[test]
+    fn the_bucket_key_admits_the_bucket_and_its_objects_as_encryption_context() {
+        let names = literal_names();
+        let grants = key_grants(&names, &[Admission::Organization], KeyUse::Bucket);
+        let condition = serde_json::to_value(&grants[0].condition).unwrap();
+        assert_eq!(
+            condition["StringLike"]["kms:EncryptionContext:aws:s3:arn"],
+            json!(["arn:aws:s3:::log-archive", "arn:aws:s3:::log-archive/*"]),
+            "with S3 Bucket Keys the context is the bucket ARN, without them the object ARN"
+        );
+        assert_eq!(
+            condition["StringEquals"]["kms:ViaService"],
+            "s3.us-east-1.amazonaws.com"
+        );
+    }
 }
