@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::names::logical::*;
 use crate::names::resource;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -239,7 +240,7 @@ fn decide(
         via_service: target
             .via_s3
             .then(|| format!("s3.{}.{}", example.region, url_suffix(example.partition))),
-        encryption_context_bucket: target.via_s3.then(|| example.bucket_arn()),
+        encryption_context: encryption_context(target, example),
         resource_aliases: (target.resource == example.session_key)
             .then(|| resource::SESSION_KEY_ALIAS.to_owned())
             .into_iter()
@@ -323,6 +324,23 @@ fn decide(
         because: vec![reason],
         assumes: None,
     }
+}
+
+/// What S3 sends to KMS for the bucket (S3 Bucket Keys: the bucket's ARN), or
+/// what the agent and the plugin send with the session key.
+fn encryption_context(target: &Target, example: &Example) -> BTreeMap<String, String> {
+    let pairs = if target.via_s3 {
+        vec![("aws:s3:arn", example.bucket_arn())]
+    } else {
+        vec![
+            ("aws:ssm:SessionId", "operator-0123456789abcdef0".to_owned()),
+            ("aws:ssm:TargetId", "i-0123456789abcdef0".to_owned()),
+        ]
+    };
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
 }
 
 fn symbol(cell: &Cell) -> &'static str {

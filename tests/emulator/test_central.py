@@ -101,12 +101,17 @@ def test_explicit_accounts_and_paths_reach_the_key_policies(aws, workdir):
     resources = region.stack_resources("smlog-central-accounts")
     statements = key_policy(region, resources["SessionKey"])["Statement"]
     conditions = {s["Sid"]: s["Condition"] for s in statements if "Condition" in s}
+    # Every grant serves Session Manager's encryption context only.
+    session_context = {
+        "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["aws:ssm:SessionId", "aws:ssm:TargetId"]},
+        "Null": {"kms:EncryptionContext:aws:ssm:SessionId": False, "kms:EncryptionContext:aws:ssm:TargetId": False}}
     assert conditions == {
         # The organisation id rides along with the paths: a fixed value that
         # keeps the grant inside the organisation whatever the paths say.
         "AllowOrganizationPathsSessionEncryption": {
             "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
-            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*"]}},
+            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*"]},
+            **session_context},
         "AllowAccountsSessionEncryption": {
-            "StringEquals": {"aws:PrincipalAccount": ["111111111111", "222222222222"]}},
+            "StringEquals": {"aws:PrincipalAccount": ["111111111111", "222222222222"]}, **session_context},
     }

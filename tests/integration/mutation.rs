@@ -444,6 +444,26 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "session key usable without Session Manager's encryption context",
+        "kms_session_key_bound_to_sessions",
+        &central,
+        &|t| {
+            let conditions = at(
+                statement(
+                    t,
+                    "SessionKey",
+                    "KeyPolicy",
+                    "AllowOrganizationSessionEncryption",
+                ),
+                &["Condition"],
+            )
+            .as_mapping_mut()
+            .unwrap();
+            conditions.remove("Null");
+            conditions.remove("ForAllValues:StringEquals");
+        },
+    );
+    mutate(
         "the agent writes to whoever owns the bucket name",
         "agent_policy_pins_bucket_owner",
         &member,

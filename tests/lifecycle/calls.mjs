@@ -168,6 +168,20 @@ export const CALLS = [
     pre: (d) => [keyInRegion('session key', d.prefs.kmsKeyId, d.region, d), keyExists(d.prefs.kmsKeyId, d)],
     source: `${SRC_PLUGIN} src/datachannel/streaming.go ProcessKMSEncryptionHandshakeAction() -> src/encryption/encrypter.go NewEncrypter() -> kmsservice.go KMSGenerateDataKey(); Region: src/sdkutil/awsconfig.go SetRegionAndProfile(start-session Region)`,
   },
+  // The central session key serves Session Manager only: its encryption context, both keys
+  // and no other. Using it for anything else (decrypting arbitrary data, encrypting under
+  // another context) is denied even to principals whose own policies allow the key.
+  ...[['agent', 'kms:Decrypt', 'no encryption context', () => ({})],
+    ['member-admin', 'kms:GenerateDataKey', 'another encryption context', () => ({
+      'kms:EncryptionContext:purpose': 'backups', 'kms:EncryptionContextKeys': ['purpose'] })],
+    ['member-admin', 'kms:Decrypt', 'Session Manager\'s context plus another key', (d) => ({
+      ...EC_SESSION(d), 'kms:EncryptionContext:purpose': 'backups', 'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId', 'purpose'] })],
+  ].map(([caller, action, what, context]) => ({
+    id: `deny.${caller}.${action.slice(4)}(session key, ${what})`, caller, action, expect: 'deny',
+    when: { text: `the central session key used outside Session Manager: ${what}`, test: (d) => d.prefs.kmsKeyId !== '' && d.keyAccount(d.prefs.kmsKeyId) !== d.account },
+    resource: (d) => d.prefs.kmsKeyId, context,
+    source: 'session key policy: the organisation statement requires the aws:ssm:SessionId and aws:ssm:TargetId context and no other key',
+  })),
   ...['ssm:ResumeSession', 'ssm:TerminateSession'].map((action) => ({
     id: `operator.${action.slice(4)}(own session)`, caller: 'operator', action, expect: 'allow', ifDenied: action === 'ssm:ResumeSession' ? 'a dropped session cannot be resumed' : 'TerminateSession fails (the session still ends with the shell or on idle timeout)',
     when: { text: action === 'ssm:ResumeSession' ? 'reconnect after a network break' : 'session end (exit, Ctrl-D)', test: () => true },

@@ -284,6 +284,7 @@ export function sessionSituation(dep, account, region) {
     logGroupByHandler: stack.resources.SessionLogGroup?.Type === 'Custom::SessionLogGroup',
     guardrail: Boolean(guardrailFor(dep, account)),
     keyRegion: (arn) => String(arn).split(':')[3],
+    keyAccount: (arn) => String(arn).split(':')[4],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
   };
@@ -488,6 +489,11 @@ const MUTANTS = [
   }],
   ['session key policy without the organisation statement', 'default', 'agent.Decrypt(session key)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => { pol.Statement = statements(pol).filter((st) => !/Organization/.test(st.Sid)); });
+  }],
+  ['session key usable without Session Manager\'s encryption context', 'default', 'deny.agent.Decrypt(session key, no encryption context)', (dep) => {
+    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => statements(pol).forEach((st) => {
+      delete st.Condition?.Null; delete st.Condition?.['ForAllValues:StringEquals'];
+    }));
   }],
   ['per-account session key policy without the account-root statement (IAM policy alone must not suffice)', 'per-account-keys', 'agent.Decrypt(session key)', (dep) => {
     keyPolicy(dep, (k) => k.account !== CENTRAL).forEach((pol) => { pol.Statement = [{ Sid: 'SomeoneElse', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 'kms:*', Resource: '*' }]; });

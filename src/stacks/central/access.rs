@@ -190,14 +190,33 @@ fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
         )
 }
 
-/// Admitted principals encrypt and decrypt session data with the key directly.
+/// The encryption context the SSM Agent and the Session Manager plugin send
+/// with every call on the session key.
+pub const SESSION_CONTEXT_KEYS: [&str; 2] = ["aws:ssm:SessionId", "aws:ssm:TargetId"];
+
+/// Admitted principals encrypt and decrypt session data with the key directly,
+/// and only under Session Manager's encryption context: both of its keys
+/// present (`Null` false) and no other key (`ForAllValues`). Data encrypted
+/// under any other context, or none, stays out of reach of this grant, so
+/// the key is no general-purpose key for the whole organisation.
 fn session_encryption(names: &Names, admission: &Admission) -> Statement {
-    admission.in_key_policy(
-        names,
-        Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
-            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-            .resource("*"),
-    )
+    let statement = admission
+        .in_key_policy(
+            names,
+            Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
+                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+                .resource("*"),
+        )
+        .condition(
+            "ForAllValues:StringEquals",
+            "kms:EncryptionContextKeys",
+            list(&SESSION_CONTEXT_KEYS),
+        );
+    SESSION_CONTEXT_KEYS
+        .iter()
+        .fold(statement, |statement, key| {
+            statement.condition("Null", &format!("kms:EncryptionContext:{key}"), false)
+        })
 }
 
 /// The admitted principals' statements of a key policy (the account-root
@@ -205,9 +224,13 @@ fn session_encryption(names: &Names, admission: &Admission) -> Statement {
 pub fn key_grants(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
     admissions
         .iter()
-        .map(|admission| match key_use {
-            KeyUse::Bucket => use_through_s3(names, admission),
-            KeyUse::Session => session_encryption(names, admission),
+        .flat_map(|admission| match key_use {
+            KeyUse::Bucket => vec![use_through_s3(names, admission)],
+            KeyUse::Session => vec![session_encryption(names, admission)],
+            KeyUse::BucketAndSession => vec![
+                use_through_s3(names, admission),
+                session_encryption(names, admission),
+            ],
         })
         .collect()
 }
@@ -276,5 +299,36 @@ mod tests {
             condition["StringEquals"]["kms:ViaService"],
             "s3.us-east-1.amazonaws.com"
         );
+    }
+
+    #[test]
+    fn the_session_key_serves_session_managers_encryption_context_only() {
+        let names = literal_names();
+        let grants = key_grants(&names, &[Admission::Organization], KeyUse::Session);
+        assert_eq!(grants.len(), 1);
+        assert_eq!(
+            serde_json::to_value(&grants[0].condition).unwrap(),
+            json!({
+                "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+                "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["aws:ssm:SessionId", "aws:ssm:TargetId"]},
+                "Null": {"kms:EncryptionContext:aws:ssm:SessionId": false, "kms:EncryptionContext:aws:ssm:TargetId": false},
+            })
+        );
+    }
+
+    #[test]
+    fn one_key_for_both_keeps_a_statement_for_each_use() {
+        let names = literal_names();
+        let grants = key_grants(&names, &[Admission::Organization], KeyUse::BucketAndSession);
+        let sids: Vec<&str> = grants.iter().map(|g| g.sid.as_str()).collect();
+        assert_eq!(
+            sids,
+            [
+                "AllowOrganizationUseThroughS3",
+                "AllowOrganizationSessionEncryption"
+            ]
+        );
+        assert!(grants[0].condition["StringEquals"].contains_key("kms:ViaService"));
+        assert!(!grants[1].condition.contains_key("StringLike"));
     }
 }

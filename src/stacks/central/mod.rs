@@ -416,12 +416,13 @@ fn session_key_of(names: &Names, admissions: &[Admission]) -> Key {
     )
 }
 
-/// Key mode `one`: one key encrypts the bucket and the sessions. Session
-/// encryption needs direct use, so `kms:ViaService` cannot narrow it.
+/// Key mode `one`: one key encrypts the bucket and the sessions, under a
+/// statement for each: through S3 for this bucket, and directly (session
+/// encryption cannot go through a service) with Session Manager's context.
 fn single_key(names: &Names, admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        access::key_policy(names, admissions, KeyUse::Session),
+        access::key_policy(names, admissions, KeyUse::BucketAndSession),
     )
 }
 
