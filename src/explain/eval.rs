@@ -112,6 +112,10 @@ pub struct Request {
     pub via_service: Option<String>,
     /// The KMS encryption context, key → value.
     pub encryption_context: BTreeMap<String, String>,
+    /// The upload's SSE headers (`s3:x-amz-server-side-encryption` and
+    /// `…-aws-kms-key-id`), when it sends them.
+    pub sse: Option<String>,
+    pub sse_kms_key_id: Option<String>,
     /// The aliases of the KMS key the request uses (`kms:ResourceAliases`).
     pub resource_aliases: Vec<String>,
     /// The account that owns the resource (`s3:ResourceAccount`).
@@ -144,6 +148,10 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                     .into_iter()
                     .collect(),
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
+                "s3:x-amz-server-side-encryption" => request.sse.clone().into_iter().collect(),
+                "s3:x-amz-server-side-encryption-aws-kms-key-id" => {
+                    request.sse_kms_key_id.clone().into_iter().collect()
+                }
                 "s3:ResourceAccount" => vec![request.resource_account.clone()],
                 "aws:PrincipalArn" => request.principal_arn.clone().into_iter().collect(),
                 _ => return None,
@@ -323,6 +331,8 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            sse: None,
+            sse_kms_key_id: None,
             resource_aliases: vec![],
             resource_account: "111111111111".to_owned(),
             principal_arn: None,

@@ -241,6 +241,9 @@ fn decide(
             .via_s3
             .then(|| format!("s3.{}.{}", example.region, url_suffix(example.partition))),
         encryption_context: encryption_context(target, example),
+        // Uploads as older agents make them: the bucket's default encryption applies.
+        sse: None,
+        sse_kms_key_id: None,
         resource_aliases: (target.resource == example.session_key)
             .then(|| resource::SESSION_KEY_ALIAS.to_owned())
             .into_iter()

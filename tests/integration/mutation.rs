@@ -389,6 +389,36 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "uploads may name a KMS key of their own",
+        "bucket_policy_forces_the_bucket_key",
+        &central,
+        &|t| {
+            remove_statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyUploadsWithAnotherKey",
+            )
+        },
+    );
+    mutate(
+        "uploads without an SSE header denied",
+        "bucket_policy_accepts_uploads_without_sse_headers",
+        &central,
+        &|t| {
+            let deny = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyUploadsWithAnotherEncryption",
+            );
+            at(deny, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("Null");
+        },
+    );
+    mutate(
         "key rotation off",
         "kms_key_rotation_enabled",
         &central,

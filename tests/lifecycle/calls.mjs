@@ -133,6 +133,26 @@ export const CALLS = [
     source: `${SRC_AGENT} agent/session/shell/shell.go finishLogging() -> uploadShellSessionLogsToS3() -> agent/s3util/s3util.go S3Upload() (ACL, ContentType, SSEKMSKeyId from getSSEAlgorithm())`,
   })),
   {
+    id: 'agent.PutObject(own prefix, no SSE headers)', caller: 'agent', action: 's3:PutObject', expect: 'allow', ifDenied: 'logs of older agents are lost',
+    when: { text: 'an older agent sends neither SSE header: the bucket default applies (AWS-FACTS: do not require them)', test: (d) => d.prefs.s3BucketName !== '' },
+    resource: (d) => objectArn(d), context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    pre: (d) => [bucketExists(d)],
+    source: `${SRC_AGENT} agent/s3util/s3util.go S3Upload() when GetBucketEncryption was denied or in older agents`,
+  },
+  // Uploads stay on the bucket key: a member account cannot put its logs under a key of its
+  // own (which the central account could not read) or under SSE-S3 / the AWS managed key.
+  ...[['another KMS key', (d) => ({ 's3:x-amz-server-side-encryption': 'aws:kms',
+    's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:${d.partition}:kms:${d.region}:${d.account}:key/0b1c2d3e-0000-4000-8000-member0own00` })],
+  ['AES256', () => ({ 's3:x-amz-server-side-encryption': 'AES256' })],
+  ['aws:kms without a key id (aws/s3)', () => ({ 's3:x-amz-server-side-encryption': 'aws:kms' })],
+  ['the bucket key, as DSSE-KMS', (d) => ({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse', 's3:x-amz-server-side-encryption-aws-kms-key-id': sseKeyArn(d) })],
+  ].map(([what, headers]) => ({
+    id: `deny.member-admin.PutObject(own prefix, ${what})`, caller: 'member-admin', action: 's3:PutObject', expect: 'deny',
+    when: { text: `an upload below the account's own prefix encrypted with ${what}`, test: (d) => Boolean(d.bucket) && d.bucket.sse?.algorithm === 'aws:kms' },
+    resource: (d) => objectArn(d), context: (d) => ({ 's3:x-amz-acl': 'bucket-owner-full-control', ...headers(d) }),
+    source: 'bucket policy DenyUploadsWithAnotherKey / DenyUploadsWithAnotherEncryption / DenyUploadsWithTheAwsManagedKey',
+  })),
+  {
     id: 's3.GenerateDataKey(bucket key, for agent)', caller: 's3-for-agent', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the upload fails: the log is lost',
     when: { text: 'bucket SSE is aws:kms: S3 asks KMS in the bucket\'s Region with the uploader\'s identity', test: (d) => d.prefs.s3BucketName !== '' && d.bucket?.sse?.algorithm === 'aws:kms' },
     resource: (d) => sseKeyArn(d), context: (d) => s3KmsContext(d),

@@ -242,16 +242,50 @@ pub fn key_policy(names: &Names, admissions: &[Admission], key_use: KeyUse) -> V
         .collect()
 }
 
-/// TLS only; admitted principals may read the bucket's encryption settings and
-/// write below their own account id. One statement per scope carries both
-/// grants (object actions never match the bucket ARN, nor bucket actions the
-/// object ARNs), so an account list appears once and about 1,300 accounts fit.
-pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Statement> {
+const SSE: &str = "s3:x-amz-server-side-encryption";
+const SSE_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+/// Uploads stay on the bucket key: one that names a KMS key names this one,
+/// one that names an encryption names SSE-KMS, and one that names SSE-KMS
+/// names a key (S3 would otherwise use the AWS managed key aws/s3). Each
+/// applies only when its header is present (`Null` false): an upload that
+/// names nothing gets the bucket's default encryption, as older agents rely on.
+fn upload_denies(names: &Names, bucket_key_arn: Value<String>) -> [Statement; 3] {
+    let deny = |sid: &str| {
+        Statement::deny(sid)
+            .principal(Principal::Anyone)
+            .actions(&["s3:PutObject"])
+            .resource(names.objects("*"))
+    };
+    [
+        deny("DenyUploadsWithAnotherKey")
+            .condition("Null", SSE_KEY, false)
+            .condition("StringNotEquals", SSE_KEY, Expr::from(bucket_key_arn)),
+        deny("DenyUploadsWithAnotherEncryption")
+            .condition("Null", SSE, false)
+            .condition("StringNotEquals", SSE, "aws:kms"),
+        deny("DenyUploadsWithTheAwsManagedKey")
+            .condition("Null", SSE, false)
+            .condition("Null", SSE_KEY, true),
+    ]
+}
+
+/// TLS only; uploads on the bucket key only; admitted principals may read the
+/// bucket's encryption settings and write below their own account id. One
+/// statement per scope carries both grants (object actions never match the
+/// bucket ARN, nor bucket actions the object ARNs), so an account list
+/// appears once and about 1,250 accounts fit.
+pub fn bucket_statements(
+    names: &Names,
+    admissions: &[Admission],
+    bucket_key_arn: Value<String>,
+) -> Vec<Statement> {
     let mut statements = vec![Statement::deny("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions(&["s3:*"])
         .resources([names.bucket_arn.clone(), names.objects("*")])
         .condition("Bool", "aws:SecureTransport", false)];
+    statements.extend(upload_denies(names, bucket_key_arn));
     for admission in admissions {
         statements.push(
             admission.in_bucket_policy(
@@ -314,6 +348,33 @@ mod tests {
                 "Null": {"kms:EncryptionContext:aws:ssm:SessionId": false, "kms:EncryptionContext:aws:ssm:TargetId": false},
             })
         );
+    }
+
+    #[test]
+    fn uploads_that_name_an_encryption_must_name_the_bucket_key() {
+        let key = "arn:aws:kms:us-east-1:111111111111:key/k";
+        let statements =
+            bucket_statements(&literal_names(), &[Admission::Organization], key.into());
+        let denies: Vec<serde_json::Value> = statements
+            .iter()
+            .filter(|s| s.sid.starts_with("DenyUploads"))
+            .map(|s| serde_json::to_value(s).unwrap())
+            .collect();
+        let header = "s3:x-amz-server-side-encryption";
+        let key_header = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+        let conditions: Vec<&serde_json::Value> = denies.iter().map(|d| &d["Condition"]).collect();
+        assert_eq!(
+            conditions,
+            [
+                &json!({"Null": {key_header: false}, "StringNotEquals": {key_header: key}}),
+                &json!({"Null": {header: false}, "StringNotEquals": {header: "aws:kms"}}),
+                &json!({"Null": {header: false, key_header: true}}),
+            ]
+        );
+        for deny in &denies {
+            assert_eq!(deny["Action"], json!(["s3:PutObject"]));
+            assert_eq!(deny["Resource"], json!(["arn:aws:s3:::log-archive/*"]));
+        }
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub fn build(plan: &Plan) -> Result<Template> {
             LOG_BUCKET_POLICY,
             // Retained with the bucket: a deleted stack must not leave the bucket
             // without its policy, which would stop uploads from every account.
-            placement.home_only(holding_data(bucket_policy(&names, &admissions))),
+            placement.home_only(holding_data(bucket_policy(&names, &admissions, bucket_key))),
         );
     }
     if let Some(replica) = keys.replica.take() {
@@ -436,9 +436,13 @@ fn alias(name: &str, target: Value<String>) -> Resource {
     })
 }
 
-fn bucket_policy(names: &Names, admissions: &[Admission]) -> BucketPolicy {
+fn bucket_policy(names: &Names, admissions: &[Admission], bucket_key: &str) -> BucketPolicy {
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
-        policy_document: PolicyDocument::new(access::bucket_statements(names, admissions)),
+        policy_document: PolicyDocument::new(access::bucket_statements(
+            names,
+            admissions,
+            Value::get_att(bucket_key, "Arn"),
+        )),
     }
 }
