@@ -16,7 +16,7 @@ fn at(field: &str) -> impl Fn(InvalidId) -> Error + '_ {
     move |err| Error::field(field, err.to_string())
 }
 
-fn parse_opt<T: FromStr<Err = InvalidId>>(
+pub(super) fn parse_opt<T: FromStr<Err = InvalidId>>(
     field: &str,
     value: Option<&String>,
 ) -> Result<Option<T>> {
@@ -66,16 +66,6 @@ fn shell_profile(field: &str, value: &Option<String>) -> Result<String> {
     Ok(profile)
 }
 
-fn at_least_one_day(field: &str, value: Option<u32>) -> Result<Option<u32>> {
-    match value {
-        Some(0) => Err(Error::field(
-            field,
-            "0 days is not a period: give at least 1",
-        )),
-        other => Ok(other),
-    }
-}
-
 fn log_group_name(field: &str, name: &str) -> Result<String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-/.#".contains(c);
     if (1..=512).contains(&name.len()) && name.chars().all(allowed) && !name.starts_with("aws/") {
@@ -85,71 +75,6 @@ fn log_group_name(field: &str, name: &str) -> Result<String> {
             field,
             format!("{name:?} is not a valid log group name: 1 to 512 letters, digits and _-/.#"),
         ))
-    }
-}
-
-impl RawRetention {
-    fn resolve(&self) -> Result<RetentionSettings> {
-        let object_lock = match &self.object_lock {
-            None => None,
-            Some(lock) => {
-                let period = match (lock.days, lock.years) {
-                    (Some(days), None) if (1..=MAX_LOCK_YEARS * 365).contains(&days) => {
-                        LockPeriod::Days(days)
-                    }
-                    (None, Some(years)) if (1..=MAX_LOCK_YEARS).contains(&years) => {
-                        LockPeriod::Years(years)
-                    }
-                    (Some(_), Some(_)) | (None, None) => {
-                        return Err(Error::field(
-                            "retention.object_lock",
-                            "give the default retention in days or in years (one of the two)",
-                        ))
-                    }
-                    _ => {
-                        return Err(Error::field(
-                            "retention.object_lock",
-                            format!(
-                                "the retention must be 1 to {} days or 1 to {MAX_LOCK_YEARS} years",
-                                MAX_LOCK_YEARS * 365
-                            ),
-                        ))
-                    }
-                };
-                Some(ObjectLock {
-                    mode: lock.mode,
-                    period,
-                })
-            }
-        };
-        let noncurrent_version_expiration_days = at_least_one_day(
-            "retention.noncurrent_version_expiration_days",
-            self.noncurrent_version_expiration_days,
-        )?;
-        if let (Some(lock), Some(expiry)) = (object_lock, noncurrent_version_expiration_days) {
-            let locked_days = lock.period.days();
-            if expiry < locked_days {
-                return Err(Error::field(
-                    "retention.noncurrent_version_expiration_days",
-                    format!(
-                        "{expiry} days is shorter than the Object Lock retention ({locked_days} days, {} mode): S3 Lifecycle never deletes a locked version, so the expiry would silently wait for the lock; give at least {locked_days}",
-                        lock.mode.as_str()
-                    ),
-                ));
-            }
-        }
-        Ok(RetentionSettings {
-            object_lock,
-            transition_to_glacier_days: at_least_one_day(
-                "retention.transition_to_glacier_days",
-                self.transition_to_glacier_days,
-            )?,
-            noncurrent_version_expiration_days,
-            access_log_bucket: parse_opt(
-                "retention.access_log_bucket",
-                self.access_log_bucket.as_ref(),
-            )?,
-        })
     }
 }
 

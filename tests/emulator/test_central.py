@@ -59,6 +59,19 @@ def test_only_the_bucket_key_is_limited_to_s3(central, aws):
     assert all("kms:ViaService" not in s.get("Condition", {}).get("StringEquals", {}) for s in session_key)
 
 
+def test_server_access_logs_go_to_a_target_beside_the_bucket(central, aws):
+    target = central["resources"]["AccessLogBucket"]
+    rules = aws("s3api", "get-bucket-encryption", "--bucket", target)["ServerSideEncryptionConfiguration"]["Rules"]
+    # S3 delivers access logs only into an SSE-S3 bucket.
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    result = aws.run("s3api", "get-bucket-logging", "--bucket", central["outputs"]["BucketName"], check=False)
+    answer = json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else {}
+    if "LoggingEnabled" not in answer:
+        record_gap("the log bucket's server access logging", "rule access_log_target_is_a_logging_destination")
+    else:
+        assert answer["LoggingEnabled"] == {"TargetBucket": target, "TargetPrefix": "session-manager-logs/"}
+
+
 def test_aliases_point_at_the_keys(central, aws):
     aliases = {a["AliasName"]: a.get("TargetKeyId") for a in aws("kms", "list-aliases")["Aliases"]}
     assert aliases["alias/session-manager-logs/bucket"] == central["resources"]["BucketKey"]

@@ -114,16 +114,17 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
     });
     let wide_central = edited(central, |properties| {
         if let Properties::S3BucketPolicy(policy) = properties {
-            let delivery = policy
+            if let Some(delivery) = policy
                 .policy_document
                 .statement
                 .iter_mut()
                 .find(|s| s.sid == "AllowOrganizationLogDelivery")
-                .unwrap();
-            delivery.action.push("s3:GetObject".to_owned());
-            delivery
-                .resource
-                .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
+            {
+                delivery.action.push("s3:GetObject".to_owned());
+                delivery
+                    .resource
+                    .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
+            }
         }
     });
     let matrix = explain::matrix(&settings, &wide_central, &member_template, None);

@@ -389,6 +389,52 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "access-log target encrypted with the bucket key",
+        "access_log_target_sse_s3",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "AccessLogBucket",
+                    "Properties",
+                    "BucketEncryption",
+                ],
+            ) = yaml(
+                "{ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: {Fn::GetAtt: [BucketKey, Arn]}}}]}",
+            );
+        },
+    );
+    mutate(
+        "access-log delivery admitted from any account",
+        "access_log_delivery_scoped",
+        &central,
+        &|t| {
+            let delivery = statement(
+                t,
+                "AccessLogBucketPolicy",
+                "PolicyDocument",
+                "AllowServerAccessLogDelivery",
+            );
+            at(delivery, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("StringEquals");
+        },
+    );
+    mutate(
+        "an SSE-S3 bucket passed off as the access-log target",
+        "access_log_target_is_a_logging_destination",
+        &central,
+        &|t| {
+            at(t, &["Resources", "LogBucket", "Properties"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("LoggingConfiguration");
+        },
+    );
+    mutate(
         "uploads may name a KMS key of their own",
         "bucket_policy_forces_the_bucket_key",
         &central,

@@ -261,6 +261,28 @@ export const CALLS = [
     context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
     source: 'replica bucket policy (TLS deny only) and cross-account rules',
   },
+  // ---------------------------------------------------------------- S3 server access logs of the log bucket
+  {
+    id: 's3-logging.PutObject(access log target)', caller: 's3-logging', action: 's3:PutObject', expect: 'allow', ifDenied: 'no record of who read, wrote or changed the session logs',
+    when: { text: 'the log bucket logs into a target the central stack creates: S3 delivers over TLS', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-0123456789ABCDEF`,
+    context: (d) => ({ 'aws:SourceArn': d.bucket.arn, 'aws:SourceAccount': d.bucket.account }),
+    source: 'S3 user guide "Permissions for log delivery" (logging.s3.amazonaws.com, aws:SourceArn, aws:SourceAccount)',
+  },
+  {
+    id: 'deny.s3-logging.PutObject(access log target, another bucket\'s logs)', caller: 's3-logging', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'another bucket (of any account) delivers its access logs into the target', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-FEDCBA9876543210`,
+    context: (d) => ({ 'aws:SourceArn': `arn:${d.partition}:s3:::someone-elses-bucket`, 'aws:SourceAccount': d.outsider }),
+    source: 'access-log target policy AllowServerAccessLogDelivery (aws:SourceArn, aws:SourceAccount)',
+  },
+  ...['s3:GetObject', 's3:PutObject'].map((action) => ({
+    id: `deny.member-admin.${action.slice(3)}(access logs)`, caller: 'member-admin', action, expect: 'deny',
+    when: { text: 'a member account reads or forges the log bucket\'s access logs', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-0123456789ABCDEF`,
+    context: () => ({}),
+    source: 'access-log target policy (only S3\'s log delivery is admitted)',
+  })),
   // ---------------------------------------------------------------- expected denies
   {
     id: 'deny.agent.PutObject(other account prefix)', caller: 'agent', action: 's3:PutObject', expect: 'deny',

@@ -145,6 +145,7 @@ function indexResources(stacks) {
         const rule = r.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
         const policy = res.find((p) => p.Type === 'AWS::S3::BucketPolicy' && p.Properties.Bucket === r.ref)?.Properties.PolicyDocument;
         buckets.set(r.ref, { name: r.ref, arn: r.attrs.Arn, account: s.accountId, region: s.region, policy,
+          accessLogsTo: r.Properties.LoggingConfiguration?.DestinationBucketName,
           sse: rule ? { algorithm: rule.ServerSideEncryptionByDefault.SSEAlgorithm, kmsKeyId: rule.ServerSideEncryptionByDefault.KMSMasterKeyID, bucketKeyEnabled: rule.BucketKeyEnabled === true || rule.BucketKeyEnabled === 'true' } : undefined });
       }
       if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
@@ -283,6 +284,8 @@ export function sessionSituation(dep, account, region) {
     viaProfiles,
     logGroupByHandler: stack.resources.SessionLogGroup?.Type === 'Custom::SessionLogGroup',
     guardrail: Boolean(guardrailFor(dep, account)),
+    // The bucket the log bucket's server access logs go to, when a template creates it.
+    accessLogs: bucket?.accessLogsTo && dep.index.buckets.get(bucket.accessLogsTo),
     keyRegion: (arn) => String(arn).split(':')[3],
     keyAccount: (arn) => String(arn).split(':')[4],
     keyExists: (arn) => dep.index.keys.has(arn),
@@ -300,6 +303,8 @@ export function sessionSituation(dep, account, region) {
     'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false, partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
+    // S3's server access log delivery, for the log bucket (in the central account).
+    's3-logging': { service: true, arn: 'logging.s3.amazonaws.com', account: bucket?.account, policies: [] },
     // CloudFormation's role in service-managed StackSet instances (AdministratorAccess).
     'stackset-exec': { ...assumedRole(account, 'stacksets-exec-0123456789abcdef0123456789abcdef', 'cfn', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
   };
@@ -312,7 +317,7 @@ export function sessionSituation(dep, account, region) {
   const role = dep.central[0].resources.ReplicationRole;
   if (dep.replica && role) {
     // S3 replicates with the central stack's role, in the central account.
-    const copy = Object.values(dep.replica.resources).find((r) => r.Type === 'AWS::S3::Bucket');
+    const copy = dep.replica.resources.ReplicaBucket;
     d.replica = { bucket: copy.ref, arn: copy.attrs.Arn, region: dep.replica.region, key: dep.replica.outputs.ReplicaKeyArn };
     d.principals.replication = { ...assumedRole(CENTRAL, role.ref, 's3-replication', { path: role.Properties.Path ?? '/', partition, org: false }),
       policies: role.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
@@ -497,6 +502,11 @@ const MUTANTS = [
   }],
   ['per-account session key policy without the account-root statement (IAM policy alone must not suffice)', 'per-account-keys', 'agent.Decrypt(session key)', (dep) => {
     keyPolicy(dep, (k) => k.account !== CENTRAL).forEach((pol) => { pol.Statement = [{ Sid: 'SomeoneElse', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 'kms:*', Resource: '*' }]; });
+  }],
+  ['access-log target admits log delivery for any source bucket', 'default', 'deny.s3-logging.PutObject(access log target, another bucket\'s logs)', (dep) => {
+    for (const b of dep.index.buckets.values()) {
+      statements(b.policy ?? { Statement: [] }).filter((st) => st.Principal?.Service).forEach((st) => delete st.Condition);
+    }
   }],
   ['TLS deny removed', 'default', 'deny.agent.PutObject(no TLS)', (dep) => {
     for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');
