@@ -642,6 +642,23 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "permission set starts sessions with any account's preferences document",
+        "operator_starts_only_its_own_accounts_preferences",
+        &permission_set,
+        &|t| {
+            let start = statement(
+                t,
+                "OperatorPermissionSet",
+                "InlinePolicy",
+                "StartSessionsWithLoggingPreferences",
+            );
+            at(start, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("StringEquals");
+        },
+    );
+    mutate(
         "interface endpoints without private DNS",
         "endpoints_answer_the_usual_names",
         &endpoints,

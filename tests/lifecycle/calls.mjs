@@ -181,6 +181,27 @@ export const CALLS = [
     context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
     source: 'Session Manager user guide "Enforce a session document permission check" (ssm:SessionDocumentAccessCheck)',
   },
+  // The Session Manager console lists nodes and sessions before it starts one (user guide,
+  // "Sample IAM policies for Session Manager"); Identity Center users come through it.
+  ...['ssm:DescribeSessions', 'ssm:DescribeInstanceInformation', 'ssm:DescribeInstanceProperties', 'ec2:DescribeInstances'].map((action) => ({
+    id: `operator.${action.split(':')[1]}(console)`, caller: 'operator', action, expect: 'allow', ifDenied: 'the console lists no nodes or sessions',
+    when: { text: 'an Identity Center user opens the Session Manager console', test: (d) => Boolean(d.identityCenter) },
+    resource: () => '*', context: () => ({}), // no resource type in the service reference
+    source: 'Session Manager user guide "Sample IAM policies for Session Manager" (Session Manager and Fleet Manager)',
+  })),
+  {
+    id: 'operator.GetConnectionStatus(console)', caller: 'operator', action: 'ssm:GetConnectionStatus', expect: 'allow', ifDenied: 'the console shows no node as connectable',
+    when: { text: 'an Identity Center user opens the Session Manager console', test: (d) => Boolean(d.identityCenter) },
+    resource: (d) => `arn:${d.partition}:ec2:${d.region}:${d.account}:instance/${d.instanceId}`, context: () => ({}),
+    source: 'Session Manager user guide "Sample IAM policies for Session Manager"; the service reference gives it instance and managed-instance resources',
+  },
+  {
+    id: 'deny.operator.StartSession(same-named document of another account)', caller: 'operator', action: 'ssm:StartSession', expect: 'deny', sharedByOwner: true,
+    when: { text: 'a Session document named SSM-SessionManagerRunShell, shared from another account, passed by ARN to skip the logging preferences', test: () => true },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.outsider}:document/SSM-SessionManagerRunShell`,
+    context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
+    source: 'operator policy / permission set: the document in the principal\'s own account only (research B, open question 7)',
+  },
   {
     id: 'operator.GenerateDataKey(session key)', caller: 'operator', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the handshake fails: the session does not start',
     when: { text: 'kmsKeyId set: the plugin makes the data key the agent decrypts', test: (d) => d.prefs.kmsKeyId !== '' },

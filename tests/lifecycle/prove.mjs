@@ -327,7 +327,7 @@ export function sessionSituation(dep, account, region) {
     const sso = assumedRole(account, 'AWSReservedSSO_SessionManagerOperator_0123456789abcdef', 'alice',
       { path: `/aws-reserved/sso.amazonaws.com/${region}/`, partition });
     const policy = Object.values(dep.permissionSet.resources).find((r) => r.Type === 'AWS::SSO::PermissionSet').Properties.InlinePolicy;
-    d.viaIdentityCenter = { ...d, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
+    d.viaIdentityCenter = { ...d, identityCenter: true, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
   }
   return d;
 }
@@ -401,6 +401,12 @@ export async function evaluate(call, d, dep) {
     resourceAccount = k.account; resourcePolicy = k.policy; policyName = `key policy (${k.stack} ${k.region})`; requestRegion = k.region;
     resourceCtx = { 'kms:CallerAccount': p.account, ...(k.aliases.length ? { 'kms:ResourceAliases': k.aliases } : {}) };
   } else if (resource.startsWith('arn:')) resourceAccount = resource.split(':')[4] || d.account;
+  if (call.sharedByOwner) {
+    // A document its owner shares (ModifyDocumentPermission, here with every account): the
+    // owner's side admits the call, so the caller's own policy alone decides.
+    policyName = 'document shared by its owner';
+    resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: call.action, Resource: resource }] };
+  }
   const context = {
     ...(p.service ? { 'aws:SecureTransport': 'true', 'aws:SourceAccount': d.account, 'aws:PrincipalIsAWSService': 'true', 'aws:RequestedRegion': requestRegion } : principalContext(p, requestRegion)),
     'aws:ResourceAccount': resourceAccount, ...resourceCtx, ...callCtx,
