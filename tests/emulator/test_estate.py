@@ -191,11 +191,18 @@ def test_the_endpoints_stack_in_a_private_vpc(aws, workdir):
     template = folder / "endpoints.yaml"
     template.write_text(smlog("synth", "endpoints", cwd=folder))
     vpc = aws("ec2", "create-vpc", "--cidr-block", "10.20.0.0/16")["Vpc"]["VpcId"]
+    # A secondary block: nodes there must reach the endpoints too.
+    aws("ec2", "associate-vpc-cidr-block", "--vpc-id", vpc, "--cidr-block", "100.64.0.0/16")
     subnets = [aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", f"10.20.{i}.0/24",
                    "--availability-zone", f"us-east-1{zone}")["Subnet"]["SubnetId"] for i, zone in enumerate("ab")]
     table = aws("ec2", "create-route-table", "--vpc-id", vpc)["RouteTable"]["RouteTableId"]
     aws.deploy("smlog-endpoints", template, {"VpcId": vpc, "SubnetIds": "\\,".join(subnets),
-                                             "VpcCidr": "10.20.0.0/16", "RouteTableIds": table})
+                                             "VpcCidrs": "10.20.0.0/16\\,100.64.0.0/16", "RouteTableIds": table})
+    group = aws.stack_resources("smlog-endpoints")["EndpointSecurityGroup"]
+    [described] = aws("ec2", "describe-security-groups", "--group-ids", group)["SecurityGroups"]
+    admitted = sorted(r["CidrIp"] for p in described["IpPermissions"] if p.get("FromPort") == 443
+                      for r in p["IpRanges"])
+    assert admitted == ["10.20.0.0/16", "100.64.0.0/16"], described["IpPermissions"]
     endpoints = aws("ec2", "describe-vpc-endpoints", "--filters", f"Name=vpc-id,Values={vpc}")["VpcEndpoints"]
     services = sorted(e["ServiceName"] for e in endpoints)
     declared = sorted(r["Properties"]["ServiceName"]["Fn::Sub"].replace("${AWS::Region}", "us-east-1")

@@ -681,15 +681,19 @@ pub fn mutants() -> Vec<Mutant> {
         &|t| {
             *at(
                 t,
-                &[
-                    "Resources",
-                    "EndpointSecurityGroup",
-                    "Properties",
-                    "SecurityGroupIngress",
-                    "0",
-                    "CidrIp",
-                ],
+                &["Resources", "HttpsFromVpcCidr1", "Properties", "CidrIp"],
             ) = "0.0.0.0/0".into();
+        },
+    );
+    mutate(
+        "endpoints admit nobody",
+        "endpoints_admit_https_from_the_vpc_only",
+        &endpoints,
+        &|t| {
+            at(t, &["Resources"])
+                .as_mapping_mut()
+                .unwrap()
+                .retain(|id, _| !id.as_str().unwrap().starts_with("HttpsFromVpcCidr"));
         },
     );
     mutate(
