@@ -30,8 +30,8 @@ pub struct RawConfig {
     /// The central log bucket; unset for session-manager-logs-<account id>-<Region>.
     #[schemars(with = "Option<BucketName>")]
     pub bucket_name: Option<String>,
-    /// A log archive bucket and key that already exist (Control Tower, Landing
-    /// Zone Accelerator), used instead of creating them.
+    /// A log archive bucket and key that already exist (such as Landing Zone
+    /// Accelerator's central log bucket), used instead of creating them.
     #[serde(default)]
     pub existing_bucket: Option<RawExistingBucket>,
     /// One KMS key for bucket and sessions, or two.

@@ -1,5 +1,5 @@
-//! An existing log archive bucket and key (Control Tower, Landing Zone
-//! Accelerator): smlog creates neither, and writes the statements their
+//! An existing log archive bucket and key (such as Landing Zone
+//! Accelerator's): smlog creates neither, and writes the statements their
 //! policies must contain, as JSON ready to merge, from the same builder the
 //! central stack uses. `verify --central` checks them in place.
 
