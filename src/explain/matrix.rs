@@ -218,15 +218,14 @@ pub fn matrix(
     }
 }
 
-fn decide(
+/// The request a principal makes for a target of the example.
+fn request(
     principal: &Principal,
     target: &Target,
-    identity: &[Policy],
-    resource_policies: &[Policy],
     example: &Example,
     settings: &Settings,
-) -> Cell {
-    let request = Request {
+) -> Request {
+    Request {
         action: target.action.to_owned(),
         resource: target.resource.clone(),
         account: principal.account.clone(),
@@ -254,34 +253,36 @@ fn decide(
             .as_ref()
             .zip(principal.role)
             .map(|(account, role)| format!("arn:{}:iam::{account}:role/{role}", example.partition)),
-    };
+    }
+}
+
+fn decide(
+    principal: &Principal,
+    target: &Target,
+    identity: &[Policy],
+    resource_policies: &[Policy],
+    example: &Example,
+    settings: &Settings,
+) -> Cell {
+    let request = request(principal, target, example, settings);
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);
-    let denies: Vec<String> = by_identity
-        .denies
-        .iter()
-        .chain(&by_resource.denies)
-        .cloned()
-        .collect();
-    if !denies.is_empty() {
-        return Cell {
-            verdict: Verdict::Denied,
-            because: denies,
-            assumes: None,
-        };
-    }
-    let unknown: Vec<String> = by_identity
-        .unknown
-        .iter()
-        .chain(&by_resource.unknown)
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        return Cell {
-            verdict: Verdict::Depends,
-            because: unknown,
-            assumes: None,
-        };
+    // An explicit deny decides first; then a condition the evaluator cannot judge.
+    for (verdict, found) in [
+        (Verdict::Denied, [&by_identity.denies, &by_resource.denies]),
+        (
+            Verdict::Depends,
+            [&by_identity.unknown, &by_resource.unknown],
+        ),
+    ] {
+        let because: Vec<String> = found.into_iter().flatten().cloned().collect();
+        if !because.is_empty() {
+            return Cell {
+                verdict,
+                because,
+                assumes: None,
+            };
+        }
     }
     let same_account = principal.account.as_deref() == Some(target.owner.as_str());
     let identity_allows = !by_identity.allows.is_empty();
