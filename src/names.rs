@@ -16,6 +16,11 @@ pub mod logical {
     pub const LOGGING_KEY_ALIAS: &str = "LoggingKeyAlias";
     pub const LOG_BUCKET: &str = "LogBucket";
     pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+    /// The log bucket's S3 server access log target, and its policy (in the
+    /// replica stack too). The rules tell a target by this id: it takes
+    /// SSE-S3, where every log bucket takes SSE-KMS.
+    pub const ACCESS_LOG_BUCKET: &str = "AccessLogBucket";
+    pub const ACCESS_LOG_BUCKET_POLICY: &str = "AccessLogBucketPolicy";
     /// With a replica: the role S3 replicates with.
     pub const REPLICATION_ROLE: &str = "ReplicationRole";
     // Member stack.
@@ -82,4 +87,6 @@ pub mod principal {
     pub const GUI_CONNECT: &str = "ssm-guiconnect.amazonaws.com";
     /// IAM, as CloudTrail's events name their source (`eventSource`).
     pub const IAM_EVENT_SOURCE: &str = "iam.amazonaws.com";
+    /// S3 server access log delivery.
+    pub const S3_LOGGING: &str = "logging.s3.amazonaws.com";
 }

@@ -163,8 +163,10 @@ impl CliInput {
 pub enum KeyUse {
     /// Encrypts the bucket: used through S3 only, for this bucket.
     Bucket,
-    /// Encrypts session data (and, with `keys: one`, the bucket): used directly.
+    /// Encrypts session data: used directly, with Session Manager's encryption context.
     Session,
+    /// `keys: one`: both, each use under a statement of its own.
+    BucketAndSession,
 }
 
 /// The key the log bucket's default encryption names.
@@ -239,12 +241,12 @@ impl Plan {
     }
 
     /// The bucket key and its use. With `keys: one` it encrypts session data
-    /// too and is used directly; otherwise only through S3.
+    /// too and is also used directly; otherwise only through S3.
     pub fn bucket_key(&self) -> BucketKey {
         match self.settings.session_key {
             SessionKey::Shared { .. } => BucketKey {
                 logical_id: logical::LOGGING_KEY,
-                key_use: KeyUse::Session,
+                key_use: KeyUse::BucketAndSession,
             },
             SessionKey::Central { .. } | SessionKey::PerAccount => BucketKey {
                 logical_id: logical::BUCKET_KEY,

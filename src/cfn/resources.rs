@@ -77,6 +77,7 @@ resource_types! {
     StackSet(stackset::StackSet) = "AWS::CloudFormation::StackSet",
     OrganizationsPolicy(organizations::Policy) = "AWS::Organizations::Policy",
     SecurityGroup(ec2::SecurityGroup) = "AWS::EC2::SecurityGroup",
+    SecurityGroupIngress(ec2::SecurityGroupIngress) = "AWS::EC2::SecurityGroupIngress",
     VpcEndpoint(ec2::VpcEndpoint) = "AWS::EC2::VPCEndpoint",
 }
 

@@ -1,5 +1,5 @@
-//! An existing log archive bucket and key (Control Tower, Landing Zone
-//! Accelerator): smlog creates neither, and writes the statements their
+//! An existing log archive bucket and key (such as Landing Zone
+//! Accelerator's): smlog creates neither, and writes the statements their
 //! policies must contain, as JSON ready to merge, from the same builder the
 //! central stack uses. `verify --central` checks them in place.
 
@@ -32,7 +32,11 @@ pub fn statements(plan: &Plan) -> RequiredStatements {
     let admissions = access::admissions(&settings.scope);
     RequiredStatements {
         bucket: name.to_string(),
-        bucket_policy_statements: access::bucket_statements(&names, &admissions),
+        bucket_policy_statements: access::bucket_statements(
+            &names,
+            &admissions,
+            key.to_string().into(),
+        ),
         key_arn: key.to_string(),
         key_policy_statements: access::key_grants(&names, &admissions, plan.bucket_key().key_use),
     }

@@ -40,12 +40,25 @@ pub enum Holder {
 }
 
 impl Holder {
-    /// The account part of the ARNs the policy names.
+    /// The account part of the ARNs the policy names. IAM takes no policy
+    /// variable before an ARN's fifth colon, so a permission set names any
+    /// account and narrows it by condition ([`Holder::own_account_only`]).
     pub fn account(self) -> &'static str {
         match self {
             Holder::ThisAccount => "${AWS::AccountId}",
-            // A role only ever reaches its own account's instances and sessions.
             Holder::AssignedAccount => "*",
+        }
+    }
+
+    /// Confines a statement to the holder's own account where its ARNs do not.
+    pub fn own_account_only(self, statement: Statement) -> Statement {
+        match self {
+            Holder::ThisAccount => statement,
+            Holder::AssignedAccount => statement.condition(
+                "StringEquals",
+                "aws:ResourceAccount",
+                "${aws:PrincipalAccount}",
+            ),
         }
     }
 }

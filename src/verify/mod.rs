@@ -7,6 +7,7 @@ pub mod checks;
 pub mod coverage;
 mod covers;
 mod existing;
+mod reads;
 
 use crate::emit;
 use crate::error::{Error, Result};

@@ -68,6 +68,14 @@ def test_server_access_logs_go_to_the_named_bucket(locked):
         assert answer["LoggingEnabled"]["TargetPrefix"] == "session-manager-logs/"
 
 
+def test_the_replica_logs_its_access_into_a_target_in_its_own_region(locked):
+    replica_region = locked["aws"].in_region(REPLICA_REGION)
+    target = replica_region.stack_resources("smlog-replica")["AccessLogBucket"]
+    rules = replica_region("s3api", "get-bucket-encryption", "--bucket", target)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert "AccessLogBucket" not in locked["resources"], "the central stack logs into the named bucket"
+
+
 def test_the_controller_attaches_the_operator_policy_to_the_operators_role(spare_account, locked, workdir):
     aws = spare_account()
     role(aws, "SessionOperators")

@@ -73,7 +73,11 @@ export function examples() {
       regional: regionalIn(join(dir, name)),
     });
   }
-  return list;
+  // An existing bucket may or may not use S3 Bucket Keys, which changes the encryption
+  // context S3 sends to KMS (bucket ARN or object ARN): prove each such example both ways.
+  return list.flatMap((e) => (e.statements
+    ? [{ ...e, bucketKeyEnabled: true }, { ...e, name: `${e.name} (no Bucket Keys)`, variantOf: e.name, bucketKeyEnabled: false }]
+    : [e]));
 }
 
 /** Resolve every stack of an example: central (home Region, plus replica Regions when the
@@ -120,19 +124,19 @@ export function deploy(example) {
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
   const index = indexResources([...central, ...members, ...regional, ...(replica ? [replica] : []), ...(previous ? [previous] : [])]);
-  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
+  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')), example.bucketKeyEnabled);
   return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
-// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN with
-// S3 Bucket Keys, the key administered by its own account.
-function addExistingBucket(index, required) {
+// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN, with
+// or without S3 Bucket Keys, the key administered by its own account.
+function addExistingBucket(index, required, bucketKeyEnabled) {
   const [, partition, , region, account] = required.KeyArn.split(':');
   index.buckets.set(required.Bucket, {
     name: required.Bucket, arn: `arn:${partition}:s3:::${required.Bucket}`, account, region,
     policy: { Version: '2012-10-17', Statement: required.BucketPolicyStatements },
-    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled: true },
+    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled },
   });
   index.keys.set(required.KeyArn, {
     arn: required.KeyArn, account, region, aliases: [], stack: 'existing',
@@ -151,6 +155,7 @@ function indexResources(stacks) {
         const rule = r.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
         const policy = res.find((p) => p.Type === 'AWS::S3::BucketPolicy' && p.Properties.Bucket === r.ref)?.Properties.PolicyDocument;
         buckets.set(r.ref, { name: r.ref, arn: r.attrs.Arn, account: s.accountId, region: s.region, policy,
+          accessLogsTo: r.Properties.LoggingConfiguration?.DestinationBucketName,
           sse: rule ? { algorithm: rule.ServerSideEncryptionByDefault.SSEAlgorithm, kmsKeyId: rule.ServerSideEncryptionByDefault.KMSMasterKeyID, bucketKeyEnabled: rule.BucketKeyEnabled === true || rule.BucketKeyEnabled === 'true' } : undefined });
       }
       if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
@@ -312,7 +317,10 @@ export function sessionSituation(dep, account, region) {
     guardrail: Boolean(guardrailFor(dep, account)),
     breakGlass: breakGlassFor(dep),
     previousBucket: dep.cfg.member?.previous?.bucket_name && dep.index.buckets.get(dep.cfg.member.previous.bucket_name),
+    // The bucket the log bucket's server access logs go to, when a template creates it.
+    accessLogs: bucket?.accessLogsTo && dep.index.buckets.get(bucket.accessLogsTo),
     keyRegion: (arn) => String(arn).split(':')[3],
+    keyAccount: (arn) => String(arn).split(':')[4],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
   };
@@ -328,6 +336,8 @@ export function sessionSituation(dep, account, region) {
     'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false, partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
+    // S3's server access log delivery, for the log bucket (in the central account).
+    's3-logging': { service: true, arn: 'logging.s3.amazonaws.com', account: bucket?.account, policies: [] },
     // CloudFormation's role in service-managed StackSet instances (AdministratorAccess).
     'stackset-exec': { ...assumedRole(account, 'stacksets-exec-0123456789abcdef0123456789abcdef', 'cfn', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
   };
@@ -345,7 +355,7 @@ export function sessionSituation(dep, account, region) {
   const role = dep.central[0].resources.ReplicationRole;
   if (dep.replica && role) {
     // S3 replicates with the central stack's role, in the central account.
-    const copy = Object.values(dep.replica.resources).find((r) => r.Type === 'AWS::S3::Bucket');
+    const copy = dep.replica.resources.ReplicaBucket;
     d.replica = { bucket: copy.ref, arn: copy.attrs.Arn, region: dep.replica.region, key: dep.replica.outputs.ReplicaKeyArn };
     d.principals.replication = { ...assumedRole(CENTRAL, role.ref, 's3-replication', { path: role.Properties.Path ?? '/', partition, org: false }),
       policies: role.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
@@ -355,7 +365,7 @@ export function sessionSituation(dep, account, region) {
     const sso = assumedRole(account, 'AWSReservedSSO_SessionManagerOperator_0123456789abcdef', 'alice',
       { path: `/aws-reserved/sso.amazonaws.com/${region}/`, partition });
     const policy = Object.values(dep.permissionSet.resources).find((r) => r.Type === 'AWS::SSO::PermissionSet').Properties.InlinePolicy;
-    d.viaIdentityCenter = { ...d, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
+    d.viaIdentityCenter = { ...d, identityCenter: true, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
   }
   return d;
 }
@@ -429,6 +439,12 @@ export async function evaluate(call, d, dep) {
     resourceAccount = k.account; resourcePolicy = k.policy; policyName = `key policy (${k.stack} ${k.region})`; requestRegion = k.region;
     resourceCtx = { 'kms:CallerAccount': p.account, ...(k.aliases.length ? { 'kms:ResourceAliases': k.aliases } : {}) };
   } else if (resource.startsWith('arn:')) resourceAccount = resource.split(':')[4] || d.account;
+  if (call.sharedByOwner) {
+    // A document its owner shares (ModifyDocumentPermission, here with every account): the
+    // owner's side admits the call, so the caller's own policy alone decides.
+    policyName = 'document shared by its owner';
+    resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: call.action, Resource: resource }] };
+  }
   const context = {
     ...(p.service ? { 'aws:SecureTransport': 'true', 'aws:SourceAccount': d.account, 'aws:PrincipalIsAWSService': 'true', 'aws:RequestedRegion': requestRegion } : principalContext(p, requestRegion)),
     'aws:ResourceAccount': resourceAccount, ...resourceCtx, ...callCtx,
@@ -504,9 +520,16 @@ const MUTANTS = [
   ['bucket key policy without kms:ViaService', 'default', 'deny.member-admin.Decrypt(bucket key directly)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => delete st.Condition?.StringEquals?.['kms:ViaService']));
   }],
-  ['bucket key encryption context names objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
+  ['bucket key encryption context admits only objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => {
-      const c = st.Condition?.StringEquals; if (c?.['kms:EncryptionContext:aws:s3:arn']) c['kms:EncryptionContext:aws:s3:arn'] += '/*';
+      const c = st.Condition?.StringLike; const k = 'kms:EncryptionContext:aws:s3:arn';
+      if (c?.[k]) c[k] = [c[k]].flat().filter((v) => v.endsWith('/*'));
+    }));
+  }],
+  ['existing bucket key admits only the bucket ARN as context, but the bucket has no Bucket Keys', 'existing-bucket (no Bucket Keys)', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
+    keyPolicy(dep, (k) => k.stack === 'existing').forEach((pol) => statements(pol).forEach((st) => {
+      const c = st.Condition?.StringLike; const k = 'kms:EncryptionContext:aws:s3:arn';
+      if (c?.[k]) c[k] = [c[k]].flat().filter((v) => !v.endsWith('/*'));
     }));
   }],
   ['agent policy without kms:Decrypt on the bucket key', 'default', 's3.Decrypt(bucket key, multipart, for agent)', (dep) => {
@@ -516,8 +539,18 @@ const MUTANTS = [
   ['session key policy without the organisation statement', 'default', 'agent.Decrypt(session key)', (dep) => {
     keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => { pol.Statement = statements(pol).filter((st) => !/Organization/.test(st.Sid)); });
   }],
+  ['session key usable without Session Manager\'s encryption context', 'default', 'deny.agent.Decrypt(session key, no encryption context)', (dep) => {
+    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => statements(pol).forEach((st) => {
+      delete st.Condition?.Null; delete st.Condition?.['ForAllValues:StringEquals'];
+    }));
+  }],
   ['per-account session key policy without the account-root statement (IAM policy alone must not suffice)', 'per-account-keys', 'agent.Decrypt(session key)', (dep) => {
     keyPolicy(dep, (k) => k.account !== CENTRAL).forEach((pol) => { pol.Statement = [{ Sid: 'SomeoneElse', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 'kms:*', Resource: '*' }]; });
+  }],
+  ['access-log target admits log delivery for any source bucket', 'default', 'deny.s3-logging.PutObject(access log target, another bucket\'s logs)', (dep) => {
+    for (const b of dep.index.buckets.values()) {
+      statements(b.policy ?? { Statement: [] }).filter((st) => st.Principal?.Service).forEach((st) => delete st.Condition);
+    }
   }],
   ['TLS deny removed', 'default', 'deny.agent.PutObject(no TLS)', (dep) => {
     for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');

@@ -5,6 +5,7 @@
 //! session key (same `mrk-` id).
 
 pub mod access;
+pub mod access_logs;
 pub mod bucket;
 
 use super::replica;
@@ -12,7 +13,7 @@ use super::{finish, holding_data, just_in_time_tags, rotated_key};
 use crate::cfn::kms::{Alias, Key, ReplicaKey, Tag};
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
-use crate::config::{LogBucket, SessionKey, Settings};
+use crate::config::{LogBucket, RetentionSettings, SessionKey, Settings};
 use crate::error::{Error, Result};
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 use crate::names::logical::*;
@@ -115,23 +116,17 @@ pub fn build(plan: &Plan) -> Result<Template> {
         template.resource(id, resource);
     }
     if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
-        let mut log_bucket =
-            bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
-        if let Some(copy) = &settings.replica {
-            replica::central_parameters(&mut template, copy);
-            // Retained: the retained bucket's replication names this role.
-            template.resource(
-                REPLICATION_ROLE,
-                placement.home_only(holding_data(replica::role(plan, copy))),
-            );
-            log_bucket.replication_configuration = Some(replica::replication(copy));
-        }
-        template.resource(LOG_BUCKET, placement.home_only(holding_data(log_bucket)));
-        template.resource(
-            LOG_BUCKET_POLICY,
-            // Retained with the bucket: a deleted stack must not leave the bucket
-            // without its policy, which would stop uploads from every account.
-            placement.home_only(holding_data(bucket_policy(&names, &admissions))),
+        let access = Access {
+            names: &names,
+            admissions: &admissions,
+        };
+        add_log_bucket(
+            &mut template,
+            plan,
+            retention,
+            bucket_key,
+            access,
+            placement,
         );
     }
     if let Some(replica) = keys.replica.take() {
@@ -139,6 +134,51 @@ pub fn build(plan: &Plan) -> Result<Template> {
     }
     outputs(&mut template, &keys, placement);
     finish(template, "central")
+}
+
+/// Who the bucket policy admits, and how it names things.
+#[derive(Clone, Copy)]
+struct Access<'a> {
+    names: &'a Names,
+    admissions: &'a [Admission<'a>],
+}
+
+/// The log bucket, its access-log target, its replication role and its policy.
+fn add_log_bucket(
+    template: &mut Template,
+    plan: &Plan,
+    retention: &RetentionSettings,
+    bucket_key: &str,
+    access: Access,
+    placement: Placement,
+) {
+    let mut log_bucket =
+        bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
+    for (id, resource) in access_logs::resources(&retention.access_logs, bucket_name()) {
+        template.resource(id, placement.home_only(resource));
+    }
+    if let Some(copy) = &plan.settings.replica {
+        replica::central_parameters(template, copy);
+        // Retained: the retained bucket's replication names this role.
+        template.resource(
+            REPLICATION_ROLE,
+            placement.home_only(holding_data(replica::role(plan, copy))),
+        );
+        log_bucket.replication_configuration = Some(replica::replication(copy));
+    }
+    let log_bucket =
+        access_logs::delivered_from_the_start(holding_data(log_bucket), &retention.access_logs);
+    template.resource(LOG_BUCKET, placement.home_only(log_bucket));
+    template.resource(
+        LOG_BUCKET_POLICY,
+        // Retained with the bucket: a deleted stack must not leave the bucket
+        // without its policy, which would stop uploads from every account.
+        placement.home_only(holding_data(bucket_policy(
+            access.names,
+            access.admissions,
+            bucket_key,
+        ))),
+    );
 }
 
 /// The keys of the central stack, in template order, and how to name them.
@@ -425,12 +465,13 @@ fn session_key_of(names: &Names, admissions: &[Admission]) -> Key {
     )
 }
 
-/// Key mode `one`: one key encrypts the bucket and the sessions. Session
-/// encryption needs direct use, so `kms:ViaService` cannot narrow it.
+/// Key mode `one`: one key encrypts the bucket and the sessions, under a
+/// statement for each: through S3 for this bucket, and directly (session
+/// encryption cannot go through a service) with Session Manager's context.
 fn single_key(names: &Names, admissions: &[Admission]) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        access::key_policy(names, admissions, KeyUse::Session),
+        access::key_policy(names, admissions, KeyUse::BucketAndSession),
     )
 }
 
@@ -444,9 +485,13 @@ fn alias(name: &str, target: Value<String>) -> Resource {
     })
 }
 
-fn bucket_policy(names: &Names, admissions: &[Admission]) -> BucketPolicy {
+fn bucket_policy(names: &Names, admissions: &[Admission], bucket_key: &str) -> BucketPolicy {
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
-        policy_document: PolicyDocument::new(access::bucket_statements(names, admissions)),
+        policy_document: PolicyDocument::new(access::bucket_statements(
+            names,
+            admissions,
+            Value::get_att(bucket_key, "Arn"),
+        )),
     }
 }
