@@ -21,6 +21,9 @@ tests, so both see the same behaviour.
   An AWS::KMS::Alias whose name is taken fails with AlreadyExistsException,
   as CreateAlias does (moto's CloudFormation path made a second alias of
   the same name).
+* IAM ListEntitiesForPolicy of a customer managed policy that does not
+  exist: NoSuchEntity, as IAM answers (moto listed no entities, so a
+  missing agent policy looked like one attached to nothing).
 * EventBridge PutEvents: a scheduled rule (no event pattern) matches no
   event, and a rule's Lambda targets are passed over. moto matched a
   scheduled rule to every event put on its bus and then failed the whole
@@ -198,6 +201,19 @@ def _install_iam_quota():
     IAMBackend.attach_role_policy = attach_role_policy
 
 
+def _install_iam_entities():
+    from moto.iam.responses import IamResponse
+    list_entities = IamResponse.list_entities_for_policy
+
+    def list_entities_of_existing_policy(self):
+        arn = self._get_param("PolicyArn")
+        if ":iam::aws:policy/" not in arn:
+            self.backend.get_policy(arn)  # NoSuchEntity when it does not exist
+        return list_entities(self)
+
+    IamResponse.list_entities_for_policy = list_entities_of_existing_policy
+
+
 def _install_events():
     from moto.events.models import Rule
     send_to_targets = Rule.send_to_targets
@@ -248,6 +264,7 @@ def install():
     _install_kms()
     _install_events()
     _install_iam_quota()
+    _install_iam_entities()
     _install_ssm_settings(SimpleSystemManagerResponse)
     _install_ssm_activations(SimpleSystemManagerResponse)
     _install_ssm_sessions(SimpleSystemManagerResponse)
