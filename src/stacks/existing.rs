@@ -3,7 +3,8 @@
 //! policies must contain, as JSON ready to merge, from the same builder the
 //! central stack uses. `verify --central` checks them in place.
 
-use super::central::{access, Names};
+use super::central::access::{self, Access};
+use super::central::Names;
 use super::holding_data;
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{PolicyDocument, Statement, Template};
@@ -30,15 +31,16 @@ pub fn statements(plan: &Plan) -> RequiredStatements {
     };
     let names = Names::literal(name, &key.region(), settings.scope.organization_id());
     let admissions = access::admissions(&settings.scope);
+    let access = Access {
+        names: &names,
+        admissions: &admissions,
+        recording: settings.session.rdp_recording,
+    };
     RequiredStatements {
         bucket: name.to_string(),
-        bucket_policy_statements: access::bucket_statements(
-            &names,
-            &admissions,
-            key.to_string().into(),
-        ),
+        bucket_policy_statements: access::bucket_statements(access, key.to_string().into()),
         key_arn: key.to_string(),
-        key_policy_statements: access::key_grants(&names, &admissions, plan.bucket_key().key_use),
+        key_policy_statements: access::key_grants(access, plan.bucket_key().key_use),
     }
 }
 

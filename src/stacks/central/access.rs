@@ -8,6 +8,7 @@ use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
 use crate::config::{OrganizationPaths, Scope};
 use crate::ids::{AccountId, BucketName, OrgId, Region};
 use crate::names::logical::LOG_BUCKET;
+use crate::names::principal;
 use crate::plan::KeyUse;
 use crate::stacks::root_administration;
 
@@ -25,6 +26,9 @@ pub struct Names {
     objects_for_keys: Expr,
     /// `kms:ViaService` of S3 in the bucket's Region.
     s3_service: Expr,
+    /// `kms:ViaService` of GUI Connect in any Region (the session key's
+    /// replicas serve every Region under one policy).
+    gui_connect_service: Expr,
 }
 
 impl Names {
@@ -37,6 +41,7 @@ impl Names {
             bucket_arn_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}"),
             objects_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}/*"),
             s3_service: Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
+            gui_connect_service: Intrinsic::sub("ssm-guiconnect.*.${AWS::URLSuffix}").into(),
         }
     }
 
@@ -51,6 +56,7 @@ impl Names {
             objects_for_keys: format!("{arn}/*").into(),
             bucket_arn_for_keys: arn.into(),
             s3_service: format!("s3.{region}.{}", partition.url_suffix()).into(),
+            gui_connect_service: format!("ssm-guiconnect.*.{}", partition.url_suffix()).into(),
         }
     }
 
@@ -121,6 +127,33 @@ impl Admission<'_> {
             Admission::Accounts(accounts) => statement.principal(Principal::Aws(
                 accounts.iter().map(|a| Value::from(a.as_str())).collect(),
             )),
+        }
+    }
+
+    /// Names the admitted accounts as the source of a service's request
+    /// (`aws:SourceOrgID`, `aws:SourceOrgPaths`, `aws:SourceAccount`): a
+    /// service acting for them, never for anyone else.
+    fn as_source(&self, names: &Names, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization => statement.condition(
+                "StringEquals",
+                "aws:SourceOrgID",
+                names.organization_id.clone(),
+            ),
+            Admission::Paths(paths) => statement
+                .condition(
+                    "StringEquals",
+                    "aws:SourceOrgID",
+                    paths.organization.as_str(),
+                )
+                .condition(
+                    "ForAnyValue:StringLike",
+                    "aws:SourceOrgPaths",
+                    list(&paths.paths),
+                ),
+            Admission::Accounts(accounts) => {
+                statement.condition("StringEquals", "aws:SourceAccount", list(accounts))
+            }
         }
     }
 
@@ -219,26 +252,91 @@ fn session_encryption(names: &Names, admission: &Admission) -> Statement {
         })
 }
 
+/// With RDP recording: GUI Connect encrypts a recording in progress under a
+/// grant on the session key of the node's Region, which the connecting user
+/// (and the controller, writing the preferences) create through the service.
+fn recording_grants(names: &Names, admission: &Admission) -> Statement {
+    admission
+        .in_key_policy(
+            names,
+            Statement::allow(&format!("Allow{}RdpRecordingGrants", admission.name()))
+                .actions(&["kms:CreateGrant"])
+                .resource("*"),
+        )
+        .condition(
+            "StringLike",
+            "kms:ViaService",
+            names.gui_connect_service.clone(),
+        )
+        .condition("Bool", "kms:GrantIsForAWSResource", true)
+}
+
+/// With RDP recording: GUI Connect writes finished recordings to the bucket,
+/// which encrypts them with the bucket key, for the admitted accounts only.
+fn recording_encryption(names: &Names, admission: &Admission) -> Statement {
+    admission
+        .as_source(
+            names,
+            Statement::allow(&format!("Allow{}RdpRecordingEncryption", admission.name()))
+                .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
+                .actions(&["kms:GenerateDataKey"])
+                .resource("*"),
+        )
+        .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
+        .condition(
+            "StringLike",
+            "kms:EncryptionContext:aws:s3:arn",
+            Expr::List(vec![
+                names.bucket_arn_for_keys.clone(),
+                names.objects_for_keys.clone(),
+            ]),
+        )
+}
+
+/// Who the policies admit, how they name things, and whether GUI Connect
+/// records RDP connections into the bucket.
+#[derive(Clone, Copy)]
+pub struct Access<'a> {
+    pub names: &'a Names,
+    pub admissions: &'a [Admission<'a>],
+    pub recording: bool,
+}
+
 /// The admitted principals' statements of a key policy (the account-root
 /// statement comes first in a key the stack creates).
-pub fn key_grants(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
-    admissions
-        .iter()
-        .flat_map(|admission| match key_use {
-            KeyUse::Bucket => vec![use_through_s3(names, admission)],
-            KeyUse::Session => vec![session_encryption(names, admission)],
-            KeyUse::BucketAndSession => vec![
-                use_through_s3(names, admission),
-                session_encryption(names, admission),
-            ],
-        })
-        .collect()
+pub fn key_grants(access: Access, key_use: KeyUse) -> Vec<Statement> {
+    let Access {
+        names,
+        admissions,
+        recording,
+    } = access;
+    let (bucket, session) = match key_use {
+        KeyUse::Bucket => (true, false),
+        KeyUse::Session => (false, true),
+        KeyUse::BucketAndSession => (true, true),
+    };
+    let mut statements = Vec::new();
+    for admission in admissions {
+        if bucket {
+            statements.push(use_through_s3(names, admission));
+        }
+        if session {
+            statements.push(session_encryption(names, admission));
+        }
+        if recording && bucket {
+            statements.push(recording_encryption(names, admission));
+        }
+        if recording && session {
+            statements.push(recording_grants(names, admission));
+        }
+    }
+    statements
 }
 
 /// A key policy the stack writes: the account keeps administration.
-pub fn key_policy(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
+pub fn key_policy(access: Access, key_use: KeyUse) -> Vec<Statement> {
     std::iter::once(root_administration())
-        .chain(key_grants(names, admissions, key_use))
+        .chain(key_grants(access, key_use))
         .collect()
 }
 
@@ -275,11 +373,12 @@ fn upload_denies(names: &Names, bucket_key_arn: Value<String>) -> [Statement; 3]
 /// statement per scope carries both grants (object actions never match the
 /// bucket ARN, nor bucket actions the object ARNs), so an account list
 /// appears once and about 1,250 accounts fit.
-pub fn bucket_statements(
-    names: &Names,
-    admissions: &[Admission],
-    bucket_key_arn: Value<String>,
-) -> Vec<Statement> {
+pub fn bucket_statements(access: Access, bucket_key_arn: Value<String>) -> Vec<Statement> {
+    let Access {
+        names,
+        admissions,
+        recording,
+    } = access;
     let mut statements = vec![Statement::deny("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions(&["s3:*"])
@@ -302,8 +401,24 @@ pub fn bucket_statements(
                     ]),
             ),
         );
+        if recording {
+            statements.push(recordings(names, admission));
+        }
     }
     statements
+}
+
+/// GUI Connect writes RDP recordings for the admitted accounts. It chooses
+/// the objects' keys itself (no prefix can be configured), so the grant
+/// covers the bucket's objects; only the service can use it.
+fn recordings(names: &Names, admission: &Admission) -> Statement {
+    admission.as_source(
+        names,
+        Statement::allow(&format!("Allow{}RdpRecordings", admission.name()))
+            .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
+            .actions(&["s3:PutObject"])
+            .resource(names.objects("*")),
+    )
 }
 
 #[cfg(test)]
@@ -319,10 +434,20 @@ mod tests {
         )
     }
 
+    const ORGANIZATION: [Admission; 1] = [Admission::Organization];
+
+    fn organisation(names: &Names) -> Access<'_> {
+        Access {
+            names,
+            admissions: &ORGANIZATION,
+            recording: false,
+        }
+    }
+
     #[test]
     fn the_bucket_key_admits_the_bucket_and_its_objects_as_encryption_context() {
         let names = literal_names();
-        let grants = key_grants(&names, &[Admission::Organization], KeyUse::Bucket);
+        let grants = key_grants(organisation(&names), KeyUse::Bucket);
         let condition = serde_json::to_value(&grants[0].condition).unwrap();
         assert_eq!(
             condition["StringLike"]["kms:EncryptionContext:aws:s3:arn"],
@@ -338,7 +463,7 @@ mod tests {
     #[test]
     fn the_session_key_serves_session_managers_encryption_context_only() {
         let names = literal_names();
-        let grants = key_grants(&names, &[Admission::Organization], KeyUse::Session);
+        let grants = key_grants(organisation(&names), KeyUse::Session);
         assert_eq!(grants.len(), 1);
         assert_eq!(
             serde_json::to_value(&grants[0].condition).unwrap(),
@@ -353,8 +478,7 @@ mod tests {
     #[test]
     fn uploads_that_name_an_encryption_must_name_the_bucket_key() {
         let key = "arn:aws:kms:us-east-1:111111111111:key/k";
-        let statements =
-            bucket_statements(&literal_names(), &[Admission::Organization], key.into());
+        let statements = bucket_statements(organisation(&literal_names()), key.into());
         let denies: Vec<serde_json::Value> = statements
             .iter()
             .filter(|s| s.sid.starts_with("DenyUploads"))
@@ -380,7 +504,7 @@ mod tests {
     #[test]
     fn one_key_for_both_keeps_a_statement_for_each_use() {
         let names = literal_names();
-        let grants = key_grants(&names, &[Admission::Organization], KeyUse::BucketAndSession);
+        let grants = key_grants(organisation(&names), KeyUse::BucketAndSession);
         let sids: Vec<&str> = grants.iter().map(|g| g.sid.as_str()).collect();
         assert_eq!(
             sids,

@@ -20,7 +20,7 @@ use crate::names::logical::*;
 use crate::names::{resource, wiring};
 use crate::plan::KeyUse;
 use crate::plan::Plan;
-pub use access::{key_grants, Admission, Names};
+pub use access::{key_grants, Access, Admission, Names};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
@@ -104,11 +104,15 @@ pub fn build(plan: &Plan) -> Result<Template> {
 
     let names = Names::in_stack();
     let admissions = access::admissions(&settings.scope);
+    let access = Access {
+        names: &names,
+        admissions: &admissions,
+        recording: settings.session.rdp_recording,
+    };
     let mut keys = keys(
         settings.session_key,
         retention.is_some(),
-        &names,
-        &admissions,
+        access,
         placement,
         just_in_time_tags(settings),
     );
@@ -116,10 +120,6 @@ pub fn build(plan: &Plan) -> Result<Template> {
         template.resource(id, resource);
     }
     if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
-        let access = Access {
-            names: &names,
-            admissions: &admissions,
-        };
         add_log_bucket(
             &mut template,
             plan,
@@ -134,13 +134,6 @@ pub fn build(plan: &Plan) -> Result<Template> {
     }
     outputs(&mut template, &keys, placement);
     finish(template, "central")
-}
-
-/// Who the bucket policy admits, and how it names things.
-#[derive(Clone, Copy)]
-struct Access<'a> {
-    names: &'a Names,
-    admissions: &'a [Admission<'a>],
 }
 
 /// The log bucket, its access-log target, its replication role and its policy.
@@ -173,11 +166,7 @@ fn add_log_bucket(
         LOG_BUCKET_POLICY,
         // Retained with the bucket: a deleted stack must not leave the bucket
         // without its policy, which would stop uploads from every account.
-        placement.home_only(holding_data(bucket_policy(
-            access.names,
-            access.admissions,
-            bucket_key,
-        ))),
+        placement.home_only(holding_data(bucket_policy(access, bucket_key))),
     );
 }
 
@@ -197,12 +186,11 @@ struct CentralKeys {
 fn keys(
     session_key: SessionKey,
     with_bucket: bool,
-    names: &Names,
-    admissions: &[Admission],
+    access: Access,
     placement: Placement,
     session_key_tags: Vec<Tag>,
 ) -> CentralKeys {
-    let bucket_key = || placement.home_only(holding_data(bucket_key(names, admissions)));
+    let bucket_key = || placement.home_only(holding_data(bucket_key(access)));
     let bucket_alias =
         || placement.home_only(alias(BUCKET_KEY_ALIAS_NAME, Value::reference(BUCKET_KEY)));
     match session_key {
@@ -211,7 +199,7 @@ fn keys(
                 LOGGING_KEY,
                 Key {
                     tags: session_key_tags,
-                    ..single_key(names, admissions)
+                    ..single_key(access)
                 },
                 multi_region,
                 placement,
@@ -246,7 +234,7 @@ fn keys(
                 SESSION_KEY,
                 Key {
                     tags: session_key_tags,
-                    ..session_key_of(names, admissions)
+                    ..session_key_of(access)
                 },
                 multi_region,
                 placement,
@@ -451,27 +439,27 @@ pub(super) fn bucket_name() -> Value<String> {
     .into()
 }
 
-fn bucket_key(names: &Names, admissions: &[Admission]) -> Key {
+fn bucket_key(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
-        access::key_policy(names, admissions, KeyUse::Bucket),
+        access::key_policy(access, KeyUse::Bucket),
     )
 }
 
-fn session_key_of(names: &Names, admissions: &[Admission]) -> Key {
+fn session_key_of(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager session data between client and node",
-        access::key_policy(names, admissions, KeyUse::Session),
+        access::key_policy(access, KeyUse::Session),
     )
 }
 
 /// Key mode `one`: one key encrypts the bucket and the sessions, under a
 /// statement for each: through S3 for this bucket, and directly (session
 /// encryption cannot go through a service) with Session Manager's context.
-fn single_key(names: &Names, admissions: &[Admission]) -> Key {
+fn single_key(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        access::key_policy(names, admissions, KeyUse::BucketAndSession),
+        access::key_policy(access, KeyUse::BucketAndSession),
     )
 }
 
@@ -485,12 +473,11 @@ fn alias(name: &str, target: Value<String>) -> Resource {
     })
 }
 
-fn bucket_policy(names: &Names, admissions: &[Admission], bucket_key: &str) -> BucketPolicy {
+fn bucket_policy(access: Access, bucket_key: &str) -> BucketPolicy {
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
         policy_document: PolicyDocument::new(access::bucket_statements(
-            names,
-            admissions,
+            access,
             Value::get_att(bucket_key, "Arn"),
         )),
     }
