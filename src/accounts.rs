@@ -30,7 +30,7 @@ pub fn parse(flag: Option<&str>) -> Result<Selection> {
             id.trim()
                 .parse::<AccountId>()
                 .map(|a| a.to_string())
-                .map_err(|e| Error::field("--accounts", e.to_string()))
+                .map_err(|e| Error::Usage(format!("--accounts: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
     ids.sort();
@@ -44,7 +44,7 @@ pub fn role(selection: &Selection, flag: Option<&str>) -> Result<Option<RoleName
         (_, Some(name)) => name
             .parse::<RoleName>()
             .map(Some)
-            .map_err(|e| Error::field("--assume-role", e.to_string())),
+            .map_err(|e| Error::Usage(format!("--assume-role: {e}"))),
         (Selection::Caller, None) => Ok(None),
         (_, None) => Err(Error::Usage(
             "--accounts needs --assume-role NAME (for example OrganizationAccountAccessRole)"

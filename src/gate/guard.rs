@@ -41,6 +41,7 @@ pub fn builtin_rules() -> &'static [RuleFile] {
     FILES.get_or_init(|| {
         rule_files!(
             "agent_policy.guard",
+            "audit_policy.guard",
             "bucket_policy.guard",
             "bucket_settings.guard",
             "cloudwatch.guard",

@@ -19,6 +19,7 @@ const EC_SESSION = (d) => ({
   'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId'],
 });
 import { CONTROLLER_CALLS, GUARDRAIL_CALLS } from './account.mjs';
+import { AUDIT_CALLS } from './audit.mjs';
 
 const SRC_AGENT = 'aws/amazon-ssm-agent';
 const SRC_PLUGIN = 'aws/session-manager-plugin';
@@ -328,6 +329,7 @@ export const CALLS = [
   // ---------------------------------------------------------------- the account's life: the controller, the guardrail
   ...CONTROLLER_CALLS,
   ...GUARDRAIL_CALLS,
+  ...AUDIT_CALLS,
 ];
 
 // S3 calls KMS for the uploader: the uploader is the principal, kms:ViaService names S3 in
