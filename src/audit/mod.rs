@@ -171,7 +171,6 @@ pub fn command(plan: &Plan, options: &Options) -> Result<Outcome> {
     let sts_region = plan.settings.home_region.to_string();
     let identity = ops::caller_identity(&client, &caller, &sts_region)
         .map_err(Error::aws("asking STS who the caller is"))?;
-    let partition = plan.partition().name();
     let ids = match &checked.selection {
         Selection::Caller => vec![identity.account.clone()],
         Selection::Organization => accounts::active(ops::list_accounts(&client, &caller).map_err(
@@ -179,41 +178,7 @@ pub fn command(plan: &Plan, options: &Options) -> Result<Outcome> {
         )?),
         Selection::Listed(ids) => ids.clone(),
     };
-    let access = |id: &str| match &checked.role {
-        Some(role) if id != identity.account => Access::Assume {
-            role_arn: accounts::role_arn(partition, id, role),
-        },
-        _ => Access::Caller,
-    };
-    let bucket_account = checked
-        .central
-        .clone()
-        .unwrap_or_else(|| identity.account.clone());
-    let scope = Scope {
-        accounts: ids
-            .iter()
-            .map(|id| Account {
-                id: id.clone(),
-                access: access(id),
-            })
-            .collect(),
-        regions: checked.regions.clone(),
-        bucket: checked.bucket.clone(),
-        bucket_region: plan.settings.home_region.to_string(),
-        bucket_access: Account {
-            access: access(&bucket_account),
-            id: bucket_account,
-        },
-        log_group: plan
-            .settings
-            .cloudwatch
-            .as_ref()
-            .map(|c| c.log_group_name.clone()),
-        sts_region,
-        window: checked.window,
-        now,
-        grace: checked.grace,
-    };
+    let scope = scope(plan, &checked, &identity.account, &ids, sts_region, now);
     let found = scan::run(&client, &caller, &scope, options.concurrency);
     let report = Report::new(
         checked.window,
@@ -242,6 +207,51 @@ pub fn command(plan: &Plan, options: &Options) -> Result<Outcome> {
         stderr,
         code,
     })
+}
+
+/// What the threads audit: each account reached with the caller's credentials
+/// (its own account) or the assumed role, the bucket from the central account.
+fn scope(
+    plan: &Plan,
+    checked: &Checked,
+    caller: &str,
+    ids: &[String],
+    sts_region: String,
+    now: i64,
+) -> Scope {
+    let partition = plan.partition().name();
+    let access = |id: &str| match &checked.role {
+        Some(role) if id != caller => Access::Assume {
+            role_arn: accounts::role_arn(partition, id, role),
+        },
+        _ => Access::Caller,
+    };
+    let bucket_account = checked.central.clone().unwrap_or_else(|| caller.to_owned());
+    Scope {
+        accounts: ids
+            .iter()
+            .map(|id| Account {
+                id: id.clone(),
+                access: access(id),
+            })
+            .collect(),
+        regions: checked.regions.clone(),
+        bucket: checked.bucket.clone(),
+        bucket_region: plan.settings.home_region.to_string(),
+        bucket_access: Account {
+            access: access(&bucket_account),
+            id: bucket_account,
+        },
+        log_group: plan
+            .settings
+            .cloudwatch
+            .as_ref()
+            .map(|c| c.log_group_name.clone()),
+        sts_region,
+        window: checked.window,
+        now,
+        grace: checked.grace,
+    }
 }
 
 /// One line on what the run cost, for stderr (never in the report: it varies).

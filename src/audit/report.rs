@@ -206,30 +206,7 @@ pub fn table(report: &Report) -> String {
         out.push_str(&columns(&rows));
     }
     out.push_str("\nPer account and Region:\n");
-    let mut places = vec![[
-        "account",
-        "region",
-        "sessions",
-        "found",
-        "missing",
-        "pending",
-        "not loggable",
-    ]
-    .map(str::to_owned)
-    .to_vec()];
-    for p in &report.places {
-        let c = &p.counts;
-        places.push(vec![
-            p.account.clone(),
-            p.region.clone(),
-            c.sessions.to_string(),
-            c.found.to_string(),
-            c.missing.to_string(),
-            c.pending.to_string(),
-            c.not_loggable.to_string(),
-        ]);
-    }
-    out.push_str(&columns(&places));
+    out.push_str(&places_table(&report.places));
     for s in report
         .sessions
         .iter()
@@ -251,6 +228,33 @@ pub fn table(report: &Report) -> String {
     out.push_str(&summary_line(&report.total));
     out.push('\n');
     out
+}
+
+fn places_table(places: &[Place]) -> String {
+    let mut rows = vec![[
+        "account",
+        "region",
+        "sessions",
+        "found",
+        "missing",
+        "pending",
+        "not loggable",
+    ]
+    .map(str::to_owned)
+    .to_vec()];
+    for p in places {
+        let c = &p.counts;
+        rows.push(vec![
+            p.account.clone(),
+            p.region.clone(),
+            c.sessions.to_string(),
+            c.found.to_string(),
+            c.missing.to_string(),
+            c.pending.to_string(),
+            c.not_loggable.to_string(),
+        ]);
+    }
+    columns(&rows)
 }
 
 /// The errors, one line each (the table prints them; with CSV they go to stderr).

@@ -181,7 +181,14 @@ impl Shared<'_> {
             return Ok(Vec::new());
         }
         self.sessions.fetch_add(sessions.len(), Ordering::Relaxed);
-        let transcripts = self.transcripts(account, region)?;
+        let unjudged = |mut failure: Failure| {
+            failure.error.push_str(&format!(
+                " ({} session(s) there not judged)",
+                sessions.len()
+            ));
+            failure
+        };
+        let transcripts = self.transcripts(account, region).map_err(unjudged)?;
         let streams: Option<BTreeSet<String>> = match &self.scope.log_group {
             None => None,
             Some(group) => Some(
@@ -193,12 +200,12 @@ impl Shared<'_> {
                     window.since * 1000,
                 )
                 .map_err(|e| {
-                    failure(
+                    unjudged(failure(
                         account,
                         region,
                         &format!("listing the log streams of {group}"),
                         &e,
-                    )
+                    ))
                 })?
                 .into_iter()
                 .collect(),

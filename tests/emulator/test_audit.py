@@ -162,6 +162,10 @@ def test_an_account_that_cannot_be_reached_is_named_and_the_rest_audited(aws, es
     report = json.loads(result.stdout)
     assert {(e["account"], e["region"]) for e in report["errors"]} == {(first, "us-east-1"), (first, "eu-west-1")}
     assert all("NoSuchBucket" in e["error"] for e in report["errors"])
+    # Its sessions there are not silently dropped: the error says how many went unjudged.
+    errors = {e["region"]: e["error"] for e in report["errors"]}
+    assert "(2 session(s) there not judged)" in errors["us-east-1"], errors
+    assert "(1 session(s) there not judged)" in errors["eu-west-1"], errors
 
 
 def test_cloudwatch_streams_are_matched_when_configured(aws, estate, tmp_path):

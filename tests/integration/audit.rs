@@ -254,8 +254,11 @@ fn the_table_the_json_and_the_csv_agree() {
     );
     assert!(stderr(&csv).contains("1 missing"));
 
-    // Every call was signed for its service, in the Region asked.
-    let seen = seen.lock().unwrap();
+    signed_for_their_services(&seen.lock().unwrap());
+}
+
+/// Every call was signed for its service, in the Region asked.
+fn signed_for_their_services(seen: &[Seen]) {
     assert!(seen.iter().all(|s| s
         .header("authorization")
         .starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")));
