@@ -38,6 +38,9 @@ pub mod logical {
     pub const PERMISSION_SET: &str = "OperatorPermissionSet";
     // Guardrail.
     pub const GUARDRAIL: &str = "SessionLoggingGuardrail";
+    // Audit policies.
+    pub const AUDIT_POLICY: &str = "SessionAuditPolicy";
+    pub const AUDIT_MEMBER_POLICY: &str = "SessionAuditMemberPolicy";
 }
 
 /// Names shared by the central stack's outputs and the member stack's
@@ -62,6 +65,11 @@ pub mod resource {
     /// Terraform, permission boundaries) can name the policies.
     pub const AGENT_POLICY: &str = "smlog-session-manager-agent";
     pub const OPERATOR_POLICY: &str = "smlog-session-manager-operator";
+    /// `smlog audit`'s reads: for whoever runs it, and for the role it
+    /// assumes in each account (`AUDIT_ROLE` unless told otherwise).
+    pub const AUDIT_POLICY: &str = "smlog-session-audit";
+    pub const AUDIT_MEMBER_POLICY: &str = "smlog-session-audit-member";
+    pub const AUDIT_ROLE: &str = "smlog-session-auditor";
     /// The role Default Host Management Configuration uses when an instance
     /// profile cannot call `ssm:UpdateInstanceInformation`.
     pub const DHMC_ROLE: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";

@@ -31,11 +31,13 @@ pub enum Target {
     Guardrail,
     /// VPC endpoints for nodes in private subnets, a stack per VPC.
     Endpoints,
+    /// The read-only policies of `smlog audit`.
+    AuditPolicy,
 }
 
 impl Target {
     /// In the order `synth all` writes them and `validate` reports them.
-    pub const ALL: [Target; 9] = [
+    pub const ALL: [Target; 10] = [
         Target::Replica,
         Target::Central,
         Target::CentralStatements,
@@ -45,6 +47,7 @@ impl Target {
         Target::PermissionSet,
         Target::Guardrail,
         Target::Endpoints,
+        Target::AuditPolicy,
     ];
 
     /// The name on the command line (`smlog synth NAME`).
@@ -59,6 +62,7 @@ impl Target {
             Target::PermissionSet => "permission-set",
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
+            Target::AuditPolicy => "audit-policy",
         }
     }
 
@@ -74,6 +78,7 @@ impl Target {
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
             Target::Replica => "replica",
+            Target::AuditPolicy => "audit policy",
         }
     }
 
@@ -89,6 +94,7 @@ impl Target {
             Target::Guardrail => "templates/guardrail.yaml",
             Target::Endpoints => "templates/endpoints.yaml",
             Target::Replica => "templates/replica.yaml",
+            Target::AuditPolicy => "templates/audit-policy.yaml",
         }
     }
 
@@ -104,6 +110,7 @@ impl Target {
             Target::PermissionSet => "The operators' IAM Identity Center permission set (with operators enabled)",
             Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
             Target::Endpoints => "VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC",
+            Target::AuditPolicy => "The read-only policies of `smlog audit`: for the auditor and for the role it assumes in every account",
         }
     }
 
@@ -285,7 +292,7 @@ fn refusal(settings: &Settings, target: Target) -> Option<String> {
             "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
             )
         }
-        Target::Central | Target::Member | Target::Rollout => None,
+        Target::Central | Target::Member | Target::Rollout | Target::AuditPolicy => None,
         Target::MemberRegional => needs(
             settings.session_key == SessionKey::PerAccount || settings.cloudwatch.is_some(),
             "session.key_placement: per-account or cloudwatch.enabled: true",
@@ -309,7 +316,12 @@ mod tests {
         let plan = Plan::new(Settings::default());
         assert_eq!(
             plan.targets(),
-            [Target::Central, Target::Member, Target::Rollout]
+            [
+                Target::Central,
+                Target::Member,
+                Target::Rollout,
+                Target::AuditPolicy
+            ]
         );
         assert!(plan
             .refusal(Target::Guardrail)

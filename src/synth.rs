@@ -11,7 +11,8 @@ use crate::gate::{self, limits};
 use crate::plan::{CliInput, Plan, Target};
 use crate::stacks::rollout::Member;
 use crate::stacks::{
-    central, endpoints, existing, guardrail, member, permission_set, regional, replica, rollout,
+    audit_policy, central, endpoints, existing, guardrail, member, permission_set, regional,
+    replica, rollout,
 };
 use std::collections::BTreeMap;
 
@@ -111,6 +112,7 @@ pub fn build(plan: &Plan) -> Result<Templates> {
             Target::Guardrail => built(target, guardrail::build(plan))?,
             Target::Endpoints => built(target, endpoints::build(plan))?,
             Target::Replica => built(target, replica::build(plan))?,
+            Target::AuditPolicy => built(target, audit_policy::build(plan))?,
         };
         built_templates.templates.insert(target, template);
     }

@@ -19,12 +19,14 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  policy violations (the templates break the cfn-guard rules), or verify checks failed
+  1  policy violations (the templates break the cfn-guard rules), verify checks failed,
+     or audit found a loggable session without its transcript
   2  usage error (bad command line)
   3  configuration error (bad value, unknown key, AWS limit exceeded)
   4  a file could not be read or written
   5  internal error
-  6  AWS could not be asked (verify: the aws CLI failed outside a single check)";
+  6  AWS could not be asked (verify: the aws CLI failed outside a single check;
+     audit: no credentials, the account list unreadable, or an account or Region it could not audit)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,6 +85,29 @@ when every check passes, 1 when any fails or an account is silent, 6 when AWS
 cannot be asked at all (no credentials, the account list or bucket unreadable);
 an AWS error inside one check fails that check only.")]
     Verify(VerifyArgs),
+    /// Check that every session in a time window left a transcript in the central bucket
+    #[command(after_help = "Examples:
+  smlog audit                                     # this account, the last 7 days, rollout.regions
+  smlog audit --since 2026-12-01 --until 2026-12-02T12:00:00Z --regions eu-west-1
+  smlog audit --accounts all --assume-role smlog-session-auditor --since 24h
+  smlog audit --accounts 111111111111,222222222222 --assume-role OrganizationAccountAccessRole --format csv > sessions.csv
+
+Each session DescribeSessions reports (ended, started in the window) is matched to
+BUCKET/ACCOUNT/REGION/<session id>.log (and, with cloudwatch.enabled, its log stream):
+  found         the transcript is there
+  missing       a loggable session left none
+  pending       none yet, but the session ended less than --grace (10m) ago
+  not-loggable  SSH or port forwarding: Session Manager never logs these
+The bucket is listed from the central account (the key ARNs in smlog.yaml, or
+--central-account): directly when you run there, else with --assume-role there.
+The least-privilege policies are `smlog synth audit-policy`. Credentials: the
+AWS_* variables, else `aws configure export-credentials` (aws CLI v2; --profile);
+AWS_ENDPOINT_URL is honoured. A progress line shows on stderr when it is a terminal.
+
+Exit code 0 when every loggable session left its transcript, 1 when any is missing,
+6 when an account or Region could not be audited (named in the report) or AWS cannot
+be asked at all, 2 for a bad flag, 3 when the configuration names no bucket.")]
+    Audit(AuditArgs),
     /// Write a commented starter smlog.yaml that synthesizes as written
     #[command(after_help = "Examples:
   smlog init
@@ -226,6 +251,50 @@ pub struct VerifyArgs {
     pub session_key_arn: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: VerifyFormat,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+fn audit_format() -> impl TypedValueParser<Value = crate::audit::Format> {
+    choice(
+        crate::audit::Format::ALL
+            .into_iter()
+            .map(|f| (f, f.name(), None))
+            .collect(),
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// `all` (the organisation's active accounts) or a comma-separated list of account ids [default: this account]
+    #[arg(long, value_name = "all|ID,…")]
+    pub accounts: Option<String>,
+    /// With --accounts: the role to assume in each account (and in the central account for the bucket)
+    #[arg(long, value_name = "NAME")]
+    pub assume_role: Option<String>,
+    /// Sessions that started at or after: an ISO-8601 time or an age (7d, 12h, 30m)
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
+    pub since: String,
+    /// Sessions that started before: an ISO-8601 time or an age [default: now]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// A session that ended less than this ago without its transcript is `pending`, not `missing`
+    #[arg(long, value_name = "AGE", default_value = "10m")]
+    pub grace: String,
+    /// Comma-separated Regions [default: rollout.regions]
+    #[arg(long, value_name = "REGION,…")]
+    pub regions: Option<String>,
+    /// The account that holds the bucket [default: the one in member.bucket_key_arn, else this account]
+    #[arg(long, value_name = "ID")]
+    pub central_account: Option<String>,
+    /// aws CLI profile to take credentials from
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Accounts and Regions audited at once (1 to 256)
+    #[arg(long, value_name = "N", default_value_t = crate::audit::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    #[arg(long, value_parser = audit_format(), default_value = "table")]
+    pub format: crate::audit::Format,
     #[command(flatten)]
     pub config: ConfigArgs,
 }

@@ -2,12 +2,12 @@
 //! library's options and prints or writes what comes back.
 
 use super::{
-    Cli, Command, ExplainArgs, ExplainFormat, InitArgs, SynthArgs, SynthWhat, ValidateArgs,
-    VerifyArgs, VerifyFormat,
+    AuditArgs, Cli, Command, ExplainArgs, ExplainFormat, InitArgs, SynthArgs, SynthWhat,
+    ValidateArgs, VerifyArgs, VerifyFormat,
 };
 use crate::error::{exit, Error, Result};
 use crate::plan::Plan;
-use crate::{config, emit, explain, synth, validate, verify};
+use crate::{audit, config, emit, explain, synth, validate, verify};
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Init(args) => init_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Verify(args) => verify_command(&args),
+        Command::Audit(args) => audit_command(&args),
         Command::Schema(args) => {
             let text = emit::to_json(&config::schema::schema())?;
             write_or_print(args.output.as_ref(), text)?;
@@ -94,6 +95,25 @@ fn verify_command(args: &VerifyArgs) -> Result<u8> {
     let (report, passed) = verify::command(&args.config.plan()?, &options)?;
     print(&report)?;
     Ok(if passed { exit::OK } else { exit::VIOLATIONS })
+}
+
+fn audit_command(args: &AuditArgs) -> Result<u8> {
+    let options = audit::Options {
+        accounts: args.accounts.clone(),
+        assume_role: args.assume_role.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        grace: args.grace.clone(),
+        regions: args.regions.clone(),
+        central_account: args.central_account.clone(),
+        profile: args.profile.clone(),
+        format: args.format,
+        concurrency: args.concurrency,
+    };
+    let outcome = audit::command(&args.config.plan()?, &options)?;
+    print(&outcome.stdout)?;
+    eprint!("{}", outcome.stderr);
+    Ok(outcome.code)
 }
 
 fn init_command(args: &InitArgs) -> Result<u8> {

@@ -42,6 +42,7 @@ pub fn builtin_rules() -> &'static [RuleFile] {
         rule_files!(
             "access_logs.guard",
             "agent_policy.guard",
+            "audit_policy.guard",
             "bucket_policy.guard",
             "bucket_settings.guard",
             "cloudwatch.guard",

@@ -1,6 +1,7 @@
 //! The Session Manager logging domain: pure functions from checked settings
 //! to templates. Nothing here reads files, renders text or checks rules.
 
+pub mod audit_policy;
 pub mod central;
 pub mod cloudwatch;
 pub mod controller;

@@ -1,5 +1,6 @@
 //! smlog's integration tests: one binary, one module per concern.
 
+mod audit;
 mod bad_input;
 mod capacity;
 mod cli;

@@ -20,6 +20,7 @@ const EC_SESSION = (d) => ({
 });
 import { CONTROLLER_CALLS, GUARDRAIL_CALLS } from './account.mjs';
 import { jitCalls } from './jit.mjs';
+import { AUDIT_CALLS } from './audit.mjs';
 
 const SRC_AGENT = 'aws/amazon-ssm-agent';
 const SRC_PLUGIN = 'aws/session-manager-plugin';
@@ -424,6 +425,7 @@ export const CALLS = [
   ...GUARDRAIL_CALLS,
   // ---------------------------------------------------------------- just-in-time node access, RDP recording
   ...jitCalls(EC_SESSION),
+  ...AUDIT_CALLS,
 ];
 
 // S3 calls KMS for the uploader: the uploader is the principal, kms:ViaService names S3 in

@@ -170,7 +170,8 @@ export async function lintExample(example) {
   const sets = [[example.central, dep.central], [example.member, dep.members],
     ...(example.regional ? [[example.regional, dep.regional]] : []),
     ...(dep.permissionSet ? [[example.permissionSet, [dep.permissionSet]]] : []),
-    ...(dep.guardrail ? [[example.guardrail, [dep.guardrail]]] : [])];
+    ...(dep.guardrail ? [[example.guardrail, [dep.guardrail]]] : []),
+    ...(dep.audit?.length ? [[example.audit, dep.audit]] : [])];
   for (const [file, stacks] of sets) {
     for (const s of stacks) for (const [id, r] of Object.entries(s.resources)) {
       for (const pol of policiesOf(r)) {

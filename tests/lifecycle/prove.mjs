@@ -34,6 +34,7 @@ import { loadYaml, partitionOf, resolveStack } from './resolve.mjs';
 import { CALLS, principalContext } from './calls.mjs';
 import { expand } from './account.mjs';
 import { jitPrincipal } from './jit.mjs';
+import { auditPrincipals } from './audit.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -58,9 +59,10 @@ const statementsIn = (root) => optional(root, 'templates/central-statements.json
 const guardrailIn = (root) => optional(root, 'templates/guardrail.yaml');
 const replicaIn = (root) => optional(root, 'templates/replica.yaml');
 const regionalIn = (root) => optional(root, 'stacksets/member-regional.yaml');
+const auditIn = (root) => optional(root, 'templates/audit-policy.yaml');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT), regional: regionalIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT), regional: regionalIn(ROOT), audit: auditIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -72,6 +74,7 @@ export function examples() {
       guardrail: guardrailIn(join(dir, name)),
       replica: replicaIn(join(dir, name)),
       regional: regionalIn(join(dir, name)),
+      audit: auditIn(join(dir, name)),
     });
   }
   // An existing bucket may or may not use S3 Bucket Keys, which changes the encryption
@@ -124,9 +127,13 @@ export function deploy(example) {
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
+  // The audit policies, in the central account (the auditor) and in every member account (the audit role).
+  const auditT = example.audit && loadYaml(example.audit);
+  const audit = auditT ? [CENTRAL, ...MEMBERS].map((acct) => resolveStack(auditT, { accountId: acct, region: home, stackName: 'smlog-audit',
+    parameters: Object.fromEntries(Object.keys(auditT.Parameters ?? {}).filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) })) : [];
   const index = indexResources([...central, ...members, ...regional, ...(replica ? [replica] : []), ...(previous ? [previous] : [])]);
   if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')), example.bucketKeyEnabled);
-  return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index };
+  return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index, audit };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
@@ -359,6 +366,7 @@ export function sessionSituation(dep, account, region) {
       policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] };
   }
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
+  Object.assign(d.principals, auditPrincipals(dep, d, assumedRole));
   const role = dep.central[0].resources.ReplicationRole;
   if (dep.replica && role) {
     // S3 replicates with the central stack's role, in the central account.
@@ -428,7 +436,7 @@ export async function evaluate(call, d, dep) {
   const p = d.principals[call.caller];
   const resource = call.resource(d);
   const callCtx = call.context(d);
-  let resourceAccount = d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
+  let resourceAccount = call.resourceAccount?.(d) ?? d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
   let requestRegion = d.region;
   if (/^arn:[^:]+:s3:::/.test(resource)) {
     const b = dep.index.buckets.get(resource.replace(/^arn:[^:]+:s3:::/, '').split('/')[0]);
