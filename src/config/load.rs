@@ -5,7 +5,7 @@
 use super::locate;
 use super::raw::{KeyMode, RawConfig};
 use super::settings::Settings;
-use super::suggest::{retired, suggestion};
+use super::suggest::{retired, suggestion, without_type_names};
 use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
@@ -98,14 +98,14 @@ impl RawConfig {
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            let message = err.to_string();
+            let message = without_type_names(&err.to_string());
             let hint = match retired(&message) {
                 Some(replaced) => format!(" ({replaced})"),
                 None => suggestion(&message)
                     .map(|known| format!(" (did you mean `{known}`?)"))
                     .unwrap_or_default(),
             };
-            Error::Config(format!("{}{location}: {err}{hint}", origin.display()))
+            Error::Config(format!("{}{location}: {message}{hint}", origin.display()))
         })
     }
 }
@@ -117,16 +117,7 @@ fn read(path: Option<&Path>) -> Result<(RawConfig, Option<Source>)> {
         None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
         None => return Ok((RawConfig::default(), None)),
     };
-    let size = std::fs::metadata(&path)
-        .map_err(|e| Error::io(&path, e))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(Error::Config(format!(
-            "{}: the file is {size} bytes; a configuration file may be at most {MAX_FILE_BYTES} bytes",
-            path.display()
-        )));
-    }
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = read_bounded(&path)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::Config(format!(
             "{}: not UTF-8 text (invalid byte at offset {})",
@@ -136,6 +127,25 @@ fn read(path: Option<&Path>) -> Result<(RawConfig, Option<Source>)> {
     })?;
     let raw = RawConfig::from_yaml(&text, &path)?;
     Ok((raw, Some(Source { path, text })))
+}
+
+/// The file's bytes, refused past `MAX_FILE_BYTES`. Reads at most one byte
+/// more than the limit, so `/dev/zero`, a FIFO or a growing file cannot
+/// exhaust memory the way trusting `metadata().len()` (0 for devices) would.
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Config(format!(
+            "{}: the file is larger than {MAX_FILE_BYTES} bytes, the most a configuration file may be",
+            path.display()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Resolves YAML text as if it were a file named `origin`: for tests and
