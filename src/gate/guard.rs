@@ -278,16 +278,10 @@ fn collect(entry: &serde_json::Value, file: &str, out: &mut Vec<Violation>) {
         return;
     };
     let name = rule["name"].as_str().unwrap_or("unnamed").to_owned();
-    let mut messages = Vec::new();
-    let mut locations = Vec::new();
-    walk(rule, &mut messages, &mut locations);
-    messages.sort();
-    messages.dedup();
-    let message = if messages.is_empty() {
-        "the rule's checks did not hold".to_owned()
-    } else {
-        messages.join("; ")
-    };
+    let mut findings = Findings::default();
+    findings.walk(rule);
+    let message = findings.message();
+    let mut locations = findings.locations;
     if locations.is_empty() {
         locations.push((None, None));
     }
@@ -302,34 +296,78 @@ fn collect(entry: &serde_json::Value, file: &str, out: &mut Vec<Violation>) {
     }
 }
 
-/// Gathers custom messages and the resources (with lines) the failed checks point at.
-fn walk(
-    value: &serde_json::Value,
-    messages: &mut Vec<String>,
-    locations: &mut Vec<(Option<String>, Option<u32>)>,
-) {
-    match value {
-        serde_json::Value::Object(map) => {
-            if let Some(custom) = map.get("custom_message").and_then(|m| m.as_str()) {
-                let custom = custom.split_whitespace().collect::<Vec<_>>().join(" ");
-                // cfn-guard turns a message's line breaks into ';' for some checks.
-                let custom = custom.trim_matches(|c: char| c == ';' || c.is_whitespace());
-                if !custom.is_empty() {
-                    messages.push(custom.to_owned());
-                }
-            }
-            if let Some(error) = map.get("error_message").and_then(|m| m.as_str()) {
-                if let Some(location) = resource_location(error) {
-                    if !locations.contains(&location) {
-                        locations.push(location);
+/// What the failed checks of one rule say: their custom messages, the
+/// properties they found missing, and the resources (with lines) they point at.
+#[derive(Default)]
+struct Findings {
+    messages: Vec<String>,
+    missing: Vec<String>,
+    locations: Vec<(Option<String>, Option<u32>)>,
+}
+
+impl Findings {
+    fn walk(&mut self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(custom) = map.get("custom_message").and_then(|m| m.as_str()) {
+                    let custom = custom.split_whitespace().collect::<Vec<_>>().join(" ");
+                    // cfn-guard turns a message's line breaks into ';' for some checks.
+                    let custom = custom.trim_matches(|c: char| c == ';' || c.is_whitespace());
+                    if !custom.is_empty() {
+                        push_new(&mut self.messages, custom.to_owned());
                     }
                 }
+                if let Some(error) = map.get("error_message").and_then(|m| m.as_str()) {
+                    if let Some(location) = resource_location(error) {
+                        push_new(&mut self.locations, location);
+                    }
+                    if let Some(property) = missing_property(error) {
+                        push_new(&mut self.missing, property);
+                    }
+                }
+                map.values().for_each(|v| self.walk(v));
             }
-            map.values().for_each(|v| walk(v, messages, locations));
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.walk(v)),
+            _ => {}
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, messages, locations)),
-        _ => {}
     }
+
+    /// The rule's own messages; when a check failed before reaching them
+    /// (a whole property absent), the properties it found missing.
+    fn message(&mut self) -> String {
+        self.messages.sort();
+        if !self.messages.is_empty() {
+            return self.messages.join("; ");
+        }
+        self.missing.sort();
+        if self.missing.is_empty() {
+            return "the rule's checks did not hold".to_owned();
+        }
+        let missing = self.missing.iter().map(|p| format!("Properties.{p}"));
+        format!(
+            "the rule requires {}, which the resource does not set",
+            missing.collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+fn push_new<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    if !items.contains(&item) {
+        items.push(item);
+    }
+}
+
+/// The property named by cfn-guard's "property [X] is missing" (or
+/// "property [X] to compare from is missing"), without its query decorations.
+fn missing_property(error: &str) -> Option<String> {
+    let start = error.find("property [")? + "property [".len();
+    let rest = &error[start..];
+    let end = ["] is missing", "] to compare from is missing"]
+        .iter()
+        .filter_map(|tail| rest.find(tail))
+        .min()?;
+    let property = rest[..end].replace(" (filter-clauses)", "");
+    Some(property.trim_end_matches('.').to_owned())
 }
 
 /// Finds `Path=/Resources/<id>…[L:<line>,…` in a cfn-guard error message.
@@ -359,6 +397,19 @@ mod tests {
             Some((Some("LogBucket".to_owned()), Some(41)))
         );
         assert_eq!(resource_location("no path here"), None);
+    }
+
+    #[test]
+    fn missing_properties_are_read_from_guard_messages() {
+        let absent = "Check was not compliant as property [PolicyDocument.Statement. (filter-clauses)] is missing. Value traversed to [Path=/Resources/P/Properties[L:0,C:1] Value={}].";
+        assert_eq!(
+            missing_property(absent).as_deref(),
+            Some("PolicyDocument.Statement")
+        );
+        let compared = "Check was not compliant as property [A[*].B] to compare from is missing.";
+        assert_eq!(missing_property(compared).as_deref(), Some("A[*].B"));
+        let present = "Check was not compliant as property value [Path=/x] not equal to value [y].";
+        assert_eq!(missing_property(present), None);
     }
 
     #[test]
