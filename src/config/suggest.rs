@@ -27,6 +27,24 @@ pub fn retired(message: &str) -> Option<&'static str> {
         .map(|(_, replaced)| *replaced)
 }
 
+/// A serde message without smlog's own type names: "expected struct
+/// RawMember" becomes "expected a mapping of keys".
+pub fn without_type_names(message: &str) -> String {
+    let mut plain = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("struct Raw") {
+        plain.push_str(&rest[..at]);
+        plain.push_str("a mapping of keys");
+        let name = &rest[at + "struct ".len()..];
+        let end = name
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(name.len());
+        rest = &name[end..];
+    }
+    plain.push_str(rest);
+    plain
+}
+
 /// The fields a serde "unknown field" message says are expected.
 pub fn known_fields(message: &str) -> Option<Vec<&str>> {
     let expected = message
@@ -38,6 +56,17 @@ pub fn known_fields(message: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn type_names_are_left_out_of_messages() {
+        assert_eq!(
+            super::without_type_names(
+                "member: invalid type: string \"x\", expected struct RawMember at line 2"
+            ),
+            "member: invalid type: string \"x\", expected a mapping of keys at line 2"
+        );
+        assert_eq!(super::without_type_names("no names here"), "no names here");
+    }
+
     use super::*;
 
     #[test]
