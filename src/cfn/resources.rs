@@ -159,7 +159,7 @@ mod tests {
                 object_lock_enabled: "Enabled".to_owned(),
                 rule: s3::ObjectLockRule {
                     default_retention: s3::DefaultRetention {
-                        mode: "COMPLIANCE".to_owned(),
+                        mode: s3::ObjectLockMode::Compliance,
                         days: None,
                         years: Some(7),
                     },

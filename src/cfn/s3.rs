@@ -105,11 +105,19 @@ pub struct ObjectLockRule {
     pub default_retention: DefaultRetention,
 }
 
-/// `GOVERNANCE` or `COMPLIANCE`, for a number of days or years (one of the two).
+/// Object Lock's retention modes, as S3 spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ObjectLockMode {
+    Governance,
+    Compliance,
+}
+
+/// A retention mode, for a number of days or years (one of the two).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DefaultRetention {
-    pub mode: String,
+    pub mode: ObjectLockMode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use super::holding_data;
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{PolicyDocument, Statement, Template};
 use crate::config::LogBucket;
+use crate::ids::KmsKeyArn;
 use crate::names::logical::LOG_BUCKET_POLICY;
 use crate::plan::Plan;
 use serde::Serialize;
@@ -19,7 +20,7 @@ use serde::Serialize;
 pub struct RequiredStatements {
     pub bucket: String,
     pub bucket_policy_statements: Vec<Statement>,
-    pub key_arn: String,
+    pub key_arn: KmsKeyArn,
     pub key_policy_statements: Vec<Statement>,
 }
 
@@ -39,7 +40,7 @@ pub fn statements(plan: &Plan) -> RequiredStatements {
     RequiredStatements {
         bucket: name.to_string(),
         bucket_policy_statements: access::bucket_statements(access, key.to_string().into()),
-        key_arn: key.to_string(),
+        key_arn: key.clone(),
         key_policy_statements: access::key_grants(access, plan.bucket_key().key_use),
     }
 }

@@ -76,7 +76,7 @@ fn encryption(report: &mut Report, aws: &Aws, required: &RequiredStatements) {
     ]) {
         Ok(answer) => answer,
         Err(error) => {
-            report.push(check, Status::Error, error.to_string(), key.clone());
+            report.push(check, Status::Error, error.to_string(), key.to_string());
             return;
         }
     };
@@ -85,7 +85,7 @@ fn encryption(report: &mut Report, aws: &Aws, required: &RequiredStatements) {
         .as_str()
         .unwrap_or("(none)")
         .to_owned();
-    let (status, observed) = if named == *key {
+    let (status, observed) = if named == key.as_str() {
         (Status::Pass, named)
     } else if named.starts_with("alias/") || named.contains(":alias/") {
         (
@@ -95,7 +95,7 @@ fn encryption(report: &mut Report, aws: &Aws, required: &RequiredStatements) {
     } else {
         (Status::Fail, named)
     };
-    report.push(check, status, observed, key.clone());
+    report.push(check, status, observed, key.to_string());
     let bucket_keys = if rule["BucketKeyEnabled"] == true {
         "enabled: KMS sees the bucket's ARN as encryption context"
     } else {
@@ -140,17 +140,15 @@ fn reads(report: &mut Report, bucket_policy: &Result<Vec<Value>, String>, bucket
 
 pub fn check(aws: &Aws, required: &RequiredStatements) -> Vec<Check> {
     let key = &required.key_arn;
-    let mut fields = key.split(':');
-    let partition = fields.nth(1).unwrap_or("aws").to_owned();
-    let region = fields.nth(1).unwrap_or_default();
-    let account = fields.next().unwrap_or_default();
+    let partition = key.partition().name();
+    let (region, account) = (key.region().to_string(), key.account().to_string());
     let aws = Aws {
-        region: Some(region.to_owned()),
+        region: Some(region.clone()),
         ..aws.clone()
     };
     let mut report = Report {
-        account,
-        region,
+        account: &account,
+        region: &region,
         checks: Vec::new(),
     };
     encryption(&mut report, &aws, required);
@@ -179,7 +177,7 @@ pub fn check(aws: &Aws, required: &RequiredStatements) -> Vec<Check> {
             "kms",
             "get-key-policy",
             "--key-id",
-            key,
+            key.as_str(),
             "--policy-name",
             "default",
         ])

@@ -3,11 +3,11 @@
 use super::access_logs;
 use crate::cfn::s3::{
     Bucket, BucketEncryption, DefaultRetention, LifecycleConfiguration, LifecycleRule,
-    NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockRule, OwnershipControls,
-    PublicAccessBlockConfiguration, Transition, VersioningConfiguration,
+    NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockMode, ObjectLockRule,
+    OwnershipControls, PublicAccessBlockConfiguration, Transition, VersioningConfiguration,
 };
 use crate::cfn::Value;
-use crate::config::{LockPeriod, RetentionSettings};
+use crate::config::{LockMode, LockPeriod, RetentionSettings};
 
 /// A log bucket: SSE-KMS by the key's full ARN, S3 Bucket Keys, all public
 /// access blocked, owner-enforced, versioned, and the configured retention
@@ -26,7 +26,10 @@ pub fn hardened(
             object_lock_enabled: "Enabled".to_owned(),
             rule: ObjectLockRule {
                 default_retention: DefaultRetention {
-                    mode: lock.mode.as_str().to_owned(),
+                    mode: match lock.mode {
+                        LockMode::Governance => ObjectLockMode::Governance,
+                        LockMode::Compliance => ObjectLockMode::Compliance,
+                    },
                     days,
                     years,
                 },
