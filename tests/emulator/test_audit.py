@@ -58,7 +58,7 @@ def estate(aws, spare_account):
     (in eu-west-1) and an SSH session; in the second, a just-in-time
     session with its transcript and a port-forwarding session."""
     client(aws, "s3", "us-east-1").create_bucket(Bucket=BUCKET)
-    first, second = spare_account(), spare_account()
+    first, second = spare_account().account_id(), spare_account().account_id()
     operator = assumed(aws, first, "OrganizationAccountAccessRole", "alice")
     sessions = {
         "logged": (first, "us-east-1", session(aws, operator, "us-east-1", "i-0aaaaaaaaaaaaaaa1")),

@@ -21,7 +21,7 @@ def lines_with(output, mark):
 def archive(aws, org, spare_account, workdir):
     """A log archive account with its own bucket and key, the statements smlog
     asks for merged into their policies, and smlog's session-key-only central stack."""
-    account = aws.as_account(spare_account())
+    account = spare_account()
     account_id = account.account_id()
     key = account("kms", "create-key", "--description", "log archive key")["KeyMetadata"]
     bucket = f"aws-accelerator-central-logs-{account_id}-us-east-1"

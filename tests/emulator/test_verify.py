@@ -52,7 +52,7 @@ def test_a_correct_member_account_passes_every_check(aws, central, member, folde
     assert result.returncode == 0, result.stdout + result.stderr
     assert checks(result.stdout) == [
         "preferences: s3BucketName", "preferences: s3EncryptionEnabled", "preferences: s3KeyPrefix",
-        "bucket: default encryption", "bucket: encryption key", "agent policy exists",
+        "bucket: default encryption", "bucket: encryption key", "published: /smlog/bucket-name", "agent policy exists",
         f"agent policy attached to {AGENT_ROLE}", f"agent policy attached to {NAMED_ROLE}"]
     # A named role this account lacks is worth a note, not a failure.
     [note] = lines_with(result.stdout, "·")
@@ -96,8 +96,13 @@ def test_a_wrong_session_key_fails(aws, central, member, folder, session_key):
     wrong = central["outputs"]["SessionKeyArn"]
     result = verify(aws, folder, config(central), "--session-key-arn", wrong)
     assert result.returncode == 1
-    [failure] = lines_with(result.stdout, "✘")
-    assert f"preferences: kmsKeyId: {right}" in failure and f"(expected {wrong})" in failure
+    # The preferences and the name the controller published both name the right key.
+    failures = lines_with(result.stdout, "✘")
+    [preferences] = [f for f in failures if "preferences: kmsKeyId" in f]
+    assert f"preferences: kmsKeyId: {right}" in preferences and f"(expected {wrong})" in preferences
+    [published] = [f for f in failures if "published: /smlog/session-key-arn" in f]
+    assert f": {right}" in published and f"(expected {wrong})" in published
+    assert len(failures) == 2, failures
 
 
 def test_a_wrong_bucket_fails_and_aws_errors_are_reported_per_check(aws, central, member, folder):
@@ -130,9 +135,10 @@ def test_many_accounts_at_once_and_an_account_without_a_member_stack(aws, org, c
     result = verify(aws, folder, yaml, "--accounts", ids, "--assume-role", "OrganizationAccountAccessRole")
     assert result.returncode == 0, result.stdout + result.stderr
     passed = lines_with(result.stdout, "✔")
-    # Per account: five checks in each of two Regions, and two in IAM (the
-    # policy exists; the instance role holds it).
-    assert len(passed) == 3 * (2 * 5 + 2), result.stdout
+    # Per account: six checks in each of two Regions (preferences, bucket,
+    # the published bucket name), and two in IAM (the policy exists; the
+    # instance role holds it).
+    assert len(passed) == 3 * (2 * 6 + 2), result.stdout
     for account in org["accounts"]:
         assert f"✔ {account} eu-west-1 preferences: s3KeyPrefix: {account}/eu-west-1" in passed
 
