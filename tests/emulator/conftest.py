@@ -43,6 +43,12 @@ IAM_EVENT = {"source": "aws.iam", "detail-type": "AWS API Call via CloudTrail",
              "detail": {"eventSource": "iam.amazonaws.com", "eventName": "AddRoleToInstanceProfile"}}
 
 
+def stack_event(stack_id, status="UPDATE_COMPLETE"):
+    """CloudFormation's event for the controller's own stack settling."""
+    return {"source": "aws.cloudformation", "detail-type": "CloudFormation Stack Status Change",
+            "detail": {"stack-id": stack_id, "status-details": {"status": status}}}
+
+
 def record_gap(what, covered_by):
     """Something the emulator ignores: say so, and name what covers it instead."""
     entry = f"{what} -- covered by {covered_by}"
@@ -190,10 +196,6 @@ def holders(aws, policy_arn):
     """The roles a managed policy is attached to, sorted."""
     roles = aws("iam", "list-entities-for-policy", "--policy-arn", policy_arn, "--entity-filter", "Role")
     return sorted(role["RoleName"] for role in roles["PolicyRoles"])
-
-
-def policy_arn(aws, name=AGENT_POLICY):
-    return f"arn:aws:iam::{aws.account_id()}:policy/{name}"
 
 
 def policy_document(aws, arn):

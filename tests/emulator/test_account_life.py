@@ -11,7 +11,7 @@ import pytest
 from conftest import (ATTACHED_TAG, CONTROLLER, DOCUMENT, IAM_EVENT, REFUSE_TAG, REGIONS, SCHEDULE, Member,
                       collect_reports, controller_log, delete_stack, example, holders, instance_profile_role,
                       logging_as_configured, logging_to, preferences, preferences_outcomes, reports, role, stack_status,
-                      two_regions)
+                      stack_event, two_regions)
 
 # Preferences a team had in eu-west-1 before smlog: their own bucket, a longer idle timeout.
 BEFORE = {
@@ -96,6 +96,23 @@ def test_preferences_edited_by_hand_are_repaired_by_the_next_run(living, central
     assert preferences_outcomes(report["regions"]) == {"eu-west-1": "preferences repaired", "us-east-1": "unchanged"}
     assert logging_to(living.aws) == logging_as_configured(central["outputs"]["BucketName"], living.account)
     assert living.run(SCHEDULE)["changed"] is False, "a repaired account is left alone"
+
+
+def test_its_own_stack_settling_makes_it_converge(living):
+    # After an update or a rollback, the stack's status event starts a run.
+    aws = living.aws
+    edited = preferences(aws)
+    edited["inputs"]["kmsKeyId"] = ""
+    version = aws("ssm", "update-document", "--name", DOCUMENT, "--document-format", "JSON",
+                  "--document-version", "$LATEST", "--content", json.dumps(edited))["DocumentDescription"]["DocumentVersion"]
+    aws("ssm", "update-document-default-version", "--name", DOCUMENT, "--document-version", version)
+    pattern = json.loads(aws("events", "describe-rule", "--name", "smlog-own-stack-events")["EventPattern"])
+    assert pattern["detail"]["stack-id"] == [living.stack_id]
+
+    report = living.run(stack_event(living.stack_id, "UPDATE_ROLLBACK_COMPLETE"))
+    assert report["trigger"] == "CloudFormation Stack Status Change"
+    assert preferences_outcomes(report["regions"])["us-east-1"] == "preferences repaired"
+    assert preferences(aws)["inputs"]["kmsKeyId"] != ""
 
 
 # ---------------------------------------------------------------- roles that cannot take the policy
