@@ -56,6 +56,18 @@ def test_each_region_names_its_own_replica_of_the_session_key(member, central, s
         assert key == f"arn:aws:kms:{region}:{central['outputs']['CentralAccountId']}:key/{session_key['KeyId']}"
 
 
+def test_baselines_find_the_names_published_in_every_region(member, central, session_key):
+    # Account baselines read these instead of hard-coding the bucket, the key or the policy.
+    for region in REGIONS:
+        found = member.aws.in_region(region)("ssm", "get-parameters-by-path", "--path", "/smlog/")["Parameters"]
+        assert {p["Name"]: p["Value"] for p in found} == {
+            "/smlog/agent-policy-arn": member.agent_policy,
+            "/smlog/bucket-name": central["outputs"]["BucketName"],
+            "/smlog/session-key-arn":
+                f"arn:aws:kms:{region}:{central['outputs']['CentralAccountId']}:key/{session_key['KeyId']}",
+        }
+
+
 def test_preference_types_are_what_the_agent_expects(member):
     document = preferences(member.aws)
     assert (document["schemaVersion"], document["sessionType"]) == ("1.0", "Standard_Stream")
