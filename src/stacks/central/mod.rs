@@ -7,8 +7,8 @@
 pub mod access;
 pub mod access_logs;
 pub mod bucket;
+pub mod replication;
 
-use super::replica;
 use super::{finish, holding_data, just_in_time_tags, rotated_key};
 use crate::cfn::kms::{Alias, Key, ReplicaKey, Tag};
 use crate::cfn::s3::BucketPolicy;
@@ -151,13 +151,13 @@ fn add_log_bucket(
         template.resource(id, placement.home_only(resource));
     }
     if let Some(copy) = &plan.settings.replica {
-        replica::central_parameters(template, copy);
+        replication::central_parameters(template, copy);
         // Retained: the retained bucket's replication names this role.
         template.resource(
             REPLICATION_ROLE,
-            placement.home_only(holding_data(replica::role(plan, copy))),
+            placement.home_only(holding_data(replication::role(plan, copy))),
         );
-        log_bucket.replication_configuration = Some(replica::replication(copy));
+        log_bucket.replication_configuration = Some(replication::replication(copy));
     }
     let log_bucket =
         access_logs::delivered_from_the_start(holding_data(log_bucket), &retention.access_logs);
