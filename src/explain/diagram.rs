@@ -196,6 +196,17 @@ fn graph(sources: &Sources) -> Graph {
         edges: Vec::new(),
     };
     let mut arn_to_node = central_nodes(&mut graph, sources);
+    stack_set_nodes(&mut graph, sources);
+    if sources.regional.is_some() {
+        arn_to_node.extend(regional_nodes(&mut graph, sources));
+    }
+    member_nodes(&mut graph, sources);
+    agent_edges(&mut graph, sources, &arn_to_node);
+    graph
+}
+
+/// The StackSets in the management account and the stacks they deploy.
+fn stack_set_nodes(graph: &mut Graph, sources: &Sources) {
     for (id, resource) in sources.rollout.resources() {
         if let Properties::StackSet(stack_set) = &resource.properties {
             let label = format!(
@@ -222,8 +233,12 @@ fn graph(sources: &Sources) -> Graph {
             "regional stack (every Region)".to_owned(),
             "member",
         );
-        arn_to_node.extend(regional_nodes(&mut graph, sources));
     }
+}
+
+/// The controller, the policies it attaches, the roles that hold them and
+/// the preferences it writes.
+fn member_nodes(graph: &mut Graph, sources: &Sources) {
     let controller = "Controller";
     graph.node(
         controller,
@@ -275,8 +290,6 @@ fn graph(sources: &Sources) -> Graph {
         "Agent",
         "bucket, ACCOUNT/REGION prefix, session key",
     );
-    agent_edges(&mut graph, sources, &arn_to_node);
-    graph
 }
 
 fn escape(label: &str) -> String {

@@ -253,6 +253,13 @@ impl Example {
     }
 
     pub(super) fn columns(&self) -> Vec<Column<'_>> {
+        let mut columns = self.central_columns();
+        columns.extend(self.member_columns());
+        columns
+    }
+
+    /// Requests on the central bucket and keys.
+    fn central_columns(&self) -> Vec<Column<'_>> {
         let object = |account: &str| {
             format!(
                 "{}/{account}/{}/session-id.log",
@@ -326,6 +333,12 @@ impl Example {
                     via_s3: false,
                 }),
             ),
+        ]
+    }
+
+    /// Requests on what smlog keeps in a member account (guarded when the guardrail is on).
+    fn member_columns(&self) -> Vec<Column<'_>> {
+        vec![
             self.in_member_account(
                 "start a logged session",
                 "ssm:StartSession",

@@ -3,7 +3,7 @@
 //! published names and RDP recording say the same, and the agent policy is
 //! attached where the configuration says.
 
-use super::aws::Aws;
+use super::aws::{Aws, AwsError};
 use crate::config::Attachment;
 use crate::ids::{KmsKeyArn, Region};
 use crate::names::resource;
@@ -271,39 +271,9 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
             return r.checks;
         }
     };
-    let holds = |r: &mut Recorder, role: &str| {
-        let held = holders.iter().any(|h| h == role);
-        r.push(
-            &format!("agent policy attached to {role}"),
-            if held { Status::Pass } else { Status::Fail },
-            if held { "attached" } else { "not attached" }.to_owned(),
-            "attached".to_owned(),
-        );
-    };
     if expected.attach.instance_profile_roles {
-        match aws.call(&["iam", "list-instance-profiles"]) {
-            Ok(answer) => {
-                let mut roles: Vec<(String, String)> = answer["InstanceProfiles"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|profile| profile["Roles"].as_array().into_iter().flatten())
-                    .filter_map(|role| {
-                        Some((
-                            role["RoleName"].as_str()?.to_owned(),
-                            role["Path"].as_str().unwrap_or("/").to_owned(),
-                        ))
-                    })
-                    .collect();
-                roles.sort();
-                roles.dedup();
-                for (role, path) in roles {
-                    if is_unmodifiable(&role, &path) {
-                        continue; // AWS's own: the controller skips them too
-                    }
-                    holds(&mut r, &role);
-                }
-            }
+        match instance_profile_roles(aws) {
+            Ok(roles) => roles.iter().for_each(|role| holds(&mut r, &holders, role)),
             Err(error) => r.error("instance-profile roles", error, "a list"),
         }
     }
@@ -315,7 +285,7 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
     };
     for role in named.chain(dhmc) {
         match aws.call(&["iam", "get-role", "--role-name", &role]) {
-            Ok(_) => holds(&mut r, &role),
+            Ok(_) => holds(&mut r, &holders, &role),
             Err(error) if error.is("NoSuchEntity") => r.push(
                 &format!("role {role}"),
                 Status::Note,
@@ -326,6 +296,42 @@ pub fn agent_policy_holders(aws: &Aws, account: &str, expected: &Expected) -> Ve
         }
     }
     r.checks
+}
+
+/// Whether `role` is among the policy's holders, as a check.
+fn holds(r: &mut Recorder, holders: &[String], role: &str) {
+    let held = holders.iter().any(|h| h == role);
+    r.push(
+        &format!("agent policy attached to {role}"),
+        if held { Status::Pass } else { Status::Fail },
+        if held { "attached" } else { "not attached" }.to_owned(),
+        "attached".to_owned(),
+    );
+}
+
+/// The roles of the account's instance profiles, sorted, without AWS's own
+/// (which cannot take a policy: the controller skips them too).
+fn instance_profile_roles(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let answer = aws.call(&["iam", "list-instance-profiles"])?;
+    let mut roles: Vec<(String, String)> = answer["InstanceProfiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|profile| profile["Roles"].as_array().into_iter().flatten())
+        .filter_map(|role| {
+            Some((
+                role["RoleName"].as_str()?.to_owned(),
+                role["Path"].as_str().unwrap_or("/").to_owned(),
+            ))
+        })
+        .collect();
+    roles.sort();
+    roles.dedup();
+    Ok(roles
+        .into_iter()
+        .filter(|(role, path)| !is_unmodifiable(role, path))
+        .map(|(role, _)| role)
+        .collect())
 }
 
 /// The role this Region's Default Host Management Configuration names

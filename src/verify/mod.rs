@@ -88,86 +88,11 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
         }
         Selection::Listed(ids) => Some(ids.clone()),
     };
-
     if options.central {
-        let expected = listed.unwrap_or_else(|| {
-            settings
-                .scope
-                .accounts
-                .iter()
-                .map(|a| a.to_string())
-                .collect()
-        });
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        // An existing bucket's policies first: without them nothing arrives.
-        let policies = if plan.produces(crate::plan::Target::CentralStatements) {
-            existing::check(&base, &crate::stacks::existing::statements(plan))
-        } else {
-            Vec::new()
-        };
-        let report = coverage::report(&base, &bucket, &expected, stale_after, now)
-            .map_err(Error::aws(&format!("listing {bucket}")))?;
-        let text = match (options.json, policies.is_empty()) {
-            (true, true) => emit::to_json(&report)?,
-            (true, false) => {
-                emit::to_json(&serde_json::json!({"policies": policies, "coverage": report}))?
-            }
-            (false, true) => coverage_text(&report),
-            (false, false) => checks_text(&policies) + &coverage_text(&report),
-        };
-        let complete = report.silent.is_empty() && report.stale.is_empty();
-        return Ok((text, complete && passed(&policies)));
+        return central(plan, options, &base, &bucket, listed, stale_after);
     }
-
-    let expected = Expected {
-        bucket,
-        bucket_key_arn: expected_key(
-            &options.bucket_key_arn,
-            &settings.member.bucket_key_arn,
-            "--bucket-key-arn",
-        )?,
-        session_key_arn: expected_key(
-            &options.session_key_arn,
-            &settings.member.session_key_arn,
-            "--session-key-arn",
-        )?,
-        attach: settings.member.attach.clone(),
-        rdp_recording: settings.session.rdp_recording,
-        partition: base
-            .partition()
-            .map_err(Error::aws("reading the caller's identity"))?,
-    };
-    let (accounts, regions) = match listed {
-        Some(ids) => {
-            let role = accounts::role(&selection, options.assume_role.as_deref())?
-                .expect("a role is required with --accounts");
-            let regions = match &options.region {
-                Some(region) => vec![region.clone()],
-                None => settings
-                    .rollout
-                    .regions
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect(),
-            };
-            let roles = ids
-                .into_iter()
-                .map(|id| {
-                    let arn = accounts::role_arn(&expected.partition, &id, role.as_ref());
-                    (id, arn)
-                })
-                .collect();
-            (Accounts::Listed { roles }, regions)
-        }
-        None => {
-            let region = base.effective_region().ok_or_else(|| {
-                Error::Usage("no Region: pass --region or configure one for the aws CLI".to_owned())
-            })?;
-            (Accounts::Caller, vec![region])
-        }
-    };
+    let expected = expected_state(plan, options, &base, bucket)?;
+    let (accounts, regions) = targets(plan, options, &base, &selection, listed, &expected)?;
     let found = members(&base, &accounts, &regions, &expected);
     let text = if options.json {
         emit::to_json(&found)?
@@ -175,6 +100,103 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
         checks_text(&found)
     };
     Ok((text, passed(&found)))
+}
+
+/// `verify --central`: an existing bucket's policies, then which accounts' logs arrive.
+fn central(
+    plan: &Plan,
+    options: &Options,
+    base: &Aws,
+    bucket: &str,
+    listed: Option<Vec<String>>,
+    stale_after: u64,
+) -> Result<(String, bool)> {
+    let expected = listed.unwrap_or_else(|| {
+        let accounts = plan.settings.scope.accounts.iter();
+        accounts.map(|a| a.to_string()).collect()
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // An existing bucket's policies first: without them nothing arrives.
+    let policies = if plan.produces(crate::plan::Target::CentralStatements) {
+        existing::check(base, &crate::stacks::existing::statements(plan))
+    } else {
+        Vec::new()
+    };
+    let report = coverage::report(base, bucket, &expected, stale_after, now)
+        .map_err(Error::aws(&format!("listing {bucket}")))?;
+    let text = match (options.json, policies.is_empty()) {
+        (true, true) => emit::to_json(&report)?,
+        (true, false) => {
+            emit::to_json(&serde_json::json!({"policies": policies, "coverage": report}))?
+        }
+        (false, true) => coverage_text(&report),
+        (false, false) => checks_text(&policies) + &coverage_text(&report),
+    };
+    let complete = report.silent.is_empty() && report.stale.is_empty();
+    Ok((text, complete && passed(&policies)))
+}
+
+/// What a member account should show: from the configuration, or the flags.
+fn expected_state(plan: &Plan, options: &Options, base: &Aws, bucket: String) -> Result<Expected> {
+    let member = &plan.settings.member;
+    Ok(Expected {
+        bucket,
+        bucket_key_arn: expected_key(
+            &options.bucket_key_arn,
+            &member.bucket_key_arn,
+            "--bucket-key-arn",
+        )?,
+        session_key_arn: expected_key(
+            &options.session_key_arn,
+            &member.session_key_arn,
+            "--session-key-arn",
+        )?,
+        attach: member.attach.clone(),
+        rdp_recording: plan.settings.session.rdp_recording,
+        partition: base
+            .partition()
+            .map_err(Error::aws("reading the caller's identity"))?,
+    })
+}
+
+/// The accounts (the caller's, or listed with the role to assume in each)
+/// and the Regions to check.
+fn targets(
+    plan: &Plan,
+    options: &Options,
+    base: &Aws,
+    selection: &Selection,
+    listed: Option<Vec<String>>,
+    expected: &Expected,
+) -> Result<(Accounts, Vec<String>)> {
+    let Some(ids) = listed else {
+        let region = base.effective_region().ok_or_else(|| {
+            Error::Usage("no Region: pass --region or configure one for the aws CLI".to_owned())
+        })?;
+        return Ok((Accounts::Caller, vec![region]));
+    };
+    let role = accounts::role(selection, options.assume_role.as_deref())?
+        .expect("a role is required with --accounts");
+    let regions = match &options.region {
+        Some(region) => vec![region.clone()],
+        None => plan
+            .settings
+            .rollout
+            .regions
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+    };
+    let roles = ids
+        .into_iter()
+        .map(|id| {
+            let arn = accounts::role_arn(&expected.partition, &id, role.as_ref());
+            (id, arn)
+        })
+        .collect();
+    Ok((Accounts::Listed { roles }, regions))
 }
 
 /// Where to run the member checks.

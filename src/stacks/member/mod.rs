@@ -106,6 +106,13 @@ pub fn build(plan: &Plan) -> Result<Template> {
             recording_key_grant,
         },
     );
+    outputs(&mut template);
+    finish(template, "member")
+}
+
+/// What the stack tells: the agent policy, and what the controller's last
+/// deployment run did.
+fn outputs(template: &mut Template) {
     template.output(
         "AgentPolicyArn",
         Output::new(
@@ -124,7 +131,6 @@ pub fn build(plan: &Plan) -> Result<Template> {
                 .when(IS_CONTROLLER_REGION),
         );
     }
-    finish(template, "member")
 }
 
 fn parameters(template: &mut Template, settings: &Settings) {
