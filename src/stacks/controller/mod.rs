@@ -269,7 +269,7 @@ fn function(desired: &Desired) -> Function {
         function_name: FUNCTION_NAME.to_owned(),
         description: "smlog: the account controller for Session Manager logging in every Region"
             .to_owned(),
-        runtime: "python3.12".to_owned(),
+        runtime: "python3.13".to_owned(),
         handler: "index.handler".to_owned(),
         role: Value::get_att(ROLE, "Arn"),
         timeout: TIMEOUT_SECONDS,
