@@ -11,7 +11,7 @@ use crate::cfn::{
     iam::ManagedPolicy, Output, Parameter, PolicyDocument, Statement, Template, Value,
 };
 use crate::error::Result;
-use crate::ids::{AccountId, BucketName, RoleName};
+use crate::ids::RoleName;
 use crate::names::{logical, resource, wiring};
 use crate::plan::Plan;
 
@@ -84,20 +84,8 @@ pub fn build(plan: &Plan) -> Result<Template> {
     let mut template = Template::new(
         "smlog session audit: the read-only policies of `smlog audit`, for the auditor and for the role it assumes in every account",
     );
-    template.parameter(
-        wiring::BUCKET_NAME,
-        Parameter::string("Name of the central log bucket (central stack output BucketName)")
-            .default_opt(settings.bucket.name().map(|b| b.to_string()))
-            .pattern(BucketName::PATTERN, BucketName::CONSTRAINT),
-    );
-    template.parameter(
-        wiring::CENTRAL_ACCOUNT_ID,
-        Parameter::string(
-            "The account that owns the log bucket (central stack output CentralAccountId)",
-        )
-        .default_opt(plan.central_account().map(|a| a.to_string()))
-        .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
-    );
+    super::wiring::bucket_name(&mut template, settings.bucket.name().map(|b| b.to_string()));
+    super::wiring::central_account_id(&mut template, plan.central_account().map(|a| a.to_string()));
     template.parameter(
         AUDIT_ROLE_NAME,
         Parameter::string("The role smlog audit assumes in every account (--assume-role), holding smlog-session-audit-member")

@@ -16,6 +16,7 @@ pub mod regional;
 pub mod replica;
 pub mod rollout;
 pub mod session_key;
+pub mod wiring;
 
 use crate::cfn::kms::Key;
 use crate::cfn::{

@@ -7,9 +7,7 @@ use super::{finish, operators, session_key, Holder};
 use crate::cfn::sso::PermissionSet;
 use crate::cfn::{Output, Parameter, Template, Value};
 use crate::error::Result;
-use crate::ids::AccountId;
 use crate::names::logical::PERMISSION_SET;
-use crate::names::wiring;
 use crate::plan::Plan;
 
 pub const INSTANCE_ARN: &str = "InstanceArn";
@@ -34,18 +32,8 @@ pub fn build(plan: &Plan) -> Result<Template> {
     );
     session_key::parameters(&mut template, settings);
     if settings.session_key.is_multi_region() {
-        template.parameter(
-            wiring::CENTRAL_ACCOUNT_ID,
-            Parameter::string("The central account (central stack output CentralAccountId)")
-                .default_opt(
-                    settings
-                        .member
-                        .central_account_id
-                        .as_ref()
-                        .map(|a| a.to_string()),
-                )
-                .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
-        );
+        let central_account = settings.member.central_account_id.as_ref();
+        super::wiring::central_account_id(&mut template, central_account.map(|a| a.to_string()));
     }
     template.resource(
         PERMISSION_SET,

@@ -134,48 +134,40 @@ impl Admission<'_> {
     /// (`aws:SourceOrgID`, `aws:SourceOrgPaths`, `aws:SourceAccount`): a
     /// service acting for them, never for anyone else.
     fn as_source(&self, names: &Names, statement: Statement) -> Statement {
-        match self {
-            Admission::Organization => statement.condition(
-                "StringEquals",
-                "aws:SourceOrgID",
-                names.organization_id.clone(),
-            ),
-            Admission::Paths(paths) => statement
-                .condition(
-                    "StringEquals",
-                    "aws:SourceOrgID",
-                    paths.organization.as_str(),
-                )
-                .condition(
-                    "ForAnyValue:StringLike",
-                    "aws:SourceOrgPaths",
-                    list(&paths.paths),
-                ),
-            Admission::Accounts(accounts) => {
-                statement.condition("StringEquals", "aws:SourceAccount", list(accounts))
-            }
-        }
+        self.bounded(names, statement, "Source", Some("aws:SourceAccount"))
     }
 
+    /// Bounds a statement to principals of the organisation (or its admitted
+    /// paths); explicit accounts are named as principals instead.
     fn in_organization(&self, names: &Names, statement: Statement) -> Statement {
+        self.bounded(names, statement, "Principal", None)
+    }
+
+    /// The admission as conditions on `aws:{role}OrgID`, `aws:{role}OrgPaths`
+    /// and, for explicit accounts, `account_key` when there is one.
+    fn bounded(
+        &self,
+        names: &Names,
+        statement: Statement,
+        role: &str,
+        account_key: Option<&str>,
+    ) -> Statement {
+        let org_id = format!("aws:{role}OrgID");
         match self {
-            Admission::Organization => statement.condition(
-                "StringEquals",
-                "aws:PrincipalOrgID",
-                names.organization_id.clone(),
-            ),
+            Admission::Organization => {
+                statement.condition("StringEquals", &org_id, names.organization_id.clone())
+            }
             Admission::Paths(paths) => statement
-                .condition(
-                    "StringEquals",
-                    "aws:PrincipalOrgID",
-                    paths.organization.as_str(),
-                )
+                .condition("StringEquals", &org_id, paths.organization.as_str())
                 .condition(
                     "ForAnyValue:StringLike",
-                    "aws:PrincipalOrgPaths",
+                    &format!("aws:{role}OrgPaths"),
                     list(&paths.paths),
                 ),
-            Admission::Accounts(_) => statement,
+            Admission::Accounts(accounts) => match account_key {
+                Some(key) => statement.condition("StringEquals", key, list(accounts)),
+                None => statement,
+            },
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::cfn::{
 };
 use crate::config::{SessionKey, Settings};
 use crate::error::Result;
-use crate::ids::{AccountId, BucketName, KmsKeyArn, Region, RoleName};
+use crate::ids::{KmsKeyArn, Region, RoleName};
 use crate::names::logical::{AGENT_POLICY, OPERATOR_POLICY};
 use crate::names::{resource, wiring};
 use crate::plan::Plan;
@@ -135,26 +135,15 @@ fn outputs(template: &mut Template) {
 
 fn parameters(template: &mut Template, settings: &Settings) {
     let member = &settings.member;
-    template.parameter(
-        wiring::BUCKET_NAME,
-        Parameter::string("Name of the central log bucket (central stack output BucketName)")
-            .default_opt(settings.bucket.name().map(|b| b.to_string()))
-            .pattern(BucketName::PATTERN, BucketName::CONSTRAINT),
-    );
+    super::wiring::bucket_name(template, settings.bucket.name().map(|b| b.to_string()));
     template.parameter(
         wiring::BUCKET_KEY_ARN,
         Parameter::string("ARN of the bucket's KMS key (central stack output BucketKeyArn)")
             .default_opt(member.bucket_key_arn.as_ref().map(|k| k.to_string()))
             .pattern(KmsKeyArn::PATTERN, KmsKeyArn::CONSTRAINT),
     );
-    template.parameter(
-        wiring::CENTRAL_ACCOUNT_ID,
-        Parameter::string(
-            "The central account, which owns the bucket (central stack output CentralAccountId)",
-        )
-        .default_opt(member.central_account_id.as_ref().map(|a| a.to_string()))
-        .pattern(AccountId::PATTERN, AccountId::CONSTRAINT),
-    );
+    let central_account = member.central_account_id.as_ref();
+    super::wiring::central_account_id(template, central_account.map(|a| a.to_string()));
     session_key::parameters(template, settings);
     attach_parameters(template, settings);
     template.parameter(
