@@ -31,11 +31,13 @@ pub enum Target {
     Guardrail,
     /// VPC endpoints for nodes in private subnets, a stack per VPC.
     Endpoints,
+    /// The deployment of everything above, in order: who runs which command where.
+    Runbook,
 }
 
 impl Target {
     /// In the order `synth all` writes them and `validate` reports them.
-    pub const ALL: [Target; 9] = [
+    pub const ALL: [Target; 10] = [
         Target::Replica,
         Target::Central,
         Target::CentralStatements,
@@ -45,6 +47,7 @@ impl Target {
         Target::PermissionSet,
         Target::Guardrail,
         Target::Endpoints,
+        Target::Runbook,
     ];
 
     /// The name on the command line (`smlog synth NAME`).
@@ -59,6 +62,7 @@ impl Target {
             Target::PermissionSet => "permission-set",
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
+            Target::Runbook => "runbook",
         }
     }
 
@@ -74,6 +78,7 @@ impl Target {
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
             Target::Replica => "replica",
+            Target::Runbook => "deployment runbook",
         }
     }
 
@@ -89,6 +94,7 @@ impl Target {
             Target::Guardrail => "templates/guardrail.yaml",
             Target::Endpoints => "templates/endpoints.yaml",
             Target::Replica => "templates/replica.yaml",
+            Target::Runbook => "DEPLOY.md",
         }
     }
 
@@ -104,12 +110,19 @@ impl Target {
             Target::PermissionSet => "The operators' IAM Identity Center permission set (with operators enabled)",
             Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
             Target::Endpoints => "VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC",
+            Target::Runbook => "The deployment for this configuration, in order: every command, the account and Region it runs in (Markdown)",
         }
     }
 
-    /// Whether the artefact is a CloudFormation template (the statements are not).
+    /// Whether the artefact is a CloudFormation template (the statements and the runbook are not).
     pub fn is_template(self) -> bool {
-        self != Target::CentralStatements
+        !matches!(self, Target::CentralStatements | Target::Runbook)
+    }
+
+    /// Whether the gate (size limits, rules) checks the artefact: every
+    /// template, and the statements as the bucket policy made of them.
+    pub fn is_checked(self) -> bool {
+        self != Target::Runbook
     }
 
     pub fn by_cli_name(name: &str) -> Option<Target> {
@@ -206,6 +219,15 @@ impl Plan {
         refusal(&self.settings, target)
     }
 
+    /// The targets the gate checks (every one but the runbook), in writing order.
+    pub fn checked_targets(&self) -> Vec<Target> {
+        self.targets
+            .iter()
+            .copied()
+            .filter(|t| t.is_checked())
+            .collect()
+    }
+
     /// The CLI inputs this configuration produces.
     pub fn cli_inputs(&self) -> Vec<CliInput> {
         CliInput::ALL
@@ -283,7 +305,7 @@ fn refusal(settings: &Settings, target: Target) -> Option<String> {
             "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
             )
         }
-        Target::Central | Target::Member | Target::Rollout => None,
+        Target::Central | Target::Member | Target::Rollout | Target::Runbook => None,
         Target::MemberRegional => needs(
             settings.session_key == SessionKey::PerAccount || settings.cloudwatch.is_some(),
             "session.key_placement: per-account or cloudwatch.enabled: true",
@@ -307,6 +329,15 @@ mod tests {
         let plan = Plan::new(Settings::default());
         assert_eq!(
             plan.targets(),
+            [
+                Target::Central,
+                Target::Member,
+                Target::Rollout,
+                Target::Runbook
+            ]
+        );
+        assert_eq!(
+            plan.checked_targets(),
             [Target::Central, Target::Member, Target::Rollout]
         );
         assert!(plan

@@ -12,4 +12,5 @@ mod plan;
 mod robustness;
 mod rollout;
 mod rules;
+mod runbook;
 mod support;
