@@ -5,6 +5,7 @@
 use smlog::config::{RawConfig, Settings};
 use smlog::emit;
 use smlog::gate::{self, guard, limits};
+use smlog::names::logical::LOG_BUCKET_POLICY;
 use smlog::plan::{Plan, Target};
 use smlog::stacks::central;
 use smlog::synth;
@@ -73,7 +74,7 @@ fn with_accounts(count: usize) -> Settings {
 fn bucket_policy_bytes(settings: &Settings) -> usize {
     limits::measure(&central::build(&Plan::new(settings.clone())).unwrap())
         .into_iter()
-        .find(|m| m.what == "bucket policy")
+        .find(|m| m.what == "bucket policy" && m.resource == LOG_BUCKET_POLICY)
         .map(|m| m.size)
         .unwrap_or_default()
 }

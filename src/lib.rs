@@ -6,6 +6,9 @@
 //! `emit` (YAML/JSON, atomic writes). The verbs `synth`, `validate`,
 //! `explain` and `verify` drive that flow; `cli` only parses the command line.
 
+pub mod accounts;
+pub mod audit;
+pub mod aws;
 pub mod cfn;
 pub mod cli;
 pub mod config;

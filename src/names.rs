@@ -16,6 +16,11 @@ pub mod logical {
     pub const LOGGING_KEY_ALIAS: &str = "LoggingKeyAlias";
     pub const LOG_BUCKET: &str = "LogBucket";
     pub const LOG_BUCKET_POLICY: &str = "LogBucketPolicy";
+    /// The log bucket's S3 server access log target, and its policy (in the
+    /// replica stack too). The rules tell a target by this id: it takes
+    /// SSE-S3, where every log bucket takes SSE-KMS.
+    pub const ACCESS_LOG_BUCKET: &str = "AccessLogBucket";
+    pub const ACCESS_LOG_BUCKET_POLICY: &str = "AccessLogBucketPolicy";
     /// With a replica: the role S3 replicates with.
     pub const REPLICATION_ROLE: &str = "ReplicationRole";
     // Member stack.
@@ -33,6 +38,9 @@ pub mod logical {
     pub const PERMISSION_SET: &str = "OperatorPermissionSet";
     // Guardrail.
     pub const GUARDRAIL: &str = "SessionLoggingGuardrail";
+    // Audit policies.
+    pub const AUDIT_POLICY: &str = "SessionAuditPolicy";
+    pub const AUDIT_MEMBER_POLICY: &str = "SessionAuditMemberPolicy";
 }
 
 /// Names shared by the central stack's outputs and the member stack's
@@ -57,9 +65,22 @@ pub mod resource {
     /// Terraform, permission boundaries) can name the policies.
     pub const AGENT_POLICY: &str = "smlog-session-manager-agent";
     pub const OPERATOR_POLICY: &str = "smlog-session-manager-operator";
+    /// `smlog audit`'s reads: for whoever runs it, and for the role it
+    /// assumes in each account (`AUDIT_ROLE` unless told otherwise).
+    pub const AUDIT_POLICY: &str = "smlog-session-audit";
+    pub const AUDIT_MEMBER_POLICY: &str = "smlog-session-audit-member";
+    pub const AUDIT_ROLE: &str = "smlog-session-auditor";
     /// The role Default Host Management Configuration uses when an instance
     /// profile cannot call `ssm:UpdateInstanceInformation`.
     pub const DHMC_ROLE: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+    /// The SSM parameters the controller publishes in every Region (the agent
+    /// policy's ARN, the bucket, the Region's session key, the log group),
+    /// for account baselines to read instead of hard-coding them.
+    pub const PARAMETER_PREFIX: &str = "/smlog/";
+    /// The tag just-in-time node access and RDP recording require on every
+    /// key they use (`aws:ResourceTag` in AWS's managed token policies).
+    pub const JUST_IN_TIME_TAG: (&str, &str) =
+        ("SystemsManagerJustInTimeNodeAccessManaged", "true");
 }
 
 /// Service principals that are the same in every partition (aws, aws-cn,
@@ -74,4 +95,6 @@ pub mod principal {
     pub const GUI_CONNECT: &str = "ssm-guiconnect.amazonaws.com";
     /// IAM, as CloudTrail's events name their source (`eventSource`).
     pub const IAM_EVENT_SOURCE: &str = "iam.amazonaws.com";
+    /// S3 server access log delivery.
+    pub const S3_LOGGING: &str = "logging.s3.amazonaws.com";
 }

@@ -31,13 +31,15 @@ pub enum Target {
     Guardrail,
     /// VPC endpoints for nodes in private subnets, a stack per VPC.
     Endpoints,
+    /// The read-only policies of `smlog audit`.
+    AuditPolicy,
     /// The deployment of everything above, in order: who runs which command where.
     Runbook,
 }
 
 impl Target {
     /// In the order `synth all` writes them and `validate` reports them.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 11] = [
         Target::Replica,
         Target::Central,
         Target::CentralStatements,
@@ -47,6 +49,7 @@ impl Target {
         Target::PermissionSet,
         Target::Guardrail,
         Target::Endpoints,
+        Target::AuditPolicy,
         Target::Runbook,
     ];
 
@@ -62,6 +65,7 @@ impl Target {
             Target::PermissionSet => "permission-set",
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
+            Target::AuditPolicy => "audit-policy",
             Target::Runbook => "runbook",
         }
     }
@@ -78,6 +82,7 @@ impl Target {
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
             Target::Replica => "replica",
+            Target::AuditPolicy => "audit policy",
             Target::Runbook => "deployment runbook",
         }
     }
@@ -94,6 +99,7 @@ impl Target {
             Target::Guardrail => "templates/guardrail.yaml",
             Target::Endpoints => "templates/endpoints.yaml",
             Target::Replica => "templates/replica.yaml",
+            Target::AuditPolicy => "templates/audit-policy.yaml",
             Target::Runbook => "DEPLOY.md",
         }
     }
@@ -110,6 +116,7 @@ impl Target {
             Target::PermissionSet => "The operators' IAM Identity Center permission set (with operators enabled)",
             Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
             Target::Endpoints => "VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC",
+            Target::AuditPolicy => "The read-only policies of `smlog audit`: for the auditor and for the role it assumes in every account",
             Target::Runbook => "The deployment for this configuration, in order: every command, the account and Region it runs in (Markdown)",
         }
     }
@@ -176,8 +183,10 @@ impl CliInput {
 pub enum KeyUse {
     /// Encrypts the bucket: used through S3 only, for this bucket.
     Bucket,
-    /// Encrypts session data (and, with `keys: one`, the bucket): used directly.
+    /// Encrypts session data: used directly, with Session Manager's encryption context.
     Session,
+    /// `keys: one`: both, each use under a statement of its own.
+    BucketAndSession,
 }
 
 /// The key the log bucket's default encryption names.
@@ -261,12 +270,12 @@ impl Plan {
     }
 
     /// The bucket key and its use. With `keys: one` it encrypts session data
-    /// too and is used directly; otherwise only through S3.
+    /// too and is also used directly; otherwise only through S3.
     pub fn bucket_key(&self) -> BucketKey {
         match self.settings.session_key {
             SessionKey::Shared { .. } => BucketKey {
                 logical_id: logical::LOGGING_KEY,
-                key_use: KeyUse::Session,
+                key_use: KeyUse::BucketAndSession,
             },
             SessionKey::Central { .. } | SessionKey::PerAccount => BucketKey {
                 logical_id: logical::BUCKET_KEY,
@@ -305,7 +314,11 @@ fn refusal(settings: &Settings, target: Target) -> Option<String> {
             "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
             )
         }
-        Target::Central | Target::Member | Target::Rollout | Target::Runbook => None,
+        Target::Central
+        | Target::Member
+        | Target::Rollout
+        | Target::AuditPolicy
+        | Target::Runbook => None,
         Target::MemberRegional => needs(
             settings.session_key == SessionKey::PerAccount || settings.cloudwatch.is_some(),
             "session.key_placement: per-account or cloudwatch.enabled: true",
@@ -333,12 +346,18 @@ mod tests {
                 Target::Central,
                 Target::Member,
                 Target::Rollout,
+                Target::AuditPolicy,
                 Target::Runbook
             ]
         );
         assert_eq!(
             plan.checked_targets(),
-            [Target::Central, Target::Member, Target::Rollout]
+            [
+                Target::Central,
+                Target::Member,
+                Target::Rollout,
+                Target::AuditPolicy
+            ]
         );
         assert!(plan
             .refusal(Target::Guardrail)

@@ -12,7 +12,8 @@ use crate::plan::{CliInput, Plan, Target};
 use crate::runbook;
 use crate::stacks::rollout::Member;
 use crate::stacks::{
-    central, endpoints, existing, guardrail, member, permission_set, regional, replica, rollout,
+    audit_policy, central, endpoints, existing, guardrail, member, permission_set, regional,
+    replica, rollout,
 };
 use std::collections::BTreeMap;
 
@@ -24,7 +25,9 @@ pub struct Artefact {
 }
 
 /// Every template of a plan, built once and not yet checked; the templates
-/// a StackSet carries rendered once, as the rollout carries them.
+/// a StackSet carries rendered once, as the rollout carries them: compact
+/// JSON, which leaves the controller's code the most room under
+/// CloudFormation's 51,200-byte limit for an inline template body.
 #[derive(Debug, Clone)]
 pub struct Templates {
     templates: BTreeMap<Target, Template>,
@@ -85,7 +88,7 @@ pub fn build(plan: &Plan) -> Result<Templates> {
             continue;
         }
         let template = built(target, template)?;
-        let body = emit::to_yaml(&template)?;
+        let body = emit::to_compact_json(&template)?;
         limits::inline_template_body(target.path(), &body).map_err(|message| {
             Error::Config(message).context("while building the rollout template")
         })?;
@@ -110,6 +113,7 @@ pub fn build(plan: &Plan) -> Result<Templates> {
             Target::Guardrail => built(target, guardrail::build(plan))?,
             Target::Endpoints => built(target, endpoints::build(plan))?,
             Target::Replica => built(target, replica::build(plan))?,
+            Target::AuditPolicy => built(target, audit_policy::build(plan))?,
         };
         built_templates.templates.insert(target, template);
     }
@@ -212,12 +216,11 @@ fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
 
 /// The text of one target's artefact.
 fn render(plan: &Plan, templates: &Templates, target: Target, format: Format) -> Result<String> {
-    match (templates.body(target), target, format) {
-        (Some(body), _, Format::Yaml) => Ok(body.to_owned()),
+    match target {
         // JSON whatever the format: it is merged into JSON policies.
-        (_, Target::CentralStatements, _) => emit::to_json(templates.statements().expect("built")),
+        Target::CentralStatements => emit::to_json(templates.statements().expect("built")),
         // Markdown whatever the format: it is read.
-        (_, Target::Runbook, _) => runbook::render(plan, &runbook_inputs(plan, templates)),
+        Target::Runbook => runbook::render(plan, &runbook_inputs(plan, templates)),
         _ => emit::render(templates.get(target).expect("built"), format),
     }
 }
@@ -358,13 +361,9 @@ pub fn documents(plan: &Plan) -> Result<Vec<Document>> {
     for target in plan.checked_targets() {
         let template = templates.get(target).expect("built");
         within_limits(plan, target.path(), template)?;
-        let content = match templates.body(target) {
-            Some(body) => body.to_owned(),
-            None => emit::to_yaml(template)?,
-        };
         documents.push(Document {
             name: target.path().to_owned(),
-            content,
+            content: emit::to_yaml(template)?,
         });
     }
     Ok(documents)

@@ -9,7 +9,18 @@ use serde::Serialize;
 pub struct SecurityGroup {
     pub group_description: String,
     pub vpc_id: Value<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_group_ingress: Vec<Ingress>,
+}
+
+/// One ingress rule as a resource of its own, so a condition can leave it out.
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroupingress.html>
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroupIngress {
+    pub group_id: Value<String>,
+    #[serde(flatten)]
+    pub rule: Ingress,
 }
 
 #[derive(Debug, Clone, Serialize)]

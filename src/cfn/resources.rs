@@ -77,6 +77,7 @@ resource_types! {
     StackSet(stackset::StackSet) = "AWS::CloudFormation::StackSet",
     OrganizationsPolicy(organizations::Policy) = "AWS::Organizations::Policy",
     SecurityGroup(ec2::SecurityGroup) = "AWS::EC2::SecurityGroup",
+    SecurityGroupIngress(ec2::SecurityGroupIngress) = "AWS::EC2::SecurityGroupIngress",
     VpcEndpoint(ec2::VpcEndpoint) = "AWS::EC2::VPCEndpoint",
 }
 
@@ -116,6 +117,7 @@ mod tests {
             pending_window_in_days: None,
             multi_region: Some(false),
             key_policy: policy(),
+            tags: vec![kms::Tag::new("team", "security")],
         });
         assert_eq!(name, "AWS::KMS::Key");
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
@@ -126,9 +128,11 @@ mod tests {
                 "EnableKeyRotation",
                 "RotationPeriodInDays",
                 "MultiRegion",
-                "KeyPolicy"
+                "KeyPolicy",
+                "Tags"
             ]
         );
+        assert_eq!(value["Tags"][0]["Key"], "team");
 
         let (name, value) = json(kms::Alias {
             alias_name: "alias/a".into(),

@@ -169,7 +169,9 @@ pub struct BucketEncryption {
 #[serde(rename_all = "PascalCase")]
 pub struct ServerSideEncryptionRule {
     pub server_side_encryption_by_default: ServerSideEncryptionByDefault,
-    pub bucket_key_enabled: bool,
+    /// S3 Bucket Keys; SSE-KMS only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_key_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,7 +191,20 @@ impl BucketEncryption {
                     sse_algorithm: "aws:kms".to_owned(),
                     kms_master_key_id: Some(key_arn),
                 },
-                bucket_key_enabled: true,
+                bucket_key_enabled: Some(true),
+            }],
+        }
+    }
+
+    /// SSE-S3 (AES256), keys managed by S3.
+    pub fn s3_managed() -> Self {
+        BucketEncryption {
+            server_side_encryption_configuration: vec![ServerSideEncryptionRule {
+                server_side_encryption_by_default: ServerSideEncryptionByDefault {
+                    sse_algorithm: "AES256".to_owned(),
+                    kms_master_key_id: None,
+                },
+                bucket_key_enabled: None,
             }],
         }
     }

@@ -2,12 +2,12 @@
 //! library's options and prints or writes what comes back.
 
 use super::{
-    Cli, Command, ExplainArgs, ExplainFormat, InitArgs, SynthArgs, SynthWhat, ValidateArgs,
-    VerifyArgs, VerifyFormat,
+    AuditArgs, Cli, Command, ExplainArgs, ExplainFormat, InitArgs, SynthArgs, SynthWhat,
+    ValidateArgs, VerifyArgs, VerifyFormat,
 };
 use crate::error::{exit, Error, Result};
 use crate::plan::Plan;
-use crate::{config, emit, explain, synth, validate, verify};
+use crate::{audit, config, emit, explain, synth, validate, verify};
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Init(args) => init_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Verify(args) => verify_command(&args),
+        Command::Audit(args) => audit_command(&args),
         Command::Schema(args) => {
             let text = emit::to_json(&config::schema::schema())?;
             write_or_print(args.output.as_ref(), text)?;
@@ -35,7 +36,29 @@ fn write_or_print(output: Option<&PathBuf>, text: String) -> Result<()> {
     }
 }
 
+fn format_name(format: ExplainFormat) -> String {
+    format
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
+}
+
 fn explain_command(args: &ExplainArgs) -> Result<u8> {
+    if args.cost {
+        let json = match args.format {
+            None | Some(ExplainFormat::Markdown) => false,
+            Some(ExplainFormat::Json) => true,
+            Some(format) => {
+                return Err(Error::Usage(format!(
+                    "--format {} does not go with --cost (use markdown or json)",
+                    format_name(format)
+                )))
+            }
+        };
+        let plan = args.config.plan()?;
+        print(&explain::cost::command(&plan, &args.usage.usage(), json)?)?;
+        return Ok(exit::OK);
+    }
     let view = match (args.diagram, args.format) {
         (false, None | Some(ExplainFormat::Markdown)) => explain::View::Markdown,
         (false, Some(ExplainFormat::Json)) => explain::View::Json,
@@ -44,10 +67,7 @@ fn explain_command(args: &ExplainArgs) -> Result<u8> {
         (diagram, Some(format)) => {
             return Err(Error::Usage(format!(
                 "--format {} does not go with {}",
-                format
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_owned())
-                    .unwrap_or_default(),
+                format_name(format),
                 if diagram {
                     "--diagram (use mermaid or dot)"
                 } else {
@@ -75,6 +95,25 @@ fn verify_command(args: &VerifyArgs) -> Result<u8> {
     let (report, passed) = verify::command(&args.config.plan()?, &options)?;
     print(&report)?;
     Ok(if passed { exit::OK } else { exit::VIOLATIONS })
+}
+
+fn audit_command(args: &AuditArgs) -> Result<u8> {
+    let options = audit::Options {
+        accounts: args.accounts.clone(),
+        assume_role: args.assume_role.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        grace: args.grace.clone(),
+        regions: args.regions.clone(),
+        central_account: args.central_account.clone(),
+        profile: args.profile.clone(),
+        format: args.format,
+        concurrency: args.concurrency,
+    };
+    let outcome = audit::command(&args.config.plan()?, &options)?;
+    print(&outcome.stdout)?;
+    eprint!("{}", outcome.stderr);
+    Ok(outcome.code)
 }
 
 fn init_command(args: &InitArgs) -> Result<u8> {

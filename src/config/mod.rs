@@ -6,6 +6,7 @@ mod load;
 mod locate;
 mod raw;
 mod resolve;
+mod retention;
 pub mod schema;
 mod settings;
 mod suggest;
@@ -265,6 +266,49 @@ mod tests {
         );
         let err = config_error("operators:\n  role_names: ['a,b']\n");
         assert!(err.contains("operators.role_names[0]"), "{err}");
+    }
+
+    #[test]
+    fn access_logs_go_to_a_created_target_by_default_or_where_configured() {
+        let access_logs = |yaml: &str| match resolve(yaml).unwrap().bucket {
+            LogBucket::Created { retention, .. } => retention.access_logs,
+            LogBucket::Existing { .. } => panic!("a bucket smlog creates"),
+        };
+        assert_eq!(access_logs("keys: two\n"), AccessLogs::Created);
+        assert_eq!(
+            access_logs(
+                "retention:
+  access_log_bucket: access-logs
+"
+            ),
+            AccessLogs::Existing("access-logs".parse().unwrap())
+        );
+        assert_eq!(
+            access_logs(
+                "retention:
+  access_logging: false
+"
+            ),
+            AccessLogs::Off
+        );
+        let err = config_error(
+            "retention:
+  access_logging: false
+  access_log_bucket: access-logs
+",
+        );
+        assert!(
+            err.contains("retention.access_logging")
+                && err.contains("\"access-logs\"")
+                && err.contains("remove one of the two"),
+            "{err}"
+        );
+        let err = config_error(
+            "retention:
+  access_log_bucket: Access_Logs
+",
+        );
+        assert!(err.contains("retention.access_log_bucket"), "{err}");
     }
 
     #[test]

@@ -32,8 +32,8 @@ pub struct RawConfig {
     /// The central log bucket; unset for session-manager-logs-<account id>-<Region>.
     #[schemars(with = "Option<BucketName>")]
     pub bucket_name: Option<String>,
-    /// A log archive bucket and key that already exist (Control Tower, Landing
-    /// Zone Accelerator), used instead of creating them.
+    /// A log archive bucket and key that already exist (such as Landing Zone
+    /// Accelerator's central log bucket), used instead of creating them.
     #[serde(default)]
     pub existing_bucket: Option<RawExistingBucket>,
     /// One KMS key for bucket and sessions, or two.
@@ -50,7 +50,8 @@ pub struct RawConfig {
     /// The service-managed StackSet.
     #[serde(default)]
     pub rollout: Option<RawRollout>,
-    /// Tamper resistance and retention of the log bucket (opt-in).
+    /// Tamper resistance and retention of the log bucket (opt-in), and its
+    /// S3 server access logs (on by default).
     #[serde(default)]
     pub retention: Option<RawRetention>,
     /// A managed policy for the people who start sessions (opt-in).
@@ -191,6 +192,12 @@ pub struct RawSession {
     /// Commands run at the start of every Windows session.
     #[schemars(length(max = MAX_SHELL_PROFILE_CHARS))]
     pub windows_shell_profile: Option<String>,
+    /// Ready the session keys for just-in-time node access: tag them
+    /// SystemsManagerJustInTimeNodeAccessManaged=true (needs max_duration_minutes).
+    pub just_in_time: Option<bool>,
+    /// Record Fleet Manager's RDP connections into the log bucket, in every
+    /// Region where Systems Manager records them.
+    pub rdp_recording: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -233,7 +240,13 @@ pub struct RawRetention {
     /// Expire overwritten versions after this many days (current logs never expire).
     #[schemars(range(min = 1))]
     pub noncurrent_version_expiration_days: Option<u32>,
-    /// S3 server access logs of the log bucket go to this bucket.
+    /// S3 server access logs of the log bucket (default true): into a bucket
+    /// the central stack creates beside it (SSE-S3, which S3 requires of a
+    /// log target), or into access_log_bucket. false switches them off.
+    pub access_logging: Option<bool>,
+    /// An existing bucket for the server access logs instead of one smlog
+    /// creates: same account and Region as the log bucket, SSE-S3 default
+    /// encryption, a policy that admits logging.s3.amazonaws.com.
     #[schemars(with = "Option<BucketName>")]
     pub access_log_bucket: Option<String>,
 }

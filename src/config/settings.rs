@@ -120,13 +120,29 @@ pub struct Replica {
     pub bucket_name: Option<BucketName>,
 }
 
-/// Tamper resistance and retention of the log bucket (all opt-in).
+/// Tamper resistance and retention of the log bucket (all opt-in), and
+/// where its server access logs go.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetentionSettings {
     pub object_lock: Option<ObjectLock>,
     pub transition_to_glacier_days: Option<u32>,
     pub noncurrent_version_expiration_days: Option<u32>,
-    pub access_log_bucket: Option<BucketName>,
+    pub access_logs: AccessLogs,
+}
+
+/// Where a log bucket's S3 server access logs go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AccessLogs {
+    /// Into a bucket the stack creates beside the log bucket (and, for the
+    /// replica, beside the replica): S3 delivers only within an account and
+    /// Region.
+    #[default]
+    Created,
+    /// Into a bucket that exists, beside the log bucket; the replica, in
+    /// another Region, still gets one of its own.
+    Existing(BucketName),
+    /// Not at all (`retention.access_logging: false`).
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +235,18 @@ pub struct SessionSettings {
     pub run_as_user: Option<OsUserName>,
     pub linux_shell_profile: String,
     pub windows_shell_profile: String,
+    /// Session keys tagged for just-in-time node access.
+    pub just_in_time: bool,
+    /// Fleet Manager RDP connections recorded into the log bucket.
+    pub rdp_recording: bool,
+}
+
+impl SessionSettings {
+    /// Just-in-time node access and RDP recording both use only keys that
+    /// carry `SystemsManagerJustInTimeNodeAccessManaged=true`.
+    pub fn tags_keys_for_just_in_time(&self) -> bool {
+        self.just_in_time || self.rdp_recording
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,12 @@ pub fn to_json(value: &impl Serialize) -> Result<String> {
         .map_err(|e| Error::Internal(format!("JSON serialisation failed: {e}")))
 }
 
+/// One line, no white space between tokens: the form a StackSet carries.
+pub fn to_compact_json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Internal(format!("JSON serialisation failed: {e}")))
+}
+
 pub fn render(value: &impl Serialize, format: Format) -> Result<String> {
     match format {
         Format::Yaml => to_yaml(value),

@@ -3,7 +3,8 @@
 //! statements, the bucket's encryption, the controller and the preferences.
 
 use super::eval::Resolver;
-use crate::cfn::{Properties, Template, Value};
+use crate::cfn::s3::Bucket;
+use crate::cfn::{Intrinsic, Properties, Template, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiagramFormat {
@@ -36,6 +37,60 @@ const GROUPS: [(&str, &str); 3] = [
     ("member", "Every member account"),
     ("central", "Central (log archive) account"),
 ];
+
+/// A bucket of the central stack, with its encryption, and its edges to the
+/// key it encrypts with and the bucket its server access logs go to.
+fn bucket_node(id: &str, bucket: &Bucket) -> (Node, Vec<Edge>) {
+    let rule = bucket
+        .bucket_encryption
+        .as_ref()
+        .and_then(|e| e.server_side_encryption_configuration.first());
+    let encryption = match rule.map(|r| r.server_side_encryption_by_default.sse_algorithm.as_str())
+    {
+        Some("aws:kms") => "SSE-KMS",
+        Some("AES256") => "SSE-S3",
+        _ => "unencrypted",
+    };
+    let node = Node {
+        id: id.to_owned(),
+        label: format!("{id} (S3, {encryption}, versioned)"),
+        group: "central",
+    };
+    let referenced = |value: Option<&Value<String>>| match value? {
+        Value::Fn(intrinsic) => match intrinsic.as_ref() {
+            Intrinsic::GetAtt { logical_name, .. } | Intrinsic::Ref(logical_name) => {
+                Some(logical_name.clone())
+            }
+            _ => None,
+        },
+        Value::Literal(_) => None,
+    };
+    let key = referenced(rule.and_then(|r| {
+        r.server_side_encryption_by_default
+            .kms_master_key_id
+            .as_ref()
+    }));
+    let access_logs = referenced(
+        bucket
+            .logging_configuration
+            .as_ref()
+            .map(|l| &l.destination_bucket_name),
+    );
+    let edges = [
+        (key, "default encryption"),
+        (access_logs, "server access logs"),
+    ]
+    .into_iter()
+    .filter_map(|(to, label)| {
+        Some(Edge {
+            from: id.to_owned(),
+            to: to?,
+            label: label.to_owned(),
+        })
+    })
+    .collect();
+    (node, edges)
+}
 
 /// The templates the diagram is drawn from, and how their references resolve.
 pub struct Sources<'a> {
@@ -71,21 +126,9 @@ fn central_nodes(graph: &mut Graph, sources: &Sources) -> Vec<(String, String)> 
     for (id, resource) in sources.central.resources() {
         let label = match &resource.properties {
             Properties::S3Bucket(bucket) => {
-                let key = bucket
-                    .bucket_encryption
-                    .as_ref()
-                    .and_then(|e| e.server_side_encryption_configuration.first())
-                    .and_then(|rule| {
-                        rule.server_side_encryption_by_default
-                            .kms_master_key_id
-                            .as_ref()
-                    });
-                if let Some(Value::Fn(intrinsic)) = key {
-                    if let crate::cfn::Intrinsic::GetAtt { logical_name, .. } = intrinsic.as_ref() {
-                        graph.edge(id, logical_name, "default encryption");
-                    }
-                }
-                format!("{id} (S3, SSE-KMS, versioned)")
+                let (node, bucket_edges) = bucket_node(id, bucket);
+                graph.edges.extend(bucket_edges);
+                node.label
             }
             Properties::KmsKey(_) | Properties::KmsReplicaKey(_) => format!("{id} (KMS, rotated)"),
             _ => continue,

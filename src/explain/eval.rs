@@ -110,14 +110,23 @@ pub struct Request {
     pub secure_transport: bool,
     /// The AWS service calling KMS on the principal's behalf, if any.
     pub via_service: Option<String>,
-    pub encryption_context_bucket: Option<String>,
+    /// The KMS encryption context, key → value.
+    pub encryption_context: BTreeMap<String, String>,
+    /// The upload's SSE headers (`s3:x-amz-server-side-encryption` and
+    /// `…-aws-kms-key-id`), when it sends them.
+    pub sse: Option<String>,
+    pub sse_kms_key_id: Option<String>,
     /// The aliases of the KMS key the request uses (`kms:ResourceAliases`).
     pub resource_aliases: Vec<String>,
     /// The account that owns the resource (`s3:ResourceAccount`).
     pub resource_account: String,
     /// The caller's role (`aws:PrincipalArn`); none for an anonymous request.
     pub principal_arn: Option<String>,
+    /// The Region the request is sent to (`aws:RequestedRegion`).
+    pub requested_region: String,
 }
+
+const ENCRYPTION_CONTEXT: &str = "kms:EncryptionContext:";
 
 /// Does a statement's condition block hold for the request? `None`: it uses a
 /// key this evaluator does not model.
@@ -125,21 +134,29 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
     for (operator, keys) in &statement.condition {
         for (key, expected) in keys {
             let expected = resolver.strings(expected)?;
-            // Every key here is single-valued but kms:ResourceAliases.
+            // Every key here is single-valued but kms:ResourceAliases and
+            // kms:EncryptionContextKeys.
             let actual: Vec<String> = match key.as_str() {
                 "aws:PrincipalOrgID" => request.org_id.clone().into_iter().collect(),
                 "aws:PrincipalAccount" => request.account.clone().into_iter().collect(),
                 "aws:PrincipalOrgPaths" => request.org_path.clone().into_iter().collect(),
                 "aws:SecureTransport" => vec![request.secure_transport.to_string()],
                 "kms:ViaService" => request.via_service.clone().into_iter().collect(),
-                "kms:EncryptionContext:aws:s3:arn" => request
-                    .encryption_context_bucket
-                    .clone()
+                "kms:EncryptionContextKeys" => request.encryption_context.keys().cloned().collect(),
+                key if key.starts_with(ENCRYPTION_CONTEXT) => request
+                    .encryption_context
+                    .get(&key[ENCRYPTION_CONTEXT.len()..])
+                    .cloned()
                     .into_iter()
                     .collect(),
                 "kms:ResourceAliases" => request.resource_aliases.clone(),
+                "s3:x-amz-server-side-encryption" => request.sse.clone().into_iter().collect(),
+                "s3:x-amz-server-side-encryption-aws-kms-key-id" => {
+                    request.sse_kms_key_id.clone().into_iter().collect()
+                }
                 "s3:ResourceAccount" => vec![request.resource_account.clone()],
                 "aws:PrincipalArn" => request.principal_arn.clone().into_iter().collect(),
+                "aws:RequestedRegion" => vec![request.requested_region.clone()],
                 // The matrix's requests are made directly, never through a service,
                 // and sessions are started with the document permission check.
                 "aws:CalledVia" => Vec::new(),
@@ -150,10 +167,13 @@ fn conditions_hold(statement: &Statement, request: &Request, resolver: &Resolver
                 "StringEquals" | "Bool" | "BoolIfExists" | "ForAnyValue:StringEquals" => {
                     actual.iter().any(|a| expected.contains(a))
                 }
+                // True when the key is absent, as IAM's negated operators are.
+                "StringNotEquals" => !actual.iter().any(|a| expected.contains(a)),
+                "ForAllValues:StringEquals" => actual.iter().all(|a| expected.contains(a)),
+                "Null" => actual.is_empty() == (expected == ["true"]),
                 "StringLike" | "ForAnyValue:StringLike" | "ArnLike" => actual
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
-                // True when the key is absent, as IAM's negated operators are.
                 "ArnNotLike" => !actual
                     .iter()
                     .any(|a| expected.iter().any(|e| wildcard(e, a, false))),
@@ -303,6 +323,50 @@ mod tests {
         assert!(wildcard("a?c", "abc", false));
         assert!(!wildcard("arn:aws:s3:::b", "arn:aws:s3:::b/x", false));
         assert!(wildcard("*", "", false));
+    }
+
+    #[test]
+    fn encryption_context_conditions_hold_only_for_that_context() {
+        let statement = Statement::allow("Sessions")
+            .actions(&["kms:Decrypt"])
+            .resource("*")
+            .condition(
+                "ForAllValues:StringEquals",
+                "kms:EncryptionContextKeys",
+                Expr::List(vec!["aws:ssm:SessionId".into(), "aws:ssm:TargetId".into()]),
+            )
+            .condition("Null", "kms:EncryptionContext:aws:ssm:SessionId", false);
+        let request = |context: &[(&str, &str)]| Request {
+            action: "kms:Decrypt".to_owned(),
+            resource: "arn:aws:kms:us-east-1:111111111111:key/k".to_owned(),
+            account: Some("222222222222".to_owned()),
+            org_id: None,
+            org_path: None,
+            secure_transport: true,
+            via_service: None,
+            encryption_context: context
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            sse: None,
+            sse_kms_key_id: None,
+            resource_aliases: vec![],
+            resource_account: "111111111111".to_owned(),
+            principal_arn: None,
+            requested_region: "us-east-1".to_owned(),
+        };
+        let resolver = Resolver::default();
+        let session = [("aws:ssm:SessionId", "s-1"), ("aws:ssm:TargetId", "i-1")];
+        assert_eq!(
+            applies(&statement, &request(&session), &resolver),
+            Applies::Yes
+        );
+        assert_eq!(applies(&statement, &request(&[]), &resolver), Applies::No);
+        let other = [("aws:ssm:SessionId", "s-1"), ("purpose", "backups")];
+        assert_eq!(
+            applies(&statement, &request(&other), &resolver),
+            Applies::No
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::names::logical::*;
 use crate::names::resource;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -244,15 +245,14 @@ pub fn matrix(settings: &Settings, sources: &Sources) -> Matrix {
     }
 }
 
-fn decide(
+/// The request a principal makes for a target of the example.
+fn request(
     principal: &Principal,
     target: &Target,
-    identity: &[Policy],
-    resource_policies: &[Policy],
     example: &Example,
     settings: &Settings,
-) -> Cell {
-    let request = Request {
+) -> Request {
+    Request {
         action: target.action.to_owned(),
         resource: target.resource.clone(),
         account: principal.account.clone(),
@@ -266,7 +266,10 @@ fn decide(
         via_service: target
             .via_s3
             .then(|| format!("s3.{}.{}", example.region, url_suffix(example.partition))),
-        encryption_context_bucket: target.via_s3.then(|| example.bucket_arn()),
+        encryption_context: encryption_context(target, example),
+        // Uploads as older agents make them: the bucket's default encryption applies.
+        sse: None,
+        sse_kms_key_id: None,
         resource_aliases: (target.resource == example.session_key)
             .then(|| resource::SESSION_KEY_ALIAS.to_owned())
             .into_iter()
@@ -277,34 +280,37 @@ fn decide(
             .as_ref()
             .zip(principal.role)
             .map(|(account, role)| format!("arn:{}:iam::{account}:role/{role}", example.partition)),
-    };
+        requested_region: example.region.clone(),
+    }
+}
+
+fn decide(
+    principal: &Principal,
+    target: &Target,
+    identity: &[Policy],
+    resource_policies: &[Policy],
+    example: &Example,
+    settings: &Settings,
+) -> Cell {
+    let request = request(principal, target, example, settings);
     let by_identity = matches(identity, &request, false);
     let by_resource = matches(resource_policies, &request, true);
-    let denies: Vec<String> = by_identity
-        .denies
-        .iter()
-        .chain(&by_resource.denies)
-        .cloned()
-        .collect();
-    if !denies.is_empty() {
-        return Cell {
-            verdict: Verdict::Denied,
-            because: denies,
-            assumes: None,
-        };
-    }
-    let unknown: Vec<String> = by_identity
-        .unknown
-        .iter()
-        .chain(&by_resource.unknown)
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        return Cell {
-            verdict: Verdict::Depends,
-            because: unknown,
-            assumes: None,
-        };
+    // An explicit deny decides first; then a condition the evaluator cannot judge.
+    for (verdict, found) in [
+        (Verdict::Denied, [&by_identity.denies, &by_resource.denies]),
+        (
+            Verdict::Depends,
+            [&by_identity.unknown, &by_resource.unknown],
+        ),
+    ] {
+        let because: Vec<String> = found.into_iter().flatten().cloned().collect();
+        if !because.is_empty() {
+            return Cell {
+                verdict,
+                because,
+                assumes: None,
+            };
+        }
     }
     let same_account = principal.account.as_deref() == Some(target.owner.as_str());
     let identity_allows = !by_identity.allows.is_empty();
@@ -350,6 +356,23 @@ fn decide(
         because: vec![reason],
         assumes: None,
     }
+}
+
+/// What S3 sends to KMS for the bucket (S3 Bucket Keys: the bucket's ARN), or
+/// what the agent and the plugin send with the session key.
+fn encryption_context(target: &Target, example: &Example) -> BTreeMap<String, String> {
+    let pairs = if target.via_s3 {
+        vec![("aws:s3:arn", example.bucket_arn())]
+    } else {
+        vec![
+            ("aws:ssm:SessionId", "operator-0123456789abcdef0".to_owned()),
+            ("aws:ssm:TargetId", "i-0123456789abcdef0".to_owned()),
+        ]
+    };
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
 }
 
 fn symbol(cell: &Cell) -> &'static str {

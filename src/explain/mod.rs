@@ -1,11 +1,15 @@
 //! `smlog explain`: who may do what to the bucket, the keys and the
 //! preferences, computed from the synthesized templates' own policies for an
-//! example deployment, and a diagram of the setup.
+//! example deployment; a diagram of the setup; and what it costs a month and
+//! how long its first rollout takes.
 
+pub mod cost;
 pub mod diagram;
 pub mod eval;
 mod example;
 mod matrix;
+pub mod prices;
+pub mod rollout_time;
 
 pub use example::{CENTRAL_ACCOUNT, EXAMPLE_ORG, OUTSIDE_ACCOUNT};
 pub use matrix::{matrix, Cell, Matrix, Row, Sources, Verdict};

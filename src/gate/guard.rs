@@ -40,7 +40,9 @@ pub fn builtin_rules() -> &'static [RuleFile] {
     static FILES: OnceLock<Vec<RuleFile>> = OnceLock::new();
     FILES.get_or_init(|| {
         rule_files!(
+            "access_logs.guard",
             "agent_policy.guard",
+            "audit_policy.guard",
             "bucket_policy.guard",
             "bucket_settings.guard",
             "cloudwatch.guard",

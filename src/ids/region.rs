@@ -113,7 +113,37 @@ impl Partition {
     }
 }
 
+/// The Regions where Systems Manager records Fleet Manager's RDP connections:
+/// those whose CloudFormation registry has `AWS::SSMGuiConnect::Preferences`,
+/// per cfn-lint 1.51.0's provider schemas (read 2026-12-06). Elsewhere no
+/// recording can be configured.
+const RDP_RECORDING_REGIONS: [&str; 18] = [
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
 impl Region {
+    /// Whether Systems Manager can record RDP connections here.
+    pub fn records_rdp(&self) -> bool {
+        RDP_RECORDING_REGIONS.contains(&self.0.as_str())
+    }
+
     pub fn partition(&self) -> Partition {
         REGIONS
             .iter()
@@ -202,5 +232,14 @@ mod tests {
             assert!(regions.contains(&partition.iam_events_region().as_str()));
             assert_eq!(Partition::by_name(partition.name()), Some(partition));
         }
+    }
+
+    #[test]
+    fn rdp_recording_regions_are_known_regions() {
+        for region in RDP_RECORDING_REGIONS {
+            let parsed: Region = region.parse().unwrap();
+            assert!(parsed.records_rdp());
+        }
+        assert!(!"af-south-1".parse::<Region>().unwrap().records_rdp());
     }
 }

@@ -5,7 +5,7 @@
 
 use super::model::{Account, Arg, Command, Place, Step};
 use super::{values, Book, Deploy};
-use crate::config::LogBucket;
+use crate::config::{AccessLogs, LogBucket};
 use crate::error::{Error, Result};
 use crate::ids::Partition;
 use crate::names::wiring;
@@ -83,7 +83,7 @@ impl Book<'_> {
             if name.is_none() {
                 step.notes.push("The bucket is named `session-manager-logs-<account id>-<Region>` (set `bucket_name` to choose).".to_owned());
             }
-            if let Some(target) = &retention.access_log_bucket {
+            if let AccessLogs::Existing(target) = &retention.access_logs {
                 step.notes.push(format!("The bucket `{target}` (`retention.access_log_bucket`) must exist before this step, in this account and Region: S3 delivers the log bucket's access logs there."));
             }
         }

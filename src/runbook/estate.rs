@@ -1,6 +1,6 @@
-//! The runbook's last steps: the operators' permission set, the guardrail
-//! SCP on the rollout's OUs, the endpoints stack of each private VPC, and
-//! `smlog verify`.
+//! The runbook's last steps: the guardrail SCP on the rollout's OUs, the
+//! operators' permission set, the audit's policies, the endpoints stack of
+//! each private VPC, and `smlog verify`.
 
 use super::model::{Account, Arg, Command, Place, Step};
 use super::{values, Book, Deploy};
@@ -23,6 +23,26 @@ impl Book<'_> {
             overrides: Vec::new(),
         })?;
         step.notes.push("For operators who sign in through IAM Identity Center. Then assign the permission set `SessionManagerOperator` to their groups for the accounts they may reach (the console, or `aws sso-admin create-account-assignment`).".to_owned());
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// The read-only policies of `smlog audit`, where the audit runs; the
+    /// same stack goes into every account the audit reaches.
+    pub(super) fn audit_policy(&mut self) -> Result<()> {
+        if !self.plan.produces(Target::AuditPolicy) {
+            return Ok(());
+        }
+        let mut step = self.deploy(Deploy {
+            title: "The audit's read-only policies".to_owned(),
+            account: Account::Management,
+            place: self.home(),
+            target: Target::AuditPolicy,
+            stack: Arg::Text(self.stack_name("audit-policy")),
+            overrides: Vec::new(),
+        })?;
+        step.notes.push("For `smlog audit`, which runs here: `organizations:ListAccounts` answers only in the management account (or an Organizations delegated administrator, if you audit from there). Attach `smlog-session-audit` to whoever runs the audit.".to_owned());
+        step.notes.push("Then run the same command in every account the audit reaches (one Region each: the policy names are fixed), with that account's credentials, and attach `smlog-session-audit-member` there to the role `--assume-role` names (`AuditRoleName` in the template), whose trust policy must admit the auditor.".to_owned());
         self.steps.push(step);
         Ok(())
     }
@@ -78,6 +98,15 @@ impl Book<'_> {
             ));
         };
         let vpc = values::vpc_value(name, vpc);
+        let place = Place::Chosen(values::vpc_region());
+        // Private DNS needs both; the stack cannot set them.
+        let dns = ["enable-dns-support", "enable-dns-hostnames"].map(|attribute| {
+            Command::aws("ec2", "modify-vpc-attribute")
+                .region(&place)
+                .flag("vpc-id", Arg::Blank(vpc.clone()))
+                .flag(attribute, "Value=true")
+        });
+        // Every parameter the VPC's own, those without a default and its route tables.
         let overrides = template
             .parameters()
             .map(|(name, parameter)| {
@@ -90,7 +119,7 @@ impl Book<'_> {
         let mut step = self.deploy(Deploy {
             title: "The endpoints of each VPC whose nodes have no internet route".to_owned(),
             account: Account::VpcOwner,
-            place: Place::Chosen(values::vpc_region()),
+            place,
             target: Target::Endpoints,
             stack: Arg::Joined(vec![
                 Arg::text(format!("{}-", self.stack_name("endpoints"))),
@@ -98,7 +127,8 @@ impl Book<'_> {
             ]),
             overrides,
         })?;
-        step.notes.push("Once per VPC, in its account and Region: interface endpoints for Session Manager and KMS (and CloudWatch Logs when it is on) and an S3 gateway endpoint. A gateway endpoint reaches S3 in its own Region only: nodes in another Region than the bucket's need a route to the bucket's Region.".to_owned());
+        step.commands.splice(0..0, dns);
+        step.notes.push("Once per VPC, in its account and Region: interface endpoints for Session Manager and KMS (and CloudWatch Logs when it is on), admitting HTTPS from the VPC's IPv4 blocks only, and an S3 gateway endpoint in its route tables. The first commands turn on the VPC's DNS support and DNS hostnames, without which the endpoints' private DNS names do not resolve. A gateway endpoint reaches S3 in its own Region only: nodes in another Region than the bucket's need a route to the bucket's Region.".to_owned());
         self.steps.push(step);
         Ok(())
     }

@@ -1,12 +1,15 @@
 //! The deployment runbook (`DEPLOY.md`): every command of this
 //! configuration's deployment, in order, each with the account and Region
 //! it runs in. Built from the plan and the templates `synth all` writes
-//! beside it: which parameters a deploy passes is read from each template's
-//! own `Parameters`, and a value comes from an earlier stack's output of the
-//! same name (captured into a shell variable: what this deployment made
-//! outranks a default), from the configuration (a default in the template),
-//! or from the user (a `<placeholder>`). A parameter without a default that
-//! nothing can fill is a bug, and fails the build.
+//! beside it: a deploy passes its template's parameters without a default,
+//! each from an earlier stack's output of the same name (captured into a
+//! shell variable), a value AWS can tell, or the user (a `<placeholder>`).
+//! A parameter with a default (the configuration's value) is passed only
+//! when this deployment made its value (an earlier stack's output of that
+//! name: a key's ARN is known only once the key exists) or where the step
+//! must (the session key's primary in its replicas' Regions, a VPC's route
+//! tables). A parameter without a default that nothing can fill is a bug,
+//! and fails the build.
 
 mod central;
 mod estate;
@@ -53,8 +56,9 @@ pub fn build(plan: &Plan, inputs: &Inputs) -> Result<Runbook> {
     book.existing_bucket();
     book.rollout()?;
     book.management_account()?;
-    book.permission_set()?;
     book.guardrail()?;
+    book.permission_set()?;
+    book.audit_policy()?;
     book.endpoints()?;
     book.verify();
     Ok(Runbook { steps: book.steps })
@@ -96,7 +100,11 @@ impl<'a> Book<'a> {
             .flat_map(|t| t.parameters())
             .map(|(name, _)| name.to_owned())
             .collect();
-        wanted.extend(values::VERIFY_FLAGS.iter().map(|(output, _)| (*output).to_owned()));
+        wanted.extend(
+            values::VERIFY_FLAGS
+                .iter()
+                .map(|(output, _)| (*output).to_owned()),
+        );
         if plan.settings.session_key.is_multi_region() {
             // The other Regions' central stacks name the home Region's key.
             wanted.insert(wiring::SESSION_KEY_ARN.to_owned());
@@ -129,8 +137,8 @@ impl<'a> Book<'a> {
     }
 
     /// `aws cloudformation deploy` of a template: every parameter without a
-    /// default, and every one an earlier stack outputs, filled; then the
-    /// outputs later steps need, captured.
+    /// default, and every one an earlier stack outputs, filled, and the
+    /// step's overrides; then the outputs later steps need, captured.
     fn deploy(&mut self, deploy: Deploy) -> Result<Step> {
         let template = self.template(deploy.target)?;
         let mut step = Step::new(deploy.title, deploy.account, deploy.place.clone());

@@ -75,7 +75,7 @@ pub fn vpc_value(name: &str, parameter: &Parameter) -> Placeholder {
     let list = matches!(
         parameter.kind,
         ParameterType::CommaDelimitedList | ParameterType::SubnetIds
-    );
+    ) && !parameter.description.contains("comma-separated");
     let words: Vec<String> = words(name).iter().map(|w| w.to_lowercase()).collect();
     Placeholder::new(
         words.join(" "),

@@ -1,9 +1,10 @@
-//! An existing log archive bucket and key (Control Tower, Landing Zone
-//! Accelerator): smlog creates neither, and writes the statements their
+//! An existing log archive bucket and key (such as Landing Zone
+//! Accelerator's): smlog creates neither, and writes the statements their
 //! policies must contain, as JSON ready to merge, from the same builder the
 //! central stack uses. `verify --central` checks them in place.
 
-use super::central::{access, Names};
+use super::central::access::{self, Access};
+use super::central::Names;
 use super::holding_data;
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{PolicyDocument, Statement, Template};
@@ -30,11 +31,16 @@ pub fn statements(plan: &Plan) -> RequiredStatements {
     };
     let names = Names::literal(name, &key.region(), settings.scope.organization_id());
     let admissions = access::admissions(&settings.scope);
+    let access = Access {
+        names: &names,
+        admissions: &admissions,
+        recording: settings.session.rdp_recording,
+    };
     RequiredStatements {
         bucket: name.to_string(),
-        bucket_policy_statements: access::bucket_statements(&names, &admissions),
+        bucket_policy_statements: access::bucket_statements(access, key.to_string().into()),
         key_arn: key.to_string(),
-        key_policy_statements: access::key_grants(&names, &admissions, plan.bucket_key().key_use),
+        key_policy_statements: access::key_grants(access, plan.bucket_key().key_use),
     }
 }
 

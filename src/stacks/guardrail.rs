@@ -2,8 +2,9 @@
 //! keeps member administrators from stopping or dodging session logging.
 //! It protects what smlog deploys (its roles, the controller and its
 //! triggers, the member stacks, smlog's policies), what the controller
-//! keeps (the preferences, the session log group), and it denies sessions
-//! Session Manager never logs. It leaves alone what teams need: detaching
+//! keeps (the preferences, the published names, the session log group, the
+//! RDP recording preferences), and it denies sessions Session Manager never
+//! logs and sessions in Regions smlog does not cover. It leaves alone what teams need: detaching
 //! the agent policy from a role and deleting the role (its sessions fail,
 //! never unlogged, and the controller re-attaches where the role lives on).
 //! For the management account.
@@ -53,13 +54,32 @@ pub fn policy_document(settings: &Settings) -> PolicyDocument {
         unless(protect_what_smlog_deploys(settings), &deployer),
         unless(protect_what_the_controller_keeps(settings), &writers),
     ];
+    if settings.session.rdp_recording {
+        statements.push(unless(protect_recording_preferences(), &writers));
+    }
     let allowed = &settings
         .guardrail
         .as_ref()
         .map(|g| g.unlogged_sessions_allowed_for.clone())
         .unwrap_or_default();
-    statements.push(no_unlogged_sessions(allowed));
+    statements.push(except(no_unlogged_sessions(settings), allowed));
+    statements.push(except(no_sessions_outside_the_rollout(settings), allowed));
+    if let Some(statement) = no_unrecorded_remote_desktop(settings) {
+        statements.push(except(statement, allowed));
+    }
     PolicyDocument::new(statements)
+}
+
+/// The configured exceptions to the session statements (a break-glass role).
+fn except(statement: Statement, allowed: &[String]) -> Statement {
+    if allowed.is_empty() {
+        return statement;
+    }
+    statement.condition(
+        "ArnNotLike",
+        "aws:PrincipalArn",
+        Expr::List(allowed.iter().map(|p| Expr::from(p.as_str())).collect()),
+    )
 }
 
 /// Every write (anything but reads) to smlog's roles and the StackSet
@@ -98,15 +118,25 @@ fn policy_prefix() -> &'static str {
     &agent[..agent.rfind('-').map_or(agent.len(), |i| i + 1)]
 }
 
-/// What the controller writes: the preferences in every Region and the
-/// session log group. Only it (and the execution role) may change them.
+/// What the controller writes: the preferences and the published names in
+/// every Region, and the session log group. Only it (and the execution role) may change them.
 fn protect_what_the_controller_keeps(settings: &Settings) -> Statement {
     let mut actions: Vec<&str> = PREFERENCES_CHANGES.to_vec();
-    actions.extend(["ssm:ModifyDocumentPermission", "ssm:UpdateDocumentMetadata"]);
-    let mut resources = vec![arn(&format!(
-        "ssm:*:*:document/{}",
-        resource::PREFERENCES_DOCUMENT
-    ))];
+    actions.extend([
+        "ssm:ModifyDocumentPermission",
+        "ssm:UpdateDocumentMetadata",
+        "ssm:PutParameter",
+        "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
+        "ssm:LabelParameterVersion",
+    ]);
+    let mut resources = vec![
+        arn(&format!(
+            "ssm:*:*:document/{}",
+            resource::PREFERENCES_DOCUMENT
+        )),
+        arn(&format!("ssm:*:*:parameter{}*", resource::PARAMETER_PREFIX)),
+    ];
     if let Some(cloudwatch) = &settings.cloudwatch {
         actions.extend([
             "logs:DeleteLogGroup",
@@ -123,35 +153,85 @@ fn protect_what_the_controller_keeps(settings: &Settings) -> Statement {
         .resources(resources)
 }
 
+/// The ARNs a logged shell session names: the preferences document and the node.
+fn logged_session_resources() -> [Value<String>; 3] {
+    [
+        arn(&format!(
+            "ssm:*:*:document/{}",
+            resource::PREFERENCES_DOCUMENT
+        )),
+        arn("ec2:*:*:instance/*"),
+        arn("ssm:*:*:managed-instance/*"),
+    ]
+}
+
 /// Sessions with any document but the logging preferences: SSH and port
 /// forwarding are never logged, and another Session document takes its own
-/// inputs, not the preferences'. Fleet Manager's Remote Desktop (a
-/// port-forwarding session started through GUI Connect) stays open.
-fn no_unlogged_sessions(allowed: &[String]) -> Statement {
+/// inputs, not the preferences'. With RDP recording on, Fleet Manager's
+/// Remote Desktop (a port-forwarding session started through GUI Connect)
+/// stays open: it is recorded instead.
+fn no_unlogged_sessions(settings: &Settings) -> Statement {
     let statement = Statement::deny("NoUnloggedSessions")
         .actions(&["ssm:StartSession"])
-        .not_resources([
-            arn(&format!(
-                "ssm:*:*:document/{}",
-                resource::PREFERENCES_DOCUMENT
-            )),
-            arn("ec2:*:*:instance/*"),
-            arn("ssm:*:*:managed-instance/*"),
-        ])
-        .condition(
-            "ForAllValues:StringNotEquals",
-            "aws:CalledVia",
-            vec![Expr::from(principal::GUI_CONNECT)],
-        );
-    if allowed.is_empty() {
-        statement
-    } else {
-        statement.condition(
-            "ArnNotLike",
-            "aws:PrincipalArn",
-            Expr::List(allowed.iter().map(|p| Expr::from(p.as_str())).collect()),
-        )
+        .not_resources(logged_session_resources());
+    if !settings.session.rdp_recording {
+        return statement;
     }
+    statement.condition(
+        "ForAllValues:StringNotEquals",
+        "aws:CalledVia",
+        vec![Expr::from(principal::GUI_CONNECT)],
+    )
+}
+
+/// A Region without smlog's preferences logs nothing: no sessions there.
+fn no_sessions_outside_the_rollout(settings: &Settings) -> Statement {
+    let regions: Vec<Expr> = settings
+        .rollout
+        .regions
+        .iter()
+        .map(|r| Expr::from(r.as_str()))
+        .collect();
+    Statement::deny("NoSessionsOutsideLoggedRegions")
+        .actions(&["ssm:StartSession"])
+        .resource(Value::from("*"))
+        .condition(
+            "StringNotEquals",
+            "aws:RequestedRegion",
+            Expr::List(regions),
+        )
+}
+
+/// Where Systems Manager cannot record RDP connections, Remote Desktop
+/// would be an unrecorded session: the exemption above ends there.
+fn no_unrecorded_remote_desktop(settings: &Settings) -> Option<Statement> {
+    let unrecorded: Vec<Expr> = settings
+        .rollout
+        .regions
+        .iter()
+        .filter(|r| !r.records_rdp())
+        .map(|r| Expr::from(r.as_str()))
+        .collect();
+    (settings.session.rdp_recording && !unrecorded.is_empty()).then(|| {
+        Statement::deny("NoUnrecordedRemoteDesktop")
+            .actions(&["ssm:StartSession"])
+            .not_resources(logged_session_resources())
+            .condition(
+                "StringEquals",
+                "aws:RequestedRegion",
+                Expr::List(unrecorded),
+            )
+    })
+}
+
+/// Fleet Manager's RDP recording preferences, which the controller writes.
+fn protect_recording_preferences() -> Statement {
+    Statement::deny("ProtectRecordingPreferences")
+        .actions(&[
+            "ssm-guiconnect:UpdateConnectionRecordingPreferences",
+            "ssm-guiconnect:DeleteConnectionRecordingPreferences",
+        ])
+        .resource(Value::from("*"))
 }
 
 pub fn build(plan: &Plan) -> Result<Template> {

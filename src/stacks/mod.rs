@@ -1,6 +1,7 @@
 //! The Session Manager logging domain: pure functions from checked settings
 //! to templates. Nothing here reads files, renders text or checks rules.
 
+pub mod audit_policy;
 pub mod central;
 pub mod cloudwatch;
 pub mod controller;
@@ -40,12 +41,25 @@ pub enum Holder {
 }
 
 impl Holder {
-    /// The account part of the ARNs the policy names.
+    /// The account part of the ARNs the policy names. IAM takes no policy
+    /// variable before an ARN's fifth colon, so a permission set names any
+    /// account and narrows it by condition ([`Holder::own_account_only`]).
     pub fn account(self) -> &'static str {
         match self {
             Holder::ThisAccount => "${AWS::AccountId}",
-            // A role only ever reaches its own account's instances and sessions.
             Holder::AssignedAccount => "*",
+        }
+    }
+
+    /// Confines a statement to the holder's own account where its ARNs do not.
+    pub fn own_account_only(self, statement: Statement) -> Statement {
+        match self {
+            Holder::ThisAccount => statement,
+            Holder::AssignedAccount => statement.condition(
+                "StringEquals",
+                "aws:ResourceAccount",
+                "${aws:PrincipalAccount}",
+            ),
         }
     }
 }
@@ -69,6 +83,19 @@ pub(crate) fn rotated_key(description: &str, statements: Vec<Statement>) -> Key 
         pending_window_in_days: Some(30),
         multi_region: None,
         key_policy: PolicyDocument::new(statements),
+        tags: Vec::new(),
+    }
+}
+
+/// The tags a session key needs: just-in-time node access and RDP recording
+/// use only keys tagged for them (AWS's managed token policies condition
+/// `kms:GenerateDataKey` and `kms:CreateGrant` on the tag).
+pub(crate) fn just_in_time_tags(settings: &crate::config::Settings) -> Vec<crate::cfn::kms::Tag> {
+    let (key, value) = crate::names::resource::JUST_IN_TIME_TAG;
+    if settings.session.tags_keys_for_just_in_time() {
+        vec![crate::cfn::kms::Tag::new(key, value)]
+    } else {
+        Vec::new()
     }
 }
 

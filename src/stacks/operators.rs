@@ -9,6 +9,27 @@ use crate::config::Settings;
 use crate::names::logical::OPERATOR_POLICY;
 use crate::names::resource;
 
+/// The reads the Session Manager console makes to list nodes and sessions
+/// before it starts one (Session Manager user guide, "Sample IAM policies for
+/// Session Manager", the Session Manager and Fleet Manager console policy).
+/// Only `ssm:GetConnectionStatus` has resource types (nodes); the others
+/// match `*` only.
+fn console_reads(node_arns: Vec<Value<String>>) -> [Statement; 2] {
+    [
+        Statement::allow("ListNodesAndSessionsInTheConsole")
+            .actions(&[
+                "ssm:DescribeSessions",
+                "ssm:DescribeInstanceInformation",
+                "ssm:DescribeInstanceProperties",
+                "ec2:DescribeInstances",
+            ])
+            .resource("*"),
+        Statement::allow("ShowNodeConnectionStatus")
+            .actions(&["ssm:GetConnectionStatus"])
+            .resources(node_arns),
+    ]
+}
+
 pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
     let account = holder.account();
     let arn = |service: &str, resource: &str| {
@@ -22,16 +43,18 @@ pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
             &format!("document/{}", resource::PREFERENCES_DOCUMENT),
         )
     };
-    PolicyDocument::new(vec![
-        Statement::allow("StartSessionsWithLoggingPreferences")
-            .actions(&["ssm:StartSession"])
-            .resources([
-                arn("ec2", "instance/*"),
-                arn("ssm", "managed-instance/*"),
-                document_in_any_region(),
-            ])
-            // Without it, StartSession with --document-name bypasses the preferences.
-            .condition("BoolIfExists", "ssm:SessionDocumentAccessCheck", true),
+    let nodes = || vec![arn("ec2", "instance/*"), arn("ssm", "managed-instance/*")];
+    let mut statements = vec![
+        // A Session document of the same name shared from another account,
+        // passed by ARN, would skip the preferences: nodes and document are
+        // the holder's own account's.
+        holder.own_account_only(
+            Statement::allow("StartSessionsWithLoggingPreferences")
+                .actions(&["ssm:StartSession"])
+                .resources(nodes().into_iter().chain([document_in_any_region()]))
+                // Without it, StartSession with --document-name bypasses the preferences.
+                .condition("BoolIfExists", "ssm:SessionDocumentAccessCheck", true),
+        ),
         session_key::grant(
             settings,
             holder,
@@ -50,7 +73,12 @@ pub fn policy_document(settings: &Settings, holder: Holder) -> PolicyDocument {
         Statement::deny("ProtectLoggingPreferences")
             .actions(&PREFERENCES_CHANGES)
             .resource(document_in_any_region()),
-    ])
+    ];
+    // Identity Center users come through the console.
+    if holder == Holder::AssignedAccount {
+        statements.extend(console_reads(nodes()));
+    }
+    PolicyDocument::new(statements)
 }
 
 /// Adds the policy (in the controller Region); the controller attaches it

@@ -5,7 +5,9 @@
 //! retained with the logs they encrypt. Made only when a configuration
 //! needs one of them.
 
-use super::{cloudwatch, finish, holding_data, root_administration, rotated_key};
+use super::{
+    cloudwatch, finish, holding_data, just_in_time_tags, root_administration, rotated_key,
+};
 use crate::cfn::kms::Alias;
 use crate::cfn::{Template, Value};
 use crate::config::SessionKey;
@@ -20,14 +22,13 @@ pub fn build(plan: &Plan) -> Result<Template> {
         "smlog regional member stack: the KMS keys an account needs in every Region (session encryption per account, the session log group)",
     );
     if settings.session_key == SessionKey::PerAccount {
-        template.resource(
-            MEMBER_SESSION_KEY,
-            // The account's own IAM policies (agent, operators) grant its use.
-            holding_data(rotated_key(
-                "smlog: encrypts Session Manager session data in this account and Region",
-                vec![root_administration()],
-            )),
+        // The account's own IAM policies (agent, operators) grant its use.
+        let mut key = rotated_key(
+            "smlog: encrypts Session Manager session data in this account and Region",
+            vec![root_administration()],
         );
+        key.tags = just_in_time_tags(settings);
+        template.resource(MEMBER_SESSION_KEY, holding_data(key));
         template.resource(
             SESSION_KEY_ALIAS,
             holding_data(Alias {

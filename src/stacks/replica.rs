@@ -5,8 +5,8 @@
 //! with that key, by a role that reaches exactly those two buckets and keys.
 //! Deletes are not replicated: the replica keeps what the source loses.
 
-use super::central::bucket;
 use super::central::bucket_name as source_bucket_name;
+use super::central::{access_logs, bucket};
 use super::{finish, holding_data, root_administration, rotated_key};
 use crate::cfn::iam::{InlinePolicy, Role};
 use crate::cfn::kms::Alias;
@@ -17,7 +17,7 @@ use crate::cfn::s3::{
 use crate::cfn::{
     Expr, Intrinsic, Output, Parameter, PolicyDocument, Principal, Statement, Template, Value,
 };
-use crate::config::{LogBucket, Replica};
+use crate::config::{AccessLogs, LogBucket, Replica};
 use crate::error::Result;
 use crate::ids::{BucketName, KmsKeyArn};
 use crate::names::logical::REPLICATION_ROLE;
@@ -117,31 +117,25 @@ pub fn build(plan: &Plan) -> Result<Template> {
             target_key_id: Value::reference(REPLICA_KEY),
         }),
     );
+    // The replica's access logs stay in its own Region: an existing target
+    // beside the log bucket cannot take them, so the replica gets its own.
     let mut copy = retention.clone();
-    copy.access_log_bucket = None;
+    if copy.access_logs != AccessLogs::Off {
+        copy.access_logs = AccessLogs::Created;
+    }
+    for (id, resource) in access_logs::resources(&copy.access_logs, name("${AWS::Region}")) {
+        template.resource(id, resource);
+    }
+    let replica_bucket = holding_data(bucket::hardened(
+        name("${AWS::Region}"),
+        Value::get_att(REPLICA_KEY, "Arn"),
+        &copy,
+    ));
     template.resource(
         REPLICA_BUCKET,
-        holding_data(bucket::hardened(
-            name("${AWS::Region}"),
-            Value::get_att(REPLICA_KEY, "Arn"),
-            &copy,
-        )),
+        access_logs::delivered_from_the_start(replica_bucket, &copy.access_logs),
     );
-    template.resource(
-        REPLICA_BUCKET_POLICY,
-        // Nobody writes here but replication; TLS is all it needs to demand.
-        holding_data(BucketPolicy {
-            bucket: Value::reference(REPLICA_BUCKET),
-            policy_document: PolicyDocument::new(vec![Statement::deny("DenyInsecureTransport")
-                .principal(Principal::Anyone)
-                .actions(&["s3:*"])
-                .resources([
-                    Value::get_att(REPLICA_BUCKET, "Arn"),
-                    Value::sub(format!("${{{REPLICA_BUCKET}.Arn}}/*")),
-                ])
-                .condition("Bool", "aws:SecureTransport", false)]),
-        }),
-    );
+    template.resource(REPLICA_BUCKET_POLICY, holding_data(replica_bucket_policy()));
     template.output(
         REPLICA_BUCKET_NAME,
         Output::new("The replica bucket", Value::reference(REPLICA_BUCKET)),
@@ -154,6 +148,21 @@ pub fn build(plan: &Plan) -> Result<Template> {
         ),
     );
     finish(template, "replica")
+}
+
+/// Nobody writes into the replica but replication; TLS is all it needs to demand.
+fn replica_bucket_policy() -> BucketPolicy {
+    BucketPolicy {
+        bucket: Value::reference(REPLICA_BUCKET),
+        policy_document: PolicyDocument::new(vec![Statement::deny("DenyInsecureTransport")
+            .principal(Principal::Anyone)
+            .actions(&["s3:*"])
+            .resources([
+                Value::get_att(REPLICA_BUCKET, "Arn"),
+                Value::sub(format!("${{{REPLICA_BUCKET}.Arn}}/*")),
+            ])
+            .condition("Bool", "aws:SecureTransport", false)]),
+    }
 }
 
 /// In the central stack: the parameters naming the replica.
@@ -212,9 +221,12 @@ pub fn role(plan: &Plan, replica: &Replica) -> Role {
             Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
             bucket_arn(source),
         ),
+        // The replica keeps the source's S3 Bucket Key setting; S3 then also
+        // decrypts with the replica key to check that Bucket Key (S3 user guide,
+        // "Using an S3 Bucket Key with replication").
         through_s3(
-            Statement::allow("EncryptReplica")
-                .actions(&["kms:Encrypt"])
+            Statement::allow("UseReplicaKey")
+                .actions(&["kms:Encrypt", "kms:Decrypt"])
                 .resource(Value::reference(REPLICA_KEY_ARN)),
             Intrinsic::sub(format!("s3.{}.${{AWS::URLSuffix}}", replica.region)).into(),
             bucket_arn(replica_name),
@@ -257,5 +269,46 @@ pub fn replication(replica: &Replica) -> ReplicationConfiguration {
                 },
             },
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn plan_with_replica() -> Plan {
+        Plan::new(Settings {
+            replica: Some(Replica {
+                region: "eu-west-1".parse().unwrap(),
+                bucket_name: None,
+            }),
+            ..Settings::default()
+        })
+    }
+
+    #[test]
+    fn the_role_encrypts_and_decrypts_with_the_replica_key_through_s3_only() {
+        let plan = plan_with_replica();
+        let role = role(&plan, plan.settings.replica.as_ref().unwrap());
+        let statements = serde_json::to_value(&role.policies[0].policy_document).unwrap();
+        let on_replica_key: Vec<&serde_json::Value> = statements["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Resource"] == serde_json::json!([{"Ref": REPLICA_KEY_ARN}]))
+            .collect();
+        assert_eq!(on_replica_key.len(), 1, "{statements:#}");
+        let statement = on_replica_key[0];
+        assert_eq!(
+            statement["Action"],
+            serde_json::json!(["kms:Encrypt", "kms:Decrypt"])
+        );
+        let condition = &statement["Condition"]["StringEquals"];
+        assert_eq!(
+            condition["kms:ViaService"],
+            serde_json::json!({"Fn::Sub": "s3.eu-west-1.${AWS::URLSuffix}"})
+        );
+        assert!(condition["kms:EncryptionContext:aws:s3:arn"]["Fn::Sub"].is_array());
     }
 }

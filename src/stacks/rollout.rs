@@ -40,7 +40,7 @@ fn call_as(settings: &Settings) -> CallAs {
 /// keeps that share however small the tolerance (the default STRICT mode
 /// caps concurrency at the tolerance + 1). Regions in parallel: nothing
 /// orders them any more (the controller orders every account's work).
-fn operation_preferences(settings: &Settings) -> OperationPreferences {
+pub fn operation_preferences(settings: &Settings) -> OperationPreferences {
     OperationPreferences {
         failure_tolerance_percentage: settings.rollout.failure_tolerance_percentage,
         max_concurrent_percentage: settings.rollout.max_concurrent_percentage,

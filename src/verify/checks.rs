@@ -1,6 +1,7 @@
 //! The runbook's last steps as checks: the preferences point at the central
-//! bucket and key, the bucket is encrypted with the expected key, and the
-//! agent policy is attached where the configuration says.
+//! bucket and key, the bucket is encrypted with the expected key, the
+//! published names and RDP recording say the same, and the agent policy is
+//! attached where the configuration says.
 
 use super::aws::Aws;
 use crate::config::Attachment;
@@ -18,6 +19,19 @@ pub struct Expected {
     pub attach: Attachment,
     /// The partition the accounts live in (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
+    /// Fleet Manager's RDP connections recorded into the bucket.
+    pub rdp_recording: bool,
+}
+
+impl Expected {
+    /// The session key as the checked Region names it (a multi-Region key: its replica there).
+    fn session_key_in(&self, region: &str) -> Option<String> {
+        let key = self.session_key_arn.as_ref()?;
+        Some(match region.parse::<Region>() {
+            Ok(region) => key.in_region(&region).to_string(),
+            Err(_) => key.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,17 +132,8 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
                 text(&inputs["s3KeyPrefix"]),
                 format!("{account}/{region}"),
             );
-            if let Some(key) = &expected.session_key_arn {
-                // A multi-Region key is its replica in the checked Region.
-                let expected_key = match region.parse::<Region>() {
-                    Ok(region) => key.in_region(&region).to_string(),
-                    Err(_) => key.to_string(),
-                };
-                r.compare(
-                    "preferences: kmsKeyId",
-                    text(&inputs["kmsKeyId"]),
-                    expected_key,
-                );
+            if let Some(key) = expected.session_key_in(region) {
+                r.compare("preferences: kmsKeyId", text(&inputs["kmsKeyId"]), key);
             }
         }
         Err(error) => r.error(
@@ -161,7 +166,66 @@ pub fn member(aws: &Aws, account: &str, region: &str, expected: &Expected) -> Ve
         }
         Err(error) => r.error("bucket: default encryption", error, "aws:kms"),
     }
+    published_names(aws, &mut r, expected);
+    if expected.rdp_recording && region.parse::<Region>().is_ok_and(|r| r.records_rdp()) {
+        rdp_recording(aws, &mut r, expected);
+    }
     r.checks
+}
+
+/// The names the controller publishes for account baselines.
+fn published_names(aws: &Aws, r: &mut Recorder, expected: &Expected) {
+    let name = |n: &str| format!("{}{n}", resource::PARAMETER_PREFIX);
+    let (bucket, key) = (name("bucket-name"), name("session-key-arn"));
+    match aws.call(&["ssm", "get-parameters", "--names", &bucket, &key]) {
+        Ok(answer) => {
+            let value = |wanted: &str| {
+                answer["Parameters"]
+                    .as_array()
+                    .and_then(|found| found.iter().find(|p| p["Name"] == wanted))
+                    .map_or("(missing)".to_owned(), |p| text(&p["Value"]))
+            };
+            r.compare(
+                &format!("published: {bucket}"),
+                value(&bucket),
+                expected.bucket.clone(),
+            );
+            if let Some(expected_key) = expected.session_key_in(r.region) {
+                r.compare(&format!("published: {key}"), value(&key), expected_key);
+            }
+        }
+        Err(error) => r.error(
+            "published names",
+            error,
+            format!("parameters under {}", resource::PARAMETER_PREFIX),
+        ),
+    }
+}
+
+/// Fleet Manager's RDP recording preferences: the bucket and the Region's session key.
+fn rdp_recording(aws: &Aws, r: &mut Recorder, expected: &Expected) {
+    match aws.call(&["ssm-guiconnect", "get-connection-recording-preferences"]) {
+        Ok(answer) => {
+            let preferences = &answer["ConnectionRecordingPreferences"];
+            r.compare(
+                "RDP recording: bucket",
+                text(&preferences["RecordingDestinations"]["S3Buckets"][0]["BucketName"]),
+                expected.bucket.clone(),
+            );
+            if let Some(key) = expected.session_key_in(r.region) {
+                r.compare(
+                    "RDP recording: KMSKeyArn",
+                    text(&preferences["KMSKeyArn"]),
+                    key,
+                );
+            }
+        }
+        Err(error) => r.error(
+            "RDP recording preferences",
+            error,
+            "recording into the log bucket",
+        ),
+    }
 }
 
 /// The region column of checks about IAM, which is global.

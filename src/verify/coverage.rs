@@ -119,15 +119,16 @@ pub fn report(
 /// The organisation's active accounts (needs the management or a delegated-administrator account).
 pub fn organization_accounts(aws: &Aws) -> Result<Vec<String>, AwsError> {
     let answer = aws.call(&["organizations", "list-accounts"])?;
-    let mut accounts: Vec<String> = answer["Accounts"]
+    let listed = answer["Accounts"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|a| a["Status"].as_str().is_none_or(|s| s == "ACTIVE"))
-        .filter_map(|a| a["Id"].as_str().map(str::to_owned))
+        .filter_map(|a| {
+            let status = a["Status"].as_str().unwrap_or("ACTIVE");
+            Some((a["Id"].as_str()?.to_owned(), status.to_owned()))
+        })
         .collect();
-    accounts.sort();
-    Ok(accounts)
+    Ok(crate::accounts::active(listed))
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! `verify --central` for an existing bucket and key: do their deployed
 //! policies grant what smlog's members need (statement by statement, by
-//! meaning), and does the bucket's default encryption name the key by its
-//! full ARN (an alias would resolve in each uploading account)?
+//! meaning), does the bucket's default encryption name the key by its full
+//! ARN (an alias would resolve in each uploading account), are S3 Bucket Keys
+//! on, and does any statement let the organisation or everyone read the logs?
 
 use super::aws::Aws;
 use super::checks::{Check, Status};
 use super::covers::covering;
+use super::reads::open_reads;
 use crate::stacks::existing::RequiredStatements;
 use serde_json::Value;
 
@@ -60,10 +62,87 @@ impl Report<'_> {
     }
 }
 
+/// The bucket's default encryption: the key by its full ARN (an alias would
+/// resolve in each uploading account), and whether S3 Bucket Keys are on
+/// (smlog's key statement serves either; worth knowing, not a failure).
+fn encryption(report: &mut Report, aws: &Aws, required: &RequiredStatements) {
+    let key = &required.key_arn;
+    let check = "bucket: default encryption names the key by its ARN".to_owned();
+    let answer = match aws.call(&[
+        "s3api",
+        "get-bucket-encryption",
+        "--bucket",
+        &required.bucket,
+    ]) {
+        Ok(answer) => answer,
+        Err(error) => {
+            report.push(check, Status::Error, error.to_string(), key.clone());
+            return;
+        }
+    };
+    let rule = &answer["ServerSideEncryptionConfiguration"]["Rules"][0];
+    let named = rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+        .as_str()
+        .unwrap_or("(none)")
+        .to_owned();
+    let (status, observed) = if named == *key {
+        (Status::Pass, named)
+    } else if named.starts_with("alias/") || named.contains(":alias/") {
+        (
+            Status::Fail,
+            format!("{named}: an alias, which each uploading account resolves in its own account"),
+        )
+    } else {
+        (Status::Fail, named)
+    };
+    report.push(check, status, observed, key.clone());
+    let bucket_keys = if rule["BucketKeyEnabled"] == true {
+        "enabled: KMS sees the bucket's ARN as encryption context"
+    } else {
+        "disabled: KMS sees each object's ARN as encryption context"
+    };
+    report.push(
+        "bucket: S3 Bucket Keys".to_owned(),
+        Status::Note,
+        bucket_keys.to_owned(),
+        "either; the key statement admits both contexts".to_owned(),
+    );
+}
+
+/// Statements that let the whole organisation, or everyone, read the logs.
+fn reads(report: &mut Report, bucket_policy: &Result<Vec<Value>, String>, bucket_arn: &str) {
+    let expected = "reads only by principals the policy names".to_owned();
+    let Ok(statements) = bucket_policy else {
+        return;
+    };
+    let open = open_reads(statements, bucket_arn);
+    if open.is_empty() {
+        report.push(
+            "bucket policy: reads of session logs".to_owned(),
+            Status::Pass,
+            "no statement lets the organisation or everyone read them".to_owned(),
+            expected.clone(),
+        );
+    }
+    for read in open {
+        report.push(
+            format!("bucket policy: {} opens session logs", read.statement),
+            Status::Fail,
+            format!(
+                "{} to {}: any of them whose own policies allow it reads every account's sessions",
+                read.actions.join(", "),
+                read.reach.describe()
+            ),
+            expected.clone(),
+        );
+    }
+}
+
 pub fn check(aws: &Aws, required: &RequiredStatements) -> Vec<Check> {
     let key = &required.key_arn;
     let mut fields = key.split(':');
-    let region = fields.nth(3).unwrap_or_default();
+    let partition = fields.nth(1).unwrap_or("aws").to_owned();
+    let region = fields.nth(1).unwrap_or_default();
     let account = fields.next().unwrap_or_default();
     let aws = Aws {
         region: Some(region.to_owned()),
@@ -74,40 +153,7 @@ pub fn check(aws: &Aws, required: &RequiredStatements) -> Vec<Check> {
         region,
         checks: Vec::new(),
     };
-    match aws.call(&[
-        "s3api",
-        "get-bucket-encryption",
-        "--bucket",
-        &required.bucket,
-    ]) {
-        Ok(answer) => {
-            let default = &answer["ServerSideEncryptionConfiguration"]["Rules"][0]
-                ["ApplyServerSideEncryptionByDefault"];
-            let named = default["KMSMasterKeyID"]
-                .as_str()
-                .unwrap_or("(none)")
-                .to_owned();
-            let (status, observed) = if named == *key {
-                (Status::Pass, named)
-            } else if named.starts_with("alias/") || named.contains(":alias/") {
-                (Status::Fail, format!("{named}: an alias, which each uploading account resolves in its own account"))
-            } else {
-                (Status::Fail, named)
-            };
-            report.push(
-                "bucket: default encryption names the key by its ARN".to_owned(),
-                status,
-                observed,
-                key.clone(),
-            );
-        }
-        Err(error) => report.push(
-            "bucket: default encryption names the key by its ARN".to_owned(),
-            Status::Error,
-            error.to_string(),
-            key.clone(),
-        ),
-    }
+    encryption(&mut report, &aws, required);
     let as_statements = |statements: &[crate::cfn::Statement]| -> Vec<Value> {
         statements
             .iter()
@@ -118,6 +164,11 @@ pub fn check(aws: &Aws, required: &RequiredStatements) -> Vec<Check> {
         .call(&["s3api", "get-bucket-policy", "--bucket", &required.bucket])
         .map(|answer| policy_statements(&answer))
         .map_err(|e| e.to_string());
+    reads(
+        &mut report,
+        &bucket_policy,
+        &format!("arn:{partition}:s3:::{}", required.bucket),
+    );
     report.statements(
         "bucket policy",
         bucket_policy,

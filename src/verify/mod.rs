@@ -7,10 +7,12 @@ pub mod checks;
 pub mod coverage;
 mod covers;
 mod existing;
+mod reads;
 
+use crate::accounts::{self, Selection};
 use crate::emit;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, KmsKeyArn, Region};
+use crate::ids::{KmsKeyArn, Region};
 use crate::plan::Plan;
 use aws::Aws;
 use checks::{Check, Expected, Status};
@@ -78,21 +80,13 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
         region: options.region.clone(),
         credentials: Vec::new(),
     };
-    let listed: Option<Vec<String>> = match options.accounts.as_deref() {
-        None => None,
-        Some("all") => {
+    let selection = accounts::parse(options.accounts.as_deref())?;
+    let listed: Option<Vec<String>> = match &selection {
+        Selection::Caller => None,
+        Selection::Organization => {
             Some(coverage::organization_accounts(&base).map_err(Error::aws("listing accounts"))?)
         }
-        Some(list) => Some(
-            list.split(',')
-                .map(|id| {
-                    id.trim()
-                        .parse::<AccountId>()
-                        .map(|a| a.to_string())
-                        .map_err(|e| flag("--accounts", e))
-                })
-                .collect::<Result<_>>()?,
-        ),
+        Selection::Listed(ids) => Some(ids.clone()),
     };
 
     if options.central {
@@ -140,15 +134,15 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
             "--session-key-arn",
         )?,
         attach: settings.member.attach.clone(),
+        rdp_recording: settings.session.rdp_recording,
         partition: base
             .partition()
             .map_err(Error::aws("reading the caller's identity"))?,
     };
     let (accounts, regions) = match listed {
         Some(ids) => {
-            let role = options.assume_role.clone().ok_or_else(|| {
-                Error::Usage("--accounts needs --assume-role NAME (for example OrganizationAccountAccessRole)".to_owned())
-            })?;
+            let role = accounts::role(&selection, options.assume_role.as_deref())?
+                .expect("a role is required with --accounts");
             let regions = match &options.region {
                 Some(region) => vec![region.clone()],
                 None => settings
@@ -161,7 +155,7 @@ pub fn command(plan: &Plan, options: &Options) -> Result<(String, bool)> {
             let roles = ids
                 .into_iter()
                 .map(|id| {
-                    let arn = format!("arn:{}:iam::{id}:role/{role}", expected.partition);
+                    let arn = accounts::role_arn(&expected.partition, &id, role.as_ref());
                     (id, arn)
                 })
                 .collect();

@@ -137,10 +137,11 @@ class Aws:
 
     def stack_resources(self, stack):
         """Logical id → physical id of what the stack created (the emulator
-        lists resources it skipped without ids; those are left out)."""
+        lists resources it skipped, and those whose condition is false,
+        without ids; those are left out)."""
         resources = self("cloudformation", "list-stack-resources", "--stack-name", stack)
         return {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                for r in resources["StackResourceSummaries"] if "LogicalResourceId" in r}
+                for r in resources["StackResourceSummaries"] if r.get("LogicalResourceId")}
 
 
 def smlog_binary():

@@ -10,7 +10,26 @@ tests, so both see the same behaviour.
   with status Default, as AWS answers for Default Host Management.
 * SSM CreateActivation / DescribeActivations: activations with their role.
 * IAM AttachRolePolicy: refuses an eleventh managed policy with
-  LimitExceeded, as IAM's default quota of 10 per role does.
+  LimitExceeded, as IAM's default quota of 10 per role does. A test device:
+  it refuses with AccessDenied (the message an SCP's explicit deny gives)
+  any attachment to a role tagged `smlog-test:refuse`, the way a
+  permission boundary on the caller or a tag-conditioned SCP refuses one
+  role among many (moto enforces no policies at all).
+* KMS keys made by CloudFormation keep their key policy as JSON text, as
+  KMS does: moto kept the template's object, and every DescribeKey of such
+  a key then failed with HTTP 500 (its policy check parses the text).
+  An AWS::KMS::Alias whose name is taken fails with AlreadyExistsException,
+  as CreateAlias does (moto's CloudFormation path made a second alias of
+  the same name).
+* IAM ListEntitiesForPolicy of a customer managed policy that does not
+  exist: NoSuchEntity, as IAM answers (moto listed no entities, so a
+  missing agent policy looked like one attached to nothing).
+* EventBridge PutEvents: a scheduled rule (no event pattern) matches no
+  event, and a rule's Lambda targets are passed over. moto matched a
+  scheduled rule to every event put on its bus and then failed the whole
+  PutEvents with HTTP 500 on its Lambda target: the controller's report to
+  the default bus failed once its repair schedule existed. (Delivery to
+  Lambda is not emulated; tests invoke the function with the event.)
 * SSM StartSession / TerminateSession / DescribeSessions: sessions started
   by the caller (Owner is the caller's ARN; a session of the just-in-time
   node access token role `SSM-JustInTimeAccessTokenRole` is AccessType
@@ -156,15 +175,25 @@ def _install_ssm_sessions(response_class):
 
 
 ROLE_POLICY_QUOTA = 10
+REFUSE_TAG = "smlog-test:refuse"
 
 
 def _install_iam_quota():
-    from moto.iam.exceptions import LimitExceededException
+    from moto.iam.exceptions import IAMException, LimitExceededException
     from moto.iam.models import IAMBackend
     attach = IAMBackend.attach_role_policy
 
+    class AccessDenied(IAMException):
+        code = "AccessDenied"
+
+    AccessDenied.__module__ = IAMException.__module__  # moto finds the service by the module
+
     def attach_role_policy(self, policy_arn, role_name):
         role = self.get_role(role_name)
+        if any(tag["Key"] == REFUSE_TAG for tag in role.tags):
+            raise AccessDenied(
+                f"User is not authorized to perform: iam:AttachRolePolicy on resource: role {role_name} "
+                "with an explicit deny in a service control policy")
         if policy_arn not in role.managed_policies and len(role.managed_policies) >= ROLE_POLICY_QUOTA:
             raise LimitExceededException(f"Cannot exceed quota for PoliciesPerRole: {ROLE_POLICY_QUOTA}")
         return attach(self, policy_arn, role_name)
@@ -172,10 +201,70 @@ def _install_iam_quota():
     IAMBackend.attach_role_policy = attach_role_policy
 
 
+def _install_iam_entities():
+    from moto.iam.responses import IamResponse
+    list_entities = IamResponse.list_entities_for_policy
+
+    def list_entities_of_existing_policy(self):
+        arn = self._get_param("PolicyArn")
+        if ":iam::aws:policy/" not in arn:
+            self.backend.get_policy(arn)  # NoSuchEntity when it does not exist
+        return list_entities(self)
+
+    IamResponse.list_entities_for_policy = list_entities_of_existing_policy
+
+
+def _install_events():
+    from moto.events.models import Rule
+    send_to_targets = Rule.send_to_targets
+
+    def send_to_deliverable_targets(self, original_event, transform_input=True):
+        if self.scheduled_expression and not self.event_pattern.get_pattern():
+            return
+        targets = self.targets
+        self.targets = [t for t in targets if ":lambda:" not in t["Arn"]]
+        try:
+            send_to_targets(self, original_event, transform_input)
+        finally:
+            self.targets = targets
+
+    Rule.send_to_targets = send_to_deliverable_targets
+
+
+def _install_kms():
+    import json
+    from moto.kms.exceptions import AlreadyExistsException
+    from moto.kms.models import Alias, Key, kms_backends
+    create = Key.create_from_cloudformation_json.__func__
+
+    def create_with_policy_text(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        if not isinstance(properties.get("KeyPolicy"), str):
+            cloudformation_json = {**cloudformation_json,
+                                   "Properties": {**properties, "KeyPolicy": json.dumps(properties["KeyPolicy"])}}
+        return create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create_with_policy_text)
+
+    create_alias = Alias.create_from_cloudformation_json.__func__
+
+    def create_unique_alias(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        name = cloudformation_json["Properties"]["AliasName"]
+        if kms_backends[account_id][region_name].alias_exists(name):
+            raise AlreadyExistsException(f"An alias with the name arn:aws:kms:{region_name}:{account_id}:{name} "
+                                         "already exists")
+        return create_alias(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Alias.create_from_cloudformation_json = classmethod(create_unique_alias)
+
+
 def install():
     from moto.ssm.responses import SimpleSystemManagerResponse
     _install_logs()
+    _install_kms()
+    _install_events()
     _install_iam_quota()
+    _install_iam_entities()
     _install_ssm_settings(SimpleSystemManagerResponse)
     _install_ssm_activations(SimpleSystemManagerResponse)
     _install_ssm_sessions(SimpleSystemManagerResponse)

@@ -21,7 +21,17 @@ Before the server starts, moto is patched so that:
       Lambda environment: the function's Environment variables plus the
       AWS_* variables Lambda sets (Region, credentials, function name, ...)
       and AWS_ENDPOINT_URL.
+    - `import urllib.request` gives a urlopen that reaches only this
+      server: a response PUT to CloudFormation's response bucket (the
+      ResponseURL of a hand-made event) is answered here and dropped, any
+      other host is unreachable.
+    - `import time` gives `time` whose sleep() waits at most
+      MAX_HANDLER_SLEEP: moto is consistent at once, so a handler's wait
+      for IAM to settle would only cost the tests time.
   print() output of the handler's thread goes to the function's log group.
+  The context counts down the function's own Timeout. A stack update with
+  inline code (Code.ZipFile) zips it, as the create does (moto took the
+  source for a zip, and the function could not run again).
 * CloudFormation custom resources (`Custom::*` and
   `AWS::CloudFormation::CustomResource`) are invoked synchronously while
   the stack is created, updated or deleted, and wait for the response the
@@ -30,7 +40,36 @@ Before the server starts, moto is patched so that:
   and Delete are sent; a FAILED response (or none) fails the resource and
   rolls the stack back: ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, or
   DELETE_FAILED. Scalars in ResourceProperties are strings, as in AWS.
-  StackSet instances whose stack failed are reported FAILED.
+* The stack's status is CloudFormation's while its custom resources run,
+  so a handler can ask DescribeStacks whether a Delete is real:
+  CREATE_IN_PROGRESS; UPDATE_IN_PROGRESS, then
+  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS while the resources an update removed
+  or replaced get their Deletes (after every other change, so an updated
+  function answers them; moto deletes removed resources first);
+  DELETE_IN_PROGRESS (moto stays at *_COMPLETE, and took the stack out of
+  DescribeStacks before deleting it); ROLLBACK_IN_PROGRESS;
+  UPDATE_ROLLBACK_IN_PROGRESS, then
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS while what a failed update
+  added is deleted. While in progress a stack shows no outputs and only the
+  resources made so far (moto would create the missing ones on the spot,
+  so a handler asking about its own stack during its Create got a second
+  copy of its resource and deadlocked).
+* Any resource that fails to create fails its stack, which rolls back
+  (moto answered the API call with the error and left the stack
+  CREATE_IN_PROGRESS). An AWS::IAM::ManagedPolicy is deleted with its
+  stack, and refuses while a role holds it (DeleteConflict: DELETE_FAILED);
+  moto kept it. An update of its document makes a new default version
+  (moto ignored it). An update honours each resource's Condition (moto
+  updated resources whose condition was false). The custom resources an
+  update adds are created after the other changes (moto created them
+  first, so the function's old code answered them).
+* A SERVICE_MANAGED StackSet instance's stack is a stack of its member
+  account and Region named as in AWS (StackSet-NAME-UUID), visible to
+  DescribeStacks and update-stack (moto keeps it hidden). StackSet
+  instances whose stack failed are reported FAILED. Deployment targets
+  (of create-stack-instances and delete-stack-instances) honour
+  AccountFilterType and include nested OUs; moto ignored the filter, and
+  deleted nothing by deployment targets.
 
 Unpatched moto 5.2.1 (cloudformation/custom_model.py) only ever sends
 Create, from a thread, needs Docker to run it, ignores a FAILED response (the
@@ -82,6 +121,9 @@ MIN_TIMEOUT = 10.0
 # A custom resource blocks the API call that creates/updates/deletes its
 # stack; stay below the 60 s read timeout of the aws CLI and SDKs.
 CUSTOM_RESOURCE_LIMIT = 45.0
+# moto is consistent at once: a handler's wait for IAM (or anything) to
+# settle only costs time here, so time.sleep in a handler waits at most this.
+MAX_HANDLER_SLEEP = 1.0
 # The response is PUT before the handler returns; allow a little for a
 # handler that sends it from another thread.
 RESPONSE_GRACE = 2.0
@@ -152,10 +194,12 @@ def time_limit(fn):
     return max(configured, MIN_TIMEOUT)
 
 
-def invoke_in_process(fn, event, limit=None):
+def invoke_in_process(fn, event, wait=None):
     """Runs `fn` on `event` the way Lambda would; returns (payload, errored,
-    log, log stream name)."""
-    limit = limit or time_limit(fn)
+    log, log stream name). The handler's context counts down the function's
+    own timeout; `wait`, when shorter, is how long the emulator waits for it."""
+    limit = time_limit(fn)
+    wait = min(wait or limit, limit)
     request_id = str(uuid.uuid4())
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
     log_stream = f"{today}/[$LATEST]{request_id.replace('-', '')}"
@@ -180,12 +224,14 @@ def invoke_in_process(fn, event, limit=None):
 
     worker = threading.Thread(target=run, name=f"lambda:{fn.function_name}:{request_id[:8]}", daemon=True)
     worker.start()
-    worker.join(limit)
+    worker.join(wait)
     elapsed = time.monotonic() - started
     lines += captured
     if worker.is_alive():
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        message = f"{stamp} {request_id} Task timed out after {limit:.2f} seconds"
+        message = f"{stamp} {request_id} Task timed out after {wait:.2f} seconds"
+        if wait < limit:
+            message += f" (the emulator's wait; the function's own timeout is {limit:.0f} seconds)"
         payload, errored = {"errorType": "Sandbox.Timedout", "errorMessage": message}, True
         lines.append(message + "\n")
     elif "error" in outcome:
@@ -208,11 +254,11 @@ def invoke_in_process(fn, event, limit=None):
     return json.dumps(payload), errored, "".join(lines), log_stream
 
 
-def run_function(fn, event, limit=None):
+def run_function(fn, event, wait=None):
     """invoke_in_process, with the log written to the function's log group
     (in the stream named by context.log_stream_name); returns (payload,
     errored, log)."""
-    payload, errored, log, stream = invoke_in_process(fn, event, limit)
+    payload, errored, log, stream = invoke_in_process(fn, event, wait)
     logs = fn.logs_backend
     logs.ensure_log_group(fn.logs_group_name)
     logs.create_log_stream(fn.logs_group_name, stream)
@@ -314,7 +360,7 @@ class _Sandbox:
         self.modules = {}
         self.builtins = dict(builtins.__dict__)
         self.builtins["__import__"] = self._import
-        self.shims = {"boto3": boto3_module, "os": _os_module(environ)}
+        self.shims = {"boto3": boto3_module, "os": _os_module(environ), "time": _TIME, "urllib": _URLLIB}
 
     def _local(self, name):
         path = self.root / f"{name}.py"
@@ -348,12 +394,57 @@ class _Sandbox:
                 real = _REAL_IMPORT(name, globals, locals, fromlist, level)
                 if not fromlist:
                     return shim
-                return shim.session if name == "boto3.session" else real
+                submodule = getattr(shim, rest, None)  # boto3.session, urllib.request: the shim's own
+                return submodule if isinstance(submodule, types.ModuleType) else real
             if self._local(top) is not None:
                 if rest:
                     raise ModuleNotFoundError(f"No module named '{name}'", name=name)
                 return self.load(top)
         return _REAL_IMPORT(name, globals, locals, fromlist, level)
+
+
+def _time_module():
+    shim = types.ModuleType("time")
+    shim.__dict__.update(vars(time))
+    shim.sleep = lambda seconds: time.sleep(min(max(seconds, 0), MAX_HANDLER_SLEEP))
+    return shim
+
+
+_TIME = _time_module()
+
+# CloudFormation's response bucket, as a forged event names it.
+_CFN_RESPONSE_HOST = re.compile(r"^cloudformation-custom-resource-response-[a-z0-9-]+\.s3[.-]")
+
+
+def _urllib_module():
+    """urllib whose urlopen reaches only this server: a PUT to CloudFormation's
+    response bucket (the ResponseURL of an event not from the emulator) is
+    answered here, and dropped; any other host is unreachable."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    import urllib.response
+
+    def urlopen(url, data=None, *args, **kwargs):
+        target = url.full_url if isinstance(url, urllib.request.Request) else str(url)
+        host = urllib.parse.urlsplit(target).hostname or ""
+        if _CFN_RESPONSE_HOST.match(host):
+            print(f"moto_lambda: a response to {host} dropped (not a request of this emulator)", file=sys.__stderr__)
+            return urllib.response.addinfourl(io.BytesIO(b""), {}, target, 200)
+        if host not in ("127.0.0.1", "localhost"):
+            raise urllib.error.URLError(f"{host}: the emulator's Lambda functions reach no network")
+        return urllib.request.urlopen(url, data, *args, **kwargs)
+
+    request = types.ModuleType("urllib.request")
+    request.__dict__.update(vars(urllib.request))
+    request.urlopen = urlopen
+    shim = types.ModuleType("urllib")
+    shim.__dict__.update(vars(urllib))
+    shim.request, shim.parse, shim.error, shim.response = request, urllib.parse, urllib.error, urllib.response
+    return shim
+
+
+_URLLIB = _urllib_module()
 
 
 def _os_module(environ):
@@ -433,11 +524,19 @@ def _boto3_module(credentials, region, endpoint):
 # CloudFormation custom resources
 # --------------------------------------------------------------------------
 
-class CustomResourceFailed(Exception):
-    def __init__(self, resource, reason):
+class ResourceFailed(Exception):
+    """A resource failed to create: CloudFormation rolls the stack back."""
+
+    def __init__(self, logical_id, reason, resource=None):
         super().__init__(reason)
-        self.resource = resource
+        self.logical_id = logical_id
         self.reason = reason
+        self.resource = resource
+
+
+class CustomResourceFailed(ResourceFailed):
+    def __init__(self, resource, reason):
+        super().__init__(resource.logical_id, reason, resource)
 
 
 class StackDeleteFailed(Exception):
@@ -529,7 +628,7 @@ def _request(resource, request_type, properties, old_properties=None):
     with _pending_lock:
         _pending[request_id] = pending
     try:
-        payload, errored, _ = run_function(fn, event, min(time_limit(fn), CUSTOM_RESOURCE_LIMIT))
+        payload, errored, _ = run_function(fn, event, CUSTOM_RESOURCE_LIMIT)
         pending.arrived.wait(RESPONSE_GRACE)
     finally:
         with _pending_lock:
@@ -560,16 +659,20 @@ def _request(resource, request_type, properties, old_properties=None):
 
 
 def _event(resource, status, reason=None):
+    _resource_event(resource.stack_id, resource.logical_id, resource.resource_type, status, reason,
+                    physical=resource.physical_resource_id, properties=json.dumps(resource.properties))
+
+
+def _resource_event(stack_id, logical_id, resource_type, status, reason=None, physical=None, properties=None):
     from moto.cloudformation.models import Event
 
-    stack = _stacks.get(resource.stack_id)
+    stack = _stacks.get(stack_id)
     if stack is None:
         return
     stack.events.append(Event(
-        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=resource.logical_id,
-        physical_resource_id=resource.physical_resource_id or "", resource_type=resource.resource_type,
-        resource_status=status, resource_status_reason=reason,
-        resource_properties=json.dumps(resource.properties)))
+        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+        physical_resource_id=physical or "", resource_type=resource_type,
+        resource_status=status, resource_status_reason=reason, resource_properties=properties))
 
 
 def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -621,10 +724,20 @@ def _custom_update(cls, original_resource, new_resource_name, cloudformation_jso
     _event(resource, "UPDATE_COMPLETE")
     if old.physical_id != physical:
         # A new physical id is a replacement: the old resource gets a Delete
-        # (CloudFormation sends it in the cleanup phase; failures there do
-        # not fail the update).
-        _send_delete(old)
+        # in the clean-up phase (failures there do not fail the update).
+        _clean_up_later(old)
     return resource
+
+
+def _clean_up_later(resource):
+    """During an update, a Delete waits for the clean-up phase, after every
+    resource was created or updated (as in CloudFormation: an updated
+    function handles the Deletes of the resources the update removes)."""
+    cleanup = getattr(_local, "cleanup", None)
+    if cleanup is None:
+        _send_delete(resource)
+    else:
+        cleanup.append(resource)
 
 
 def _send_delete(resource):
@@ -647,7 +760,7 @@ def _send_delete(resource):
 def _custom_delete(self, account_id=None, region_name=None):
     # moto's ResourceMap calls this when it deletes the resource (stack
     # deletion, rollback, removal from the template on update).
-    _send_delete(self)
+    _clean_up_later(self)
 
 
 def _delete_custom_resources(resource_map):
@@ -690,14 +803,15 @@ def _roll_back_create(stack, failure):
 
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        f"The following resource(s) failed to create: [{failure.resource.logical_id}]. "
+        f"The following resource(s) failed to create: [{failure.logical_id}]. "
         "Rollback requested by user."))
     problems = []
-    # As in AWS, the failed resource gets a Delete too (with the
+    # As in AWS, a failed custom resource gets a Delete too (with the
     # PhysicalResourceId of its FAILED response), then everything created.
-    succeeded, reason = _send_delete(failure.resource)
-    if not succeeded:
-        problems.append((failure.resource.logical_id, reason))
+    if failure.resource is not None:
+        succeeded, reason = _send_delete(failure.resource)
+        if not succeeded:
+            problems.append((failure.logical_id, reason))
     problems += _delete_custom_resources(stack.resource_map)
     try:
         stack.resource_map.delete()
@@ -724,8 +838,15 @@ def _roll_back_update(stack, saved, failures):
     update get no second Update back to their old properties."""
     resource_map = stack.resource_map
     new_resources = resource_map._resource_json_map
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=(
+        "The following resource(s) failed to update: [" + ", ".join(name for name, _ in failures) + "]."))
     (stack.template, stack.template_dict, resource_map._template, resource_map._resource_json_map,
      stack.parameters, resource_map.input_parameters) = saved
+    resource_map.load_parameters()
+    stack.output_map = stack._create_output_map()
+    stack.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     for logical_id in set(new_resources) - set(resource_map._resource_json_map):
         resource = resource_map._parsed_resources.pop(logical_id, None)
         if resource is not None and not isinstance(resource, str):
@@ -733,31 +854,68 @@ def _roll_back_update(stack, saved, failures):
                 resource_map._delete_resource(resource, new_resources[logical_id])
             except Exception:  # noqa: BLE001 - best effort, as moto's own deletes
                 pass
-    resource_map.load_parameters()
-    stack.output_map = stack._create_output_map()
-    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        "The following resource(s) failed to update: [" + ", ".join(name for name, _ in failures) + "]."))
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
 def _updating(stack, run):
-    """Runs an update of `stack` (update-stack, or a change set's execution);
-    returns the custom resources' failures, after the added failed one got
-    its Delete."""
+    """Runs an update of `stack` (update-stack, or a change set's execution)
+    as CloudFormation does: UPDATE_IN_PROGRESS while resources are created
+    and updated, then, if all went well, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
+    while the resources the update removed or replaced get their Deletes.
+    Returns the custom resources' failures (the update then rolls back and
+    its removals never happen), after the added failed one got its Delete."""
     _local.update_failures = failures = []
+    _local.cleanup = cleanup = []
+    stack.status = "UPDATE_IN_PROGRESS"
     try:
         run()
-    except CustomResourceFailed as failure:  # a custom resource the update adds
-        failures.append((failure.resource.logical_id, failure.reason))
-        _send_delete(failure.resource)
+    except ResourceFailed as failure:  # a resource the update adds
+        failures.append((failure.logical_id, failure.reason))
+        _local.cleanup = None
+        if failure.resource is not None:
+            _send_delete(failure.resource)
     finally:
         _local.update_failures = None
+        _local.cleanup = None
+    if failures:
+        return failures
+    if cleanup:
+        # moto has already said UPDATE_COMPLETE; the clean-up comes before it.
+        if stack.events and stack.events[-1].resource_status == "UPDATE_COMPLETE" \
+                and stack.events[-1].resource_type == "AWS::CloudFormation::Stack":
+            stack.events.pop()
+        stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+        stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        for resource in cleanup:
+            _send_delete(resource)
+        stack._add_stack_event("UPDATE_COMPLETE")
+    stack.status = "UPDATE_COMPLETE"
     return failures
+
+
+def _is_custom(resource_type):
+    return resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"
+
+
+def _target_accounts(organization, targets):
+    """The accounts DeploymentTargets name: the OUs' (nested OUs too), with
+    Accounts applied by AccountFilterType (UNION when not given)."""
+    within, frontier = set(), set(targets.get("OrganizationalUnitIds") or [])
+    while frontier:
+        within |= frontier
+        frontier = {ou.id for ou in organization.ou if ou.parent_id in frontier} - within
+    in_ous = [account.id for account in organization.accounts if account.parent_id in within]
+    listed = list(targets.get("Accounts") or [])
+    return {
+        "INTERSECTION": [a for a in in_ous if a in listed],
+        "DIFFERENCE": [a for a in in_ous if a not in listed],
+    }.get(targets.get("AccountFilterType"), in_ous + [a for a in listed if a not in in_ous])
 
 
 def _install_cloudformation():
     from moto.cloudformation import custom_model, models, parsing, responses
+    from moto.core.responses import ActionResult
 
     CustomModel = custom_model.CustomModel
     CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
@@ -774,6 +932,76 @@ def _install_cloudformation():
         return resource_class_from_type(resource_type)
 
     parsing.resource_class_from_type = resource_class
+
+    # Any resource that fails to create fails the stack, which rolls back
+    # (moto let the error escape to the API call and left the stack
+    # CREATE_IN_PROGRESS): CREATE_FAILED with the service's error.
+    parse_and_create_resource = parsing.parse_and_create_resource
+
+    def create_or_fail(logical_id, resource_json, resources_map, *args, **kwargs):
+        try:
+            return parse_and_create_resource(logical_id, resource_json, resources_map, *args, **kwargs)
+        except ResourceFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the service said, as CloudFormation reports it
+            reason = getattr(error, "message", None) or str(error)
+            reason = f"{getattr(error, 'error_type', None) or type(error).__name__}: {reason}"
+            resource_type = resource_json.get("Type", "") if isinstance(resource_json, dict) else ""
+            _resource_event(resources_map.stack_id, logical_id, resource_type, "CREATE_FAILED", reason)
+            raise ResourceFailed(logical_id, reason) from error
+
+    parsing.parse_and_create_resource = create_or_fail
+
+    # An update honours each resource's Condition, as CloudFormation does: a
+    # resource whose condition is false is not made (and goes, if it was
+    # there), one whose condition became true is created. moto "updated" a
+    # resource that was never created (its condition false before and after).
+    update_resource = parsing.parse_and_update_resource
+
+    def update_with_condition(logical_id, resource_json, resources_map, *args, **kwargs):
+        condition = resource_json.get("Condition")
+        existing = resources_map._parsed_resources.get(logical_id)
+        if condition and not resources_map.lazy_condition_map[condition]:
+            if existing is not None and not isinstance(existing, str):
+                resources_map._delete_resource(existing, resource_json)
+            return None
+        if existing is None:
+            resources_map._parsed_resources.pop(logical_id, None)
+            return create_or_fail(logical_id, resource_json, resources_map, *args, **kwargs)
+        return update_resource(logical_id, resource_json, resources_map, *args, **kwargs)
+
+    parsing.parse_and_update_resource = update_with_condition
+
+    # An update creates the custom resources it adds after it has updated
+    # the others: a custom resource depends on its function (its
+    # ServiceToken), which the same update may change. moto created every
+    # added resource before any modification, so a function's old code
+    # answered the Create of the resource its new code was written for.
+    build_resource_diff = parsing.ResourceMap.build_resource_diff
+
+    def diff_with_custom_adds_deferred(self, other_template, parameters=None):
+        diff = build_resource_diff(self, other_template, parameters)
+        if getattr(self, "_deferred_adds", None) is not None:
+            custom = [name for name in diff["Add"]
+                      if _is_custom(other_template["Resources"][name].get("Type", ""))]
+            self._deferred_adds.extend(custom)
+            diff["Add"] = [name for name in diff["Add"] if name not in custom]
+        return diff
+
+    parsing.ResourceMap.build_resource_diff = diff_with_custom_adds_deferred
+
+    map_update = parsing.ResourceMap.update
+
+    def update_custom_adds_last(self, template, parameters=None):
+        self._deferred_adds = []
+        try:
+            map_update(self, template, parameters)
+        finally:
+            deferred, self._deferred_adds = self._deferred_adds, None
+        for name in deferred:
+            _ = self[name]
+
+    parsing.ResourceMap.update = update_custom_adds_last
 
     process_cfn_response = responses.CloudFormationResponse.process_cfn_response
 
@@ -803,7 +1031,7 @@ def _install_cloudformation():
     def create(self):
         try:
             create_resources(self)
-        except CustomResourceFailed as failure:
+        except ResourceFailed as failure:
             self.description = self.template_dict.get("Description")
             _roll_back_create(self, failure)
 
@@ -834,7 +1062,7 @@ def _install_cloudformation():
         if change_set.change_set_type == "CREATE":
             try:
                 execute_change_set(self, change_set_name, stack_name)
-            except CustomResourceFailed as failure:
+            except ResourceFailed as failure:
                 change_set.execution_status = "EXECUTE_FAILED"
                 _roll_back_create(stack, failure)
             return None
@@ -846,38 +1074,143 @@ def _install_cloudformation():
 
     backend.execute_change_set = execute
 
-    stack_delete = Stack.delete
-
     def delete(self):
+        # DELETE_IN_PROGRESS while the custom resources get their Deletes:
+        # a handler that asks CloudFormation about its stack must see it.
+        self.status = "DELETE_IN_PROGRESS"
+        self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
         failures = _delete_custom_resources(self.resource_map)
+        if not failures:
+            try:
+                self.resource_map.delete()
+            except Exception as error:  # noqa: BLE001 - a resource the service refuses to delete
+                failures = [("resources", f"{type(error).__name__}: {error}")]
         if failures:
-            self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
             self.status = "DELETE_FAILED"
             self._add_stack_event("DELETE_FAILED", resource_status_reason=(
-                "The following resource(s) failed to delete: [" + ", ".join(n for n, _ in failures) + "]. "))
+                "The following resource(s) failed to delete: "
+                + "; ".join(f"[{name}] {reason}" for name, reason in failures)))
             raise StackDeleteFailed(self)
-        stack_delete(self)
+        self._add_stack_event("DELETE_COMPLETE")
+        self.status = "DELETE_COMPLETE"
 
     Stack.delete = delete
 
-    delete_stack = backend.delete_stack
-
-    def delete_stack_keeping_failures(self, name_or_stack_id):
+    def delete_stack(self, name_or_stack_id):
+        """moto's, except that the stack stays visible (DescribeStacks)
+        while it is deleted, and a DELETE_FAILED stack stays a stack."""
+        stack = self.stacks.get(name_or_stack_id) or next(
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        if stack is None:
+            return
+        export_names = [export.name for export in stack.exports]
         try:
-            delete_stack(self, name_or_stack_id)
-        except StackDeleteFailed as failed:
-            self.stacks[failed.stack.stack_id] = failed.stack  # DELETE_FAILED stacks stay
+            stack.delete()
+        except StackDeleteFailed:
+            return
+        self.stacks.pop(stack.stack_id, None)
+        self.deleted_stacks[stack.stack_id] = stack
+        for export_name in export_names:
+            self.exports.pop(export_name, None)
 
-    backend.delete_stack = delete_stack_keeping_failures
+    backend.delete_stack = delete_stack
 
-    # StackSets: instances whose stack failed say so, as does the operation.
+    # While a stack is *_IN_PROGRESS, moto's lazy resource map would create
+    # any resource not made yet on first access: a handler's DescribeStacks
+    # during its own resource's Create (outputs GetAtt that resource) made a
+    # second copy of it, which invoked the handler again, and so on until
+    # the waits ran out. In progress, a stack shows no outputs (as AWS
+    # until it completes) and only the resources it has made.
+    outputs = Stack.outputs
+
+    def outputs_when_settled(self):
+        return None if str(self.status).endswith("_IN_PROGRESS") else outputs.fget(self)
+
+    Stack.outputs = property(outputs_when_settled)
+
+    stack_resources = Stack.stack_resources
+
+    def resources_made_so_far(self):
+        if not str(self.status).endswith("_IN_PROGRESS"):
+            return stack_resources.fget(self)
+        resource_map = self.resource_map
+        return [resource for name, resource in resource_map._parsed_resources.items()
+                if name in resource_map._resource_json_map and resource is not None
+                and not isinstance(resource, str)]
+
+    Stack.stack_resources = property(resources_made_so_far)
+
+    # An AWS::IAM::ManagedPolicy goes with its stack (moto kept it, so a
+    # named policy blocked the next stack that makes it), and, as in IAM,
+    # not while a role still holds it: DeleteConflict fails the deletion.
+    from moto.iam.exceptions import DeleteConflictException
+    from moto.iam.models import ManagedPolicy
+
+    def delete_policy(self, account_id=None, region_name=None):
+        if self.attachment_count > 0:
+            raise DeleteConflictException(f"Cannot delete a policy attached to entities: {self.arn}")
+        self.backend.delete_policy(self.arn)
+
+    ManagedPolicy.delete = delete_policy
+
+    # An update of its document makes a new default version, and the oldest
+    # other version goes when there are five, as CloudFormation does (moto
+    # had no update: the policy kept its document, and the stack lost track
+    # of it). Changes to Roles, Users and Groups are not emulated.
+    def update_policy(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        document = json.dumps(cloudformation_json.get("Properties", {}).get("PolicyDocument"))
+        policy = original_resource
+        current = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+        if json.loads(current.document) != json.loads(document):
+            if len(policy.versions) >= 5:
+                oldest = next(v for v in policy.versions if v.version_id != policy.default_version_id)
+                policy.backend.delete_policy_version(policy.arn, oldest.version_id)
+            policy.backend.create_policy_version(policy.arn, document, set_as_default=True)
+        return policy
+
+    ManagedPolicy.update_from_cloudformation_json = classmethod(update_policy)
+
+    # StackSets. moto keeps a SERVICE_MANAGED instance's stack hidden (in
+    # no account's CloudFormation), named after the StackSet: here it is a
+    # stack of the member account and Region, named as AWS names it
+    # (StackSet-NAME-UUID), visible to DescribeStacks (the controller asks
+    # about its own stack) and to update-stack while it lives.
+    instance_init = models.StackInstance.__init__
+
+    def init_instance(self, account_id, region_name, stackset_id, stack_name, name, template, parameters,
+                      permission_model):
+        if permission_model == "SELF_MANAGED":
+            instance_init(self, account_id, region_name, stackset_id, stack_name, name, template, parameters,
+                          permission_model)
+            return
+        self.account_id, self.region_name, self.stackset_id = account_id, region_name, stackset_id
+        self.stack_name, self.name, self.template = stack_name, name, template
+        self.parameters, self.permission_model = parameters or [], permission_model
+        params = parameters if isinstance(parameters, dict) else {
+            p["ParameterKey"]: p["ParameterValue"] for p in self.parameters}
+        name_in_account = f"StackSet-{name}-{uuid.uuid4()}"
+        backend = models.cloudformation_backends[account_id][region_name]
+        self.stack = Stack(
+            stack_id=models.generate_stack_id(name_in_account, region_name, account_id), name=name_in_account,
+            template=template, parameters=params, account_id=account_id, region_name=region_name,
+            notification_arns=[], tags=None, role_arn=None, cross_stack_resources={},
+            enable_termination_protection=False)
+        backend.stacks[self.stack.stack_id] = self.stack
+        self.stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        self.stack.create_resources()
+
+    models.StackInstance.__init__ = init_instance
+
     instance_delete = models.StackInstance.delete
 
     def delete_instance(self):
-        try:
-            instance_delete(self)
-        except StackDeleteFailed:
-            pass  # the stack keeps its DELETE_FAILED status and events
+        if self.permission_model == "SELF_MANAGED":
+            try:
+                instance_delete(self)
+            except StackDeleteFailed:
+                pass  # the stack keeps its DELETE_FAILED status and events
+            return
+        models.cloudformation_backends[self.account_id][self.region_name].delete_stack(self.stack.stack_id)
 
     models.StackInstance.delete = delete_instance
 
@@ -886,6 +1219,8 @@ def _install_cloudformation():
     def to_dict(self):
         summary = instance_to_dict(self)
         stack = getattr(self, "stack", None)
+        if stack is not None:
+            summary["StackId"] = stack.stack_id
         if stack is not None and _failed(stack.status):
             summary["Status"] = "OUTDATED"
             summary["StatusReason"] = _last_failure_reason(stack)
@@ -893,6 +1228,35 @@ def _install_cloudformation():
         return summary
 
     models.StackInstance.to_dict = to_dict
+
+    # Deployment targets as StackSets reads them: the OUs' accounts (nested
+    # OUs too), with DeploymentTargets.Accounts applied by AccountFilterType
+    # (INTERSECTION, DIFFERENCE, UNION). moto ignored the filter and the
+    # listed accounts, so an account could not be added within its OU, nor
+    # excluded from it.
+    create_in_accounts = models.StackInstances.create_instances
+
+    def create_instances_for_targets(self, accounts, regions, parameters, deployment_targets, permission_model):
+        if not (deployment_targets or {}).get("OrganizationalUnitIds"):
+            return create_in_accounts(self, accounts, regions, parameters, deployment_targets, permission_model)
+        chosen = _target_accounts(self.org_backend, deployment_targets)
+        return create_in_accounts(self, list(accounts or []) + chosen, regions, parameters, {}, permission_model)
+
+    models.StackInstances.create_instances = create_instances_for_targets
+
+    def delete_instances_for_targets(self):
+        name = self._get_param("StackSetName")
+        accounts = self._get_param("Accounts", [])
+        targets = self._get_params().get("DeploymentTargets") or {}
+        if not accounts and targets.get("OrganizationalUnitIds"):
+            organization = self.cloudformation_backend.describe_stack_set(name).instances.org_backend
+            accounts = _target_accounts(organization, targets)
+        elif not accounts:
+            accounts = targets.get("Accounts") or []
+        stack_set = self.cloudformation_backend.delete_stack_instances(name, accounts, self._get_param("Regions", []))
+        return ActionResult({"OperationId": stack_set.operations[-1]["OperationId"]})
+
+    responses.CloudFormationResponse.delete_stack_instances = delete_instances_for_targets
 
     create_stack_instances = models.StackSet.create_stack_instances
 
@@ -930,6 +1294,24 @@ def _install_lambda():
         return result
 
     LambdaFunction.invoke = invoke_reporting_unhandled
+
+    # A stack update with inline code (Code.ZipFile: the source itself)
+    # zips it, as the create does; moto took the source for a zip, and the
+    # function could not run again.
+    update = LambdaFunction.update_from_cloudformation_json.__func__
+
+    def update_inline_code(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        import base64
+
+        properties = cloudformation_json["Properties"]
+        code = properties.get("Code", {})
+        if isinstance(code.get("ZipFile"), str):
+            zipped = base64.b64encode(cls._create_zipfile_from_plaintext_code(code["ZipFile"]))
+            cloudformation_json = {**cloudformation_json,
+                                   "Properties": {**properties, "Code": {**code, "ZipFile": zipped}}}
+        return update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+    LambdaFunction.update_from_cloudformation_json = classmethod(update_inline_code)
 
 
 def install(host, port):

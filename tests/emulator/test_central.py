@@ -52,10 +52,24 @@ def test_only_the_bucket_key_is_limited_to_s3(central, aws):
     bucket_key = key_policy(aws, central["resources"]["BucketKey"])["Statement"]
     via = [s["Condition"]["StringEquals"].get("kms:ViaService") for s in bucket_key if "Condition" in s]
     assert via == ["s3.us-east-1.amazonaws.com"]
-    context = [s["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] for s in bucket_key if "Condition" in s]
-    assert context == [central["outputs"]["BucketArn"]]
+    # With S3 Bucket Keys S3 names the bucket, without them the object.
+    context = [s["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] for s in bucket_key if "Condition" in s]
+    assert context == [[central["outputs"]["BucketArn"], central["outputs"]["BucketArn"] + "/*"]]
     session_key = key_policy(aws, central["resources"]["SessionKey"])["Statement"]
     assert all("kms:ViaService" not in s.get("Condition", {}).get("StringEquals", {}) for s in session_key)
+
+
+def test_server_access_logs_go_to_a_target_beside_the_bucket(central, aws):
+    target = central["resources"]["AccessLogBucket"]
+    rules = aws("s3api", "get-bucket-encryption", "--bucket", target)["ServerSideEncryptionConfiguration"]["Rules"]
+    # S3 delivers access logs only into an SSE-S3 bucket.
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    result = aws.run("s3api", "get-bucket-logging", "--bucket", central["outputs"]["BucketName"], check=False)
+    answer = json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else {}
+    if "LoggingEnabled" not in answer:
+        record_gap("the log bucket's server access logging", "rule access_log_target_is_a_logging_destination")
+    else:
+        assert answer["LoggingEnabled"] == {"TargetBucket": target, "TargetPrefix": "session-manager-logs/"}
 
 
 def test_aliases_point_at_the_keys(central, aws):
@@ -100,12 +114,17 @@ def test_explicit_accounts_and_paths_reach_the_key_policies(aws, workdir):
     resources = region.stack_resources("smlog-central-accounts")
     statements = key_policy(region, resources["SessionKey"])["Statement"]
     conditions = {s["Sid"]: s["Condition"] for s in statements if "Condition" in s}
+    # Every grant serves Session Manager's encryption context only.
+    session_context = {
+        "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["aws:ssm:SessionId", "aws:ssm:TargetId"]},
+        "Null": {"kms:EncryptionContext:aws:ssm:SessionId": False, "kms:EncryptionContext:aws:ssm:TargetId": False}}
     assert conditions == {
         # The organisation id rides along with the paths: a fixed value that
         # keeps the grant inside the organisation whatever the paths say.
         "AllowOrganizationPathsSessionEncryption": {
             "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
-            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*"]}},
+            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-abcdefgh/*"]},
+            **session_context},
         "AllowAccountsSessionEncryption": {
-            "StringEquals": {"aws:PrincipalAccount": ["111111111111", "222222222222"]}},
+            "StringEquals": {"aws:PrincipalAccount": ["111111111111", "222222222222"]}, **session_context},
     }

@@ -38,10 +38,18 @@ def archive(aws, org, spare_account, workdir):
             "outputs": outputs, "template": central}
 
 
-def merge(archive, drop=()):
+def accelerator_reads(archive, org):
+    """Landing Zone Accelerator's central bucket statement: the organisation may read."""
+    arn = f"arn:aws:s3:::{archive['bucket']}"
+    return {"Sid": "Allow Organization principals to use the bucket", "Effect": "Allow", "Principal": {"AWS": "*"},
+            "Action": ["s3:GetBucketLocation", "s3:GetBucketAcl", "s3:PutObject", "s3:GetObject", "s3:ListBucket"],
+            "Resource": [arn, f"{arn}/*"], "Condition": {"StringEquals": {"aws:PrincipalOrgID": org["id"]}}}
+
+
+def merge(archive, drop=(), extra=()):
     """What the README's merge commands do: the team's statements plus smlog's."""
     aws, required = archive["aws"], archive["required"]
-    bucket_statements = [TEAM_STATEMENT] + [s for s in required["BucketPolicyStatements"] if s["Sid"] not in drop]
+    bucket_statements = [TEAM_STATEMENT, *extra] + [s for s in required["BucketPolicyStatements"] if s["Sid"] not in drop]
     aws("s3api", "put-bucket-policy", "--bucket", archive["bucket"],
         "--policy", json.dumps({"Version": "2012-10-17", "Statement": bucket_statements}))
     admin = {"Sid": "EnableAccountAdministration", "Effect": "Allow",
@@ -50,11 +58,11 @@ def merge(archive, drop=()):
         "--policy", json.dumps({"Version": "2012-10-17", "Statement": [admin] + required["KeyPolicyStatements"]}))
 
 
-def encrypt_with(archive, key_id):
+def encrypt_with(archive, key_id, bucket_keys=True):
     archive["aws"]("s3api", "put-bucket-encryption", "--bucket", archive["bucket"],
                    "--server-side-encryption-configuration", json.dumps({"Rules": [{
                        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id},
-                       "BucketKeyEnabled": True}]}))
+                       "BucketKeyEnabled": bucket_keys}]}))
 
 
 def central_checks(archive):
@@ -89,6 +97,37 @@ def test_a_statement_left_out_of_the_merge_is_named(archive):
     assert len(failed) == 1, result.stdout
     assert "bucket policy grants AllowOrganizationLogDelivery: missing" in failed[0]
     assert result.returncode == 1
+
+
+def test_reads_by_the_whole_organisation_are_flagged(archive, org):
+    merge(archive, extra=[accelerator_reads(archive, org)])
+    encrypt_with(archive, archive["key"]["Arn"])
+    _, result = central_checks(archive)
+    [flagged] = [line for line in result.stdout.splitlines() if "session logs" in line and "bucket policy" in line]
+    assert flagged.startswith("✘"), result.stdout
+    assert "Allow Organization principals to use the bucket opens session logs" in flagged
+    assert "s3:GetObject to every principal of the organisation" in flagged
+    assert result.returncode == 1
+
+
+def test_a_policy_without_open_reads_passes_that_check(archive):
+    merge(archive)
+    encrypt_with(archive, archive["key"]["Arn"])
+    _, result = central_checks(archive)
+    [line] = [line for line in result.stdout.splitlines() if "reads of session logs" in line]
+    assert line.startswith("✔"), result.stdout
+
+
+def test_s3_bucket_keys_are_reported_on_or_off(archive):
+    merge(archive)
+    for enabled, word in ((True, "enabled"), (False, "disabled")):
+        encrypt_with(archive, archive["key"]["Arn"], bucket_keys=enabled)
+        _, result = central_checks(archive)
+        [line] = [line for line in result.stdout.splitlines() if "S3 Bucket Keys" in line]
+        if not enabled and "enabled" in line:
+            record_gap("BucketKeyEnabled false in get-bucket-encryption", "the unit tests of verify::existing")
+            continue
+        assert line.startswith("·") and f"S3 Bucket Keys: {word}" in line, result.stdout
 
 
 def test_a_bucket_encrypted_by_alias_is_refused(archive):
@@ -152,11 +191,18 @@ def test_the_endpoints_stack_in_a_private_vpc(aws, workdir):
     template = folder / "endpoints.yaml"
     template.write_text(smlog("synth", "endpoints", cwd=folder))
     vpc = aws("ec2", "create-vpc", "--cidr-block", "10.20.0.0/16")["Vpc"]["VpcId"]
+    # A secondary block: nodes there must reach the endpoints too.
+    aws("ec2", "associate-vpc-cidr-block", "--vpc-id", vpc, "--cidr-block", "100.64.0.0/16")
     subnets = [aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", f"10.20.{i}.0/24",
                    "--availability-zone", f"us-east-1{zone}")["Subnet"]["SubnetId"] for i, zone in enumerate("ab")]
     table = aws("ec2", "create-route-table", "--vpc-id", vpc)["RouteTable"]["RouteTableId"]
     aws.deploy("smlog-endpoints", template, {"VpcId": vpc, "SubnetIds": "\\,".join(subnets),
-                                             "VpcCidr": "10.20.0.0/16", "RouteTableIds": table})
+                                             "VpcCidrs": "10.20.0.0/16\\,100.64.0.0/16", "RouteTableIds": table})
+    group = aws.stack_resources("smlog-endpoints")["EndpointSecurityGroup"]
+    [described] = aws("ec2", "describe-security-groups", "--group-ids", group)["SecurityGroups"]
+    admitted = sorted(r["CidrIp"] for p in described["IpPermissions"] if p.get("FromPort") == 443
+                      for r in p["IpRanges"])
+    assert admitted == ["10.20.0.0/16", "100.64.0.0/16"], described["IpPermissions"]
     endpoints = aws("ec2", "describe-vpc-endpoints", "--filters", f"Name=vpc-id,Values={vpc}")["VpcEndpoints"]
     services = sorted(e["ServiceName"] for e in endpoints)
     declared = sorted(r["Properties"]["ServiceName"]["Fn::Sub"].replace("${AWS::Region}", "us-east-1")

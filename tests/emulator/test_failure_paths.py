@@ -1,11 +1,14 @@
 """What happens around a deploy: bad parameters, repeated deploys, and updates
-after a changed setting."""
+after a changed setting; for member stacks, a second stack in an account, a
+stack deployed again after its deletion, and parameters that reach no role."""
 import json
 import re
 
+import pytest
 import yaml
 
-from conftest import record_gap
+from conftest import (Member, delete_stack, holders, instance_profile_role, logging_as_configured, logging_to,
+                      record_gap, two_regions)
 from harness import smlog
 
 
@@ -14,7 +17,12 @@ def stack_exists(aws, name):
     return result.returncode == 0 and json.loads(result.stdout)["Stacks"][0]["StackStatus"] != "DELETE_COMPLETE"
 
 
-def test_an_org_id_that_breaks_the_pattern_is_refused(aws, workdir):
+# Each central stack in an account of its own: the central stack retains its
+# keys' aliases, and an alias name is unique in an account and Region.
+
+
+def test_an_org_id_that_breaks_the_pattern_is_refused(spare_account, workdir):
+    aws = spare_account()
     template = workdir / "central-bad-param.yaml"
     template.write_text(smlog("synth", cwd=workdir))
     pattern = yaml.safe_load(template.read_text())["Parameters"]["OrganizationId"]["AllowedPattern"]
@@ -43,7 +51,8 @@ def deploy(aws, template, stack, overrides):
                    *[f"{k}={v}" for k, v in overrides.items()], check=False)
 
 
-def test_deploying_the_same_template_twice_changes_nothing(aws, org, workdir):
+def test_deploying_the_same_template_twice_changes_nothing(spare_account, org, workdir):
+    aws = spare_account()
     template = workdir / "central-twice.yaml"
     template.write_text(smlog("synth", "--bucket-name", "smlog-twice-logs", cwd=workdir))
     overrides = {"OrganizationId": org["id"]}
@@ -62,7 +71,8 @@ def test_deploying_the_same_template_twice_changes_nothing(aws, org, workdir):
     assert aws.stack_resources("smlog-twice") == before
 
 
-def test_a_changed_setting_updates_in_place(aws, org, workdir):
+def test_a_changed_setting_updates_in_place(spare_account, org, workdir):
+    aws = spare_account()
     folder = workdir / "update"
     folder.mkdir()
     config = folder / "smlog.yaml"
@@ -92,3 +102,57 @@ def test_a_changed_setting_updates_in_place(aws, org, workdir):
                    "the golden templates, which show the new policy")
     else:
         assert orgs == ["o-zz9y8x7w6v"]
+
+
+# ---------------------------------------------------------------- member stacks
+
+
+def test_a_second_member_stack_in_an_account_fails_and_leaves_the_first_alone(spare_account, values, workdir, central):
+    # smlog's member resources have fixed names: a second stack (another name,
+    # or a StackSet instance over an account that has a plain one) fails on
+    # them and rolls back, without touching the first stack's work.
+    aws = spare_account()
+    instance_profile_role(aws, "WebServers")
+    first = Member(aws, workdir / "first-member", values).deploy(two_regions())
+    with pytest.raises(AssertionError) as refused:
+        Member(aws, workdir / "second-member", values, stack="smlog-member-again").deploy(two_regions())
+    assert "ROLLBACK_COMPLETE" in str(refused.value) and "EntityAlreadyExists" in str(refused.value), refused.value
+    assert first.status == "CREATE_COMPLETE"
+    assert holders(aws, first.agent_policy) == ["WebServers"]
+    assert logging_to(aws) == logging_as_configured(central["outputs"]["BucketName"], first.account)
+    assert first.run()["changed"] is False, "the first controller finds nothing to repair"
+
+
+def test_a_member_stack_deleted_and_deployed_again_succeeds(spare_account, values, workdir, central):
+    # An account that leaves the OU and comes back: nothing the first stack
+    # made stands in the way of the second.
+    aws = spare_account()
+    instance_profile_role(aws, "WebServers")
+    first = Member(aws, workdir / "member-once", values).deploy(two_regions())
+    assert delete_stack(aws, first.stack) == "DELETE_COMPLETE"
+    assert aws.run("iam", "get-policy", "--policy-arn", first.agent_policy, check=False).returncode != 0, \
+        "the agent policy goes with its stack"
+    again = Member(aws, workdir / "member-again", values, stack="smlog-member-again").deploy(two_regions())
+    assert holders(aws, again.agent_policy) == ["WebServers"]
+    assert logging_to(aws) == logging_as_configured(central["outputs"]["BucketName"], again.account)
+
+
+def test_a_member_stack_whose_agent_policy_reaches_no_role_is_refused(spare_account, values, workdir):
+    # With encryption on, sessions on nodes whose role lacks the policy fail:
+    # the template's rule refuses parameters that attach it nowhere.
+    aws = spare_account()
+    member = Member(aws, workdir / "reaches-nothing", values)
+    member.synth(two_regions())
+    rule = yaml.safe_load(member.template.read_text())["Rules"]["AgentPolicyReachesARole"]
+    assert "Some role must get the agent policy" in rule["Assertions"][0]["AssertDescription"]
+    member.overrides = {"AttachToInstanceProfileRoles": "false", "AttachToDefaultHostManagementRole": "false",
+                        "AttachToActivationRoles": "false", "AgentRoleNames": ""}
+    result = aws.run("cloudformation", "create-stack", "--stack-name", member.stack, "--template-body",
+                     f"file://{member.template}", "--capabilities", "CAPABILITY_NAMED_IAM",
+                     "--parameters", *member.parameters(), check=False)
+    if result.returncode == 0:
+        record_gap("template Rules (AgentPolicyReachesARole) refusing parameters",
+                   "the rule in the golden template and the Rust tests of the member template")
+        assert delete_stack(aws, member.stack) == "DELETE_COMPLETE"
+    else:
+        assert "AgentPolicyReachesARole" in result.stderr or "Some role must" in result.stderr, result.stderr

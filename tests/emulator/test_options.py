@@ -1,11 +1,12 @@
 """Opt-in options on the emulator: a locked, lifecycled, access-logged,
-replicated bucket, the operator policy and CloudWatch streaming in member accounts."""
+replicated bucket; in member accounts, the operator policy (attached by the
+controller) and CloudWatch streaming (its key from the regional stack)."""
 import json
-import urllib.parse
 
 import pytest
 
-from conftest import REPO_EXAMPLES, TRUST, member_parameters, record_gap
+from conftest import (REPO_EXAMPLES, Member, example, holders, policy_document, preferences, record_gap,
+                      role)
 from harness import smlog
 
 REGION = "eu-central-1"
@@ -67,62 +68,61 @@ def test_server_access_logs_go_to_the_named_bucket(locked):
         assert answer["LoggingEnabled"]["TargetPrefix"] == "session-manager-logs/"
 
 
-def test_the_operator_policy_in_a_member_account(aws, spare_account, locked):
-    account = spare_account()
-    member = aws.as_account(account).in_region(REGION)
-    member("iam", "create-role", "--role-name", "SessionOperators", "--assume-role-policy-document", TRUST)
-    parameters = {**member_parameters(locked), "OperatorRoleNames": "SessionOperators", "IamRegion": REGION}
-    member.deploy("smlog-member-operators", locked["member_template"], parameters, capabilities=["CAPABILITY_NAMED_IAM"])
-    arn = member.stack_resources("smlog-member-operators")["SessionOperatorPolicy"]
-    version = member("iam", "get-policy", "--policy-arn", arn)["Policy"]["DefaultVersionId"]
-    document = member("iam", "get-policy-version", "--policy-arn", arn, "--version-id", version)["PolicyVersion"]["Document"]
-    if isinstance(document, str):
-        document = json.loads(urllib.parse.unquote(document))
-    statements = {s["Sid"]: s for s in document["Statement"]}
+def test_the_replica_logs_its_access_into_a_target_in_its_own_region(locked):
+    replica_region = locked["aws"].in_region(REPLICA_REGION)
+    target = replica_region.stack_resources("smlog-replica")["AccessLogBucket"]
+    rules = replica_region("s3api", "get-bucket-encryption", "--bucket", target)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert "AccessLogBucket" not in locked["resources"], "the central stack logs into the named bucket"
+
+
+def test_the_controller_attaches_the_operator_policy_to_the_operators_role(spare_account, locked, workdir):
+    aws = spare_account()
+    role(aws, "SessionOperators")
+    role(aws, "Developers")
+    values = {name: locked["outputs"][name] for name in ("BucketName", "BucketKeyArn", "SessionKeyArn", "CentralAccountId")}
+    member = Member(aws, workdir / "operators", values).deploy(EXAMPLE.read_text())
+    arn = f"arn:aws:iam::{member.account}:policy/smlog-session-manager-operator"
+    assert holders(aws, arn) == ["SessionOperators"]
+    assert {"Key": "smlog:attached", "Value": "operator"} in aws("iam", "list-role-tags", "--role-name", "SessionOperators")["Tags"]
+    statements = {s["Sid"]: s for s in policy_document(aws, arn)["Statement"]}
     start = statements["StartSessionsWithLoggingPreferences"]
     assert start["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": True}}
-    assert f"arn:aws:ssm:*:{account}:document/SSM-SessionManagerRunShell" in start["Resource"]
+    assert f"arn:aws:ssm:*:{member.account}:document/SSM-SessionManagerRunShell" in start["Resource"]
     assert statements["EncryptSessionData"]["Resource"] == [locked["outputs"]["SessionKeyArn"]]
     # A session is the operator's own when its session-id tag is their user id.
     resume = statements["ResumeAndEndOwnSessions"]
-    assert resume["Resource"] == [f"arn:aws:ssm:*:{account}:session/*"]
+    assert resume["Resource"] == [f"arn:aws:ssm:*:{member.account}:session/*"]
     assert resume["Condition"] == {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}}
     assert statements["ProtectLoggingPreferences"]["Effect"] == "Deny"
-    attached = member("iam", "list-attached-role-policies", "--role-name", "SessionOperators")["AttachedPolicies"]
-    assert arn in [p["PolicyArn"] for p in attached]
 
 
-def test_cloudwatch_streaming_in_a_member_account(aws, spare_account, central, workdir):
-    folder = workdir / "cloudwatch"
-    folder.mkdir()
-    (folder / "smlog.yaml").write_text(
-        (REPO_EXAMPLES / "cloudwatch.yaml").read_text())
-    template = folder / "member.yaml"
-    template.write_text(smlog("synth", "member", cwd=folder))
-    account = spare_account()
-    member = aws.as_account(account).in_region(REGION)
-    parameters = {**member_parameters(central), "IamRegion": REGION}
-    member.deploy("smlog-member-cloudwatch", template, parameters, capabilities=["CAPABILITY_NAMED_IAM"])
-    resources = member.stack_resources("smlog-member-cloudwatch")
-    groups = member("logs", "describe-log-groups", "--log-group-name-prefix", "/aws/ssm/session-manager")["logGroups"]
-    [group] = groups
+def test_cloudwatch_streaming_in_a_member_account(spare_account, values, workdir):
+    # The log group's key comes from the regional stack, deployed first; the
+    # controller creates the group with it and names it in the preferences.
+    aws = spare_account()
+    config = example("cloudwatch")
+    member = Member(aws, workdir / "cloudwatch", values)
+    member.deploy_regional(config, regions=["us-east-1"])
+    member.deploy(config)
+    key = aws.stack_resources("smlog-member-regional")["SessionLogsKey"]
+    [group] = aws("logs", "describe-log-groups", "--log-group-name-prefix", "/aws/ssm/session-manager")["logGroups"]
     assert group["retentionInDays"] == 365
-    if "kmsKeyId" in group:
-        assert group["kmsKeyId"].endswith(f"key/{resources['SessionLogsKey']}"), group["kmsKeyId"]
-    else:
-        record_gap("the log group's KMS key", "rule cloudwatch_log_group_encrypted_and_retained")
-    document = member("ssm", "get-document", "--name", "SSM-SessionManagerRunShell", "--document-format", "JSON")
-    inputs = json.loads(document["Content"])["inputs"] if isinstance(document["Content"], str) else document["Content"]["inputs"]
+    assert group["kmsKeyId"] == f"arn:aws:kms:us-east-1:{member.account}:key/{key}"
+    inputs = preferences(aws)["inputs"]
     assert inputs["cloudWatchLogGroupName"] == "/aws/ssm/session-manager"
     assert inputs["cloudWatchStreamingEnabled"] is True
     assert inputs["cloudWatchEncryptionEnabled"] is True
-    assert inputs["s3KeyPrefix"] == f"{account}/{REGION}"
+    assert inputs["s3KeyPrefix"] == f"{member.account}/us-east-1"
+    # The agent finds the group with DescribeLogGroups, which only "*" grants.
+    statements = {s["Sid"]: s for s in policy_document(aws, member.agent_policy)["Statement"]}
+    assert statements["FindLogGroups"]["Resource"] == ["*"]
 
 
 def test_the_log_bucket_replicates_to_the_replica_bucket(locked):
     replica = locked["replica"]
     role = locked["aws"]("iam", "get-role", "--role-name", locked["resources"]["ReplicationRole"])["Role"]
-    assert role["Path"] == "/smlog/"
+    assert role["Path"] == "/smlog-central/"  # /smlog/ is the member roles' path, guarded by the guardrail
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] in ("s3.amazonaws.com", ["s3.amazonaws.com"])
     answer = answer_or_gap(locked["aws"], "bucket replication", "rule bucket_replication_keeps_logs",
                            "s3api", "get-bucket-replication", "--bucket", locked["outputs"]["BucketName"])

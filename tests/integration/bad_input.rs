@@ -88,6 +88,8 @@ fn cases() -> Vec<Case> {
         case("repairs less than hourly", "member:\n  repair_interval_hours: 48\n", 3, "member.repair_interval_hours: 48 is not between 1 and 24 hours"),
         case("a report bus that is no bus", "member:\n  report_event_bus_arn: arn:aws:sns:us-east-1:111111111111:topic\n", 3, "member.report_event_bus_arn: \"arn:aws:sns:us-east-1:111111111111:topic\" is not an EventBridge event bus ARN"),
         case("a break-glass principal that is no ARN", "guardrail:\n  enabled: true\n  unlogged_sessions_allowed_for: [BreakGlass]\n", 3, "guardrail.unlogged_sessions_allowed_for[0]: \"BreakGlass\" is not an IAM principal ARN pattern"),
+        case("a break-glass principal of another partition", "home_region: cn-north-1\nguardrail:\n  enabled: true\n  unlogged_sessions_allowed_for: ['arn:aws:iam::*:role/BreakGlass']\n", 3, "guardrail.unlogged_sessions_allowed_for[0]: \"arn:aws:iam::*:role/BreakGlass\" names the partition \"aws\", but this configuration's Regions are in \"aws-cn\""),
+        case("just-in-time sessions without an end", "session:\n  just_in_time: true\n", 3, "session.just_in_time: just-in-time node access needs session.max_duration_minutes"),
         case("boolean as a string", "member:\n  attach:\n    default_host_management_role: \"yes\"\n", 3, "invalid type: string \"yes\", expected a boolean"),
         case("idle timeout zero", "session:\n  idle_timeout_minutes: 0\n", 3, "session.idle_timeout_minutes: \"0\" is not a valid idle timeout: must be between 1 and 60 minutes"),
         case("idle timeout over an hour", "session:\n  idle_timeout_minutes: 61\n", 3, "must be between 1 and 60 minutes"),

@@ -45,7 +45,11 @@ fn the_largest_account_list_that_fits_is_accepted_and_one_more_is_refused() {
         ["Statement"]
         .as_array()
         .unwrap();
-    let listed = statements[1]["Principal"]["AWS"].as_array().unwrap();
+    let delivery = statements
+        .iter()
+        .find(|s| s["Sid"] == "AllowAccountsLogDelivery")
+        .unwrap();
+    let listed = delivery["Principal"]["AWS"].as_array().unwrap();
     assert_eq!(
         listed.len(),
         capacity,

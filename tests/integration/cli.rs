@@ -35,8 +35,11 @@ fn synth_prints_the_central_template() {
             "AWS::KMS::Key",
             "AWS::KMS::Key",
             "AWS::S3::Bucket",
+            "AWS::S3::Bucket",
+            "AWS::S3::BucketPolicy",
             "AWS::S3::BucketPolicy"
-        ]
+        ],
+        "keys, aliases, the log bucket and its access-log target, each bucket with its policy"
     );
 }
 

@@ -124,12 +124,17 @@ fn dropping_the_organisation_condition_opens_the_bucket_and_the_matrix_shows_it(
     });
     let wide_central = edited(central, |properties| {
         if let Properties::S3BucketPolicy(policy) = properties {
-            policy.policy_document.statement[1]
-                .action
-                .push("s3:GetObject".to_owned());
-            policy.policy_document.statement[1]
-                .resource
-                .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
+            if let Some(delivery) = policy
+                .policy_document
+                .statement
+                .iter_mut()
+                .find(|s| s.sid == "AllowOrganizationLogDelivery")
+            {
+                delivery.action.push("s3:GetObject".to_owned());
+                delivery
+                    .resource
+                    .push(smlog::cfn::Value::sub("${LogBucket.Arn}/*"));
+            }
         }
     });
     let matrix = explain::matrix(&settings, &sources(&wide_central, &member_template));

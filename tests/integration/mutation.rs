@@ -388,6 +388,82 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "access-log target encrypted with the bucket key",
+        "access_log_target_sse_s3",
+        &central,
+        &|t| {
+            *at(
+                t,
+                &[
+                    "Resources",
+                    "AccessLogBucket",
+                    "Properties",
+                    "BucketEncryption",
+                ],
+            ) = yaml(
+                "{ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: {Fn::GetAtt: [BucketKey, Arn]}}}]}",
+            );
+        },
+    );
+    mutate(
+        "access-log delivery admitted from any account",
+        "access_log_delivery_scoped",
+        &central,
+        &|t| {
+            let delivery = statement(
+                t,
+                "AccessLogBucketPolicy",
+                "PolicyDocument",
+                "AllowServerAccessLogDelivery",
+            );
+            at(delivery, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("StringEquals");
+        },
+    );
+    mutate(
+        "an SSE-S3 bucket passed off as the access-log target",
+        "access_log_target_is_a_logging_destination",
+        &central,
+        &|t| {
+            at(t, &["Resources", "LogBucket", "Properties"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("LoggingConfiguration");
+        },
+    );
+    mutate(
+        "uploads may name a KMS key of their own",
+        "bucket_policy_forces_the_bucket_key",
+        &central,
+        &|t| {
+            remove_statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyUploadsWithAnotherKey",
+            )
+        },
+    );
+    mutate(
+        "uploads without an SSE header denied",
+        "bucket_policy_accepts_uploads_without_sse_headers",
+        &central,
+        &|t| {
+            let deny = statement(
+                t,
+                "LogBucketPolicy",
+                "PolicyDocument",
+                "DenyUploadsWithAnotherEncryption",
+            );
+            at(deny, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("Null");
+        },
+    );
+    mutate(
         "key rotation off",
         "kms_key_rotation_enabled",
         &central,
@@ -440,6 +516,26 @@ pub fn mutants() -> Vec<Mutant> {
                     "kms:ViaService".into(),
                     "ssm.us-east-1.amazonaws.com".into(),
                 );
+        },
+    );
+    mutate(
+        "session key usable without Session Manager's encryption context",
+        "kms_session_key_bound_to_sessions",
+        &central,
+        &|t| {
+            let conditions = at(
+                statement(
+                    t,
+                    "SessionKey",
+                    "KeyPolicy",
+                    "AllowOrganizationSessionEncryption",
+                ),
+                &["Condition"],
+            )
+            .as_mapping_mut()
+            .unwrap();
+            conditions.remove("Null");
+            conditions.remove("ForAllValues:StringEquals");
         },
     );
     mutate(
@@ -545,6 +641,23 @@ pub fn mutants() -> Vec<Mutant> {
         },
     );
     mutate(
+        "permission set starts sessions with any account's preferences document",
+        "operator_starts_only_its_own_accounts_preferences",
+        &permission_set,
+        &|t| {
+            let start = statement(
+                t,
+                "OperatorPermissionSet",
+                "InlinePolicy",
+                "StartSessionsWithLoggingPreferences",
+            );
+            at(start, &["Condition"])
+                .as_mapping_mut()
+                .unwrap()
+                .remove("StringEquals");
+        },
+    );
+    mutate(
         "interface endpoints without private DNS",
         "endpoints_answer_the_usual_names",
         &endpoints,
@@ -567,15 +680,19 @@ pub fn mutants() -> Vec<Mutant> {
         &|t| {
             *at(
                 t,
-                &[
-                    "Resources",
-                    "EndpointSecurityGroup",
-                    "Properties",
-                    "SecurityGroupIngress",
-                    "0",
-                    "CidrIp",
-                ],
+                &["Resources", "HttpsFromVpcCidr1", "Properties", "CidrIp"],
             ) = "0.0.0.0/0".into();
+        },
+    );
+    mutate(
+        "endpoints admit nobody",
+        "endpoints_admit_https_from_the_vpc_only",
+        &endpoints,
+        &|t| {
+            at(t, &["Resources"])
+                .as_mapping_mut()
+                .unwrap()
+                .retain(|id, _| !id.as_str().unwrap().starts_with("HttpsFromVpcCidr"));
         },
     );
     mutate(

@@ -12,6 +12,7 @@ use smlog::cfn::Parameter;
 use smlog::config::Settings;
 use smlog::plan::{Plan, Target};
 use smlog::runbook;
+use smlog::stacks::central::PRIMARY_SESSION_KEY_ARN;
 use smlog::synth;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -169,25 +170,75 @@ fn outputs(template: &serde_yaml_ng::Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Checks that `passed` holds every parameter without a default and none
-/// the template lacks.
-fn check_parameters(what: &str, template: &serde_yaml_ng::Value, passed: &BTreeSet<String>) {
+/// What the lines before the one being checked did: the variables they set
+/// (with the stack output each captured, if one) and where each template
+/// was deployed.
+#[derive(Default)]
+struct Earlier {
+    variables: BTreeMap<String, Option<String>>,
+    deployed: Vec<(String, String)>,
+}
+
+impl Earlier {
+    /// The stack output a `$VAR` value holds, if it holds one.
+    fn output_in(&self, value: &str) -> Option<&str> {
+        let variable = value.strip_prefix('$')?;
+        self.variables.get(variable)?.as_deref()
+    }
+}
+
+/// Checks that `passed` (name → value as the shell sees it) holds exactly
+/// the template's parameters without a default; one with a default only
+/// when its value is one the configuration could not know: an earlier
+/// stack's output of the same name (what this deployment made), a
+/// placeholder (the user's to decide), or a name in `also`. A value taken
+/// from a stack output takes it from the output of its own name.
+fn check_parameters(
+    what: &str,
+    template: &serde_yaml_ng::Value,
+    passed: &BTreeMap<String, String>,
+    earlier: &Earlier,
+    also: &[&str],
+) {
     let known = parameters(template);
-    let required: BTreeSet<String> = known
+    let missing: Vec<&String> = known
         .iter()
-        .filter(|(_, has_default)| !**has_default)
-        .map(|(name, _)| name.clone())
+        .filter(|(name, has_default)| !**has_default && !passed.contains_key(*name))
+        .map(|(name, _)| name)
         .collect();
-    let missing: Vec<&String> = required.difference(passed).collect();
     assert!(
         missing.is_empty(),
         "{what}: parameters without a default not passed: {missing:?}"
     );
-    let unknown: Vec<&String> = passed.iter().filter(|p| !known.contains_key(*p)).collect();
-    assert!(
-        unknown.is_empty(),
-        "{what}: parameters the template lacks: {unknown:?}"
-    );
+    for (name, value) in passed {
+        let Some(has_default) = known.get(name) else {
+            panic!("{what}: passes {name}, which the template lacks");
+        };
+        let output = earlier.output_in(value);
+        let made_here = output == Some(name.as_str());
+        let users = value.starts_with('<') && value.ends_with('>');
+        assert!(
+            !has_default || made_here || users || also.contains(&name.as_str()),
+            "{what}: passes {name}={value}, which has a default, though the value is no earlier stack's output {name}"
+        );
+        assert!(
+            output.is_none() || made_here || also.contains(&name.as_str()),
+            "{what}: {name} takes the output {output:?} of another name"
+        );
+        assert!(!value.is_empty(), "{what}: {name} is passed empty");
+    }
+}
+
+/// `Key=Value` words (after `prefix`) as name → value.
+fn pairs(words: &[&str], prefix: &str, separator: &str) -> BTreeMap<String, String> {
+    words
+        .iter()
+        .map(|word| {
+            let pair = word.strip_prefix(prefix).expect("a prefixed pair");
+            let (name, value) = pair.split_once(separator).expect("a name and a value");
+            (name.to_owned(), value.to_owned())
+        })
+        .collect()
 }
 
 fn yaml(path: &Path) -> serde_yaml_ng::Value {
@@ -213,7 +264,7 @@ struct Used {
     files: BTreeSet<String>,
 }
 
-fn check_deploy(name: &str, out: &Path, line: &Line, used: &mut Used) {
+fn check_deploy(name: &str, out: &Path, line: &Line, used: &mut Used, earlier: &Earlier) {
     let file = line
         .value("template-file")
         .expect("deploy names --template-file");
@@ -222,15 +273,21 @@ fn check_deploy(name: &str, out: &Path, line: &Line, used: &mut Used) {
         "{name}: deploy of {file}, which synth all did not write"
     );
     used.files.insert(file.to_owned());
-    let passed: BTreeSet<String> = line
-        .values("parameter-overrides")
-        .iter()
-        .map(|p| p.split_once('=').expect("Key=Value").0.to_owned())
-        .collect();
-    check_parameters(&format!("{name}: {file}"), &yaml(&out.join(file)), &passed);
-    assert!(
-        line.value("stack-name").is_some() && line.value("region").is_some(),
-        "{name}: {line:?}"
+    let region = line.value("region").expect("every deploy names its Region");
+    assert!(line.value("stack-name").is_some(), "{name}: {line:?}");
+    // The central template once more in another Region: its replica of the session key.
+    let first_region = earlier.deployed.iter().find(|(f, _)| f == file);
+    let also = match first_region {
+        Some((_, first)) if first != region => vec![PRIMARY_SESSION_KEY_ARN],
+        _ => Vec::new(),
+    };
+    let passed = pairs(&line.values("parameter-overrides"), "", "=");
+    check_parameters(
+        &format!("{name}: {file} in {region}"),
+        &yaml(&out.join(file)),
+        &passed,
+        earlier,
+        &also,
     );
     assert!(line
         .words
@@ -238,7 +295,7 @@ fn check_deploy(name: &str, out: &Path, line: &Line, used: &mut Used) {
         .any(|w| w == "--no-fail-on-empty-changeset"));
 }
 
-fn check_stack_set(name: &str, out: &Path, line: &Line, used: &mut Used) {
+fn check_stack_set(name: &str, out: &Path, line: &Line, used: &mut Used, earlier: &Earlier) {
     let input = line
         .value("cli-input-json")
         .expect("create-stack-set takes its CLI input");
@@ -249,20 +306,12 @@ fn check_stack_set(name: &str, out: &Path, line: &Line, used: &mut Used) {
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let body: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(json["TemplateBody"].as_str().unwrap()).unwrap();
-    let passed: BTreeSet<String> = line
-        .values("parameters")
-        .iter()
-        .map(|p| {
-            let key = p
-                .strip_prefix("ParameterKey=")
-                .expect("ParameterKey=K,ParameterValue=V");
-            key.split_once(",ParameterValue=")
-                .expect("a value")
-                .0
-                .to_owned()
-        })
-        .collect();
-    check_parameters(&format!("{name}: {input}"), &body, &passed);
+    let passed = pairs(
+        &line.values("parameters"),
+        "ParameterKey=",
+        ",ParameterValue=",
+    );
+    check_parameters(&format!("{name}: {input}"), &body, &passed, earlier, &[]);
     let call_as = json["CallAs"].as_str().unwrap();
     assert_eq!(
         line.value("call-as").unwrap_or("SELF"),
@@ -339,11 +388,27 @@ fn every_command_of_every_runbook_matches_the_files_synth_all_wrote() {
         let out = dir.path().join("out");
         let lines: Vec<Line> = shell_lines(&markdown).iter().map(|l| parse(l)).collect();
         let mut used = Used::default();
+        let mut earlier = Earlier::default();
         for line in &lines {
             if line.is("cloudformation", "deploy") {
-                check_deploy(&name, &out, line, &mut used);
+                check_deploy(&name, &out, line, &mut used, &earlier);
+                earlier.deployed.push((
+                    line.value("template-file").unwrap().to_owned(),
+                    line.value("region").unwrap().to_owned(),
+                ));
             } else if line.is("cloudformation", "create-stack-set") {
-                check_stack_set(&name, &out, line, &mut used);
+                check_stack_set(&name, &out, line, &mut used, &earlier);
+            }
+            if let Some(variable) = &line.sets {
+                let output = line.is("cloudformation", "describe-stacks").then(|| {
+                    line.value("query")
+                        .unwrap()
+                        .split('\'')
+                        .nth(1)
+                        .unwrap()
+                        .to_owned()
+                });
+                earlier.variables.insert(variable.clone(), output);
             }
             if let Some(input) = line.value("cli-input-json") {
                 file_of(&name, &out, input);

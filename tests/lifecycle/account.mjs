@@ -4,6 +4,8 @@
 // stop or dodge session logging (each denied with the SCP attached at the OU), and the
 // legitimate work the SCP must leave alone (each allowed). Rows have the shape of calls.mjs's.
 
+import { GUI_CONNECT } from './jit.mjs';
+
 const CONTROLLER = 'src/stacks/controller/controller.py';
 const arn = (d, service, region, rest) => `arn:${d.partition}:${service}:${region}:${d.account}:${rest}`;
 const controllerFunction = (d) => arn(d, 'lambda', d.controllerRegion, 'function:smlog-session-logging');
@@ -58,6 +60,17 @@ export const CONTROLLER_CALLS = [
   ...['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:PutRetentionPolicy'].map((action) =>
     controllerRow(`${action.slice(5)}(session log group)`, action, (d) => d.logGroupArnBase, () => ({}),
       'the session log group, created or adopted with its Region\'s key', 'log_group()', (d) => d.logGroupByController)),
+  ...['ssm:GetParameters', 'ssm:PutParameter', 'ssm:DeleteParameters'].map((action) =>
+    controllerRow(`${action.slice(4)}(/smlog/ names)`, action, (d) => d.parameterArn, () => ({}),
+      'the names baselines read, published, repaired and on removal withdrawn in every Region', 'publish_names() / unpublish_names()')),
+  ...['Get', 'Update', 'Delete'].map((verb) =>
+    controllerRow(`${verb}ConnectionRecordingPreferences`, `ssm-guiconnect:${verb}ConnectionRecordingPreferences`, () => '*', () => ({}),
+      'RDP recording preferences in every Region that records RDP', 'record_rdp() / stop_recording()', (d) => d.rdpRegions.includes(d.region))),
+  controllerRow('CreateGrant(session key, through GUI Connect)', 'kms:CreateGrant', (d) => d.prefs.kmsKeyId,
+    (d) => ({ 'kms:ViaService': `ssm-guiconnect.${d.region}.${d.urlSuffix}`, 'aws:ViaAWSService': 'true', 'kms:GrantIsForAWSResource': 'true' }),
+    'GUI Connect checks the recording key with the caller\'s grant when preferences name it', 'record_rdp()', (d) => d.rdpRegions.includes(d.region)),
+  controllerDeny('PutParameter(another parameter)', 'ssm:PutParameter', (d) => arn(d, 'ssm', d.region, 'parameter/team/database-url'), () => ({}),
+    'it writes no other parameter', 'PublishNames (parameter/smlog/*)'),
   controllerDeny('AttachRolePolicy(AdministratorAccess)', 'iam:AttachRolePolicy', (d) => d.agentRoleArn,
     (d) => ({ 'iam:PolicyARN': `arn:${d.partition}:iam::aws:policy/AdministratorAccess` }), 'the controller hands out no other policy', 'AttachSmlogPoliciesOnly (iam:PolicyARN)'),
   controllerDeny('TagRole(another tag)', 'iam:TagRole', (d) => d.agentRoleArn, () => ({ 'aws:TagKeys': ['team'] }),
@@ -98,8 +111,19 @@ const escapes = (d) => [
   ['StartSession(a Session document of their own)', 'ssm:StartSession', arn(d, 'ssm', d.region, 'document/MyUnloggedShell'), { 'ssm:SessionDocumentAccessCheck': 'true' }],
   ['StartSession(AWS-StartSSHSession: never logged)', 'ssm:StartSession', awsDocument(d, 'AWS-StartSSHSession'), {}],
   ['StartSession(port forwarding: never logged)', 'ssm:StartSession', awsDocument(d, 'AWS-StartPortForwardingSessionToRemoteHost'), {}],
+  ['PutParameter(/smlog/bucket-name: point baselines elsewhere)', 'ssm:PutParameter', d.parameterArn, {}],
+  ...(outsideRegion(d) ? [['StartSession(logged document, in a Region the rollout does not cover)', 'ssm:StartSession',
+    d.documentArn.replace(`:${d.region}:`, `:${outsideRegion(d)}:`), { 'aws:RequestedRegion': outsideRegion(d), 'ssm:SessionDocumentAccessCheck': 'true' }]] : []),
+  ...(d.rdpRegions.length ? [['DeleteConnectionRecordingPreferences', 'ssm-guiconnect:DeleteConnectionRecordingPreferences', '*', {}]] : []),
+  ...(d.rdpRegions.length && !d.rdpRegions.includes(d.region) ? [['StartSession(Remote Desktop where it cannot be recorded)', 'ssm:StartSession',
+    awsDocument(d, 'AWS-StartPortForwardingSession'), GUI_CONNECT]] : []),
+  ...(d.rdpRegions.length ? [] : [['StartSession(Remote Desktop, not recorded)', 'ssm:StartSession', awsDocument(d, 'AWS-StartPortForwardingSession'), GUI_CONNECT]]),
   ...(d.logGroupByController ? [['DeleteLogGroup(session log group)', 'logs:DeleteLogGroup', d.logGroupArnBase, {}]] : []),
 ];
+
+/** A Region of the partition the rollout leaves out, if there is one. */
+const outsideRegion = (d) => ({ aws: ['sa-east-1', 'ap-southeast-2', 'ca-central-1'], 'aws-us-gov': ['us-gov-east-1', 'us-gov-west-1'], 'aws-cn': [] }[d.partition]
+  .find((r) => !d.rolloutRegions.includes(r)));
 
 // Work the guardrail must leave alone: [caller, label, action, resource, context].
 const legitimate = (d) => [
@@ -114,6 +138,16 @@ const legitimate = (d) => [
   ['stackset-exec', 'PutRule(repair schedule)', 'events:PutRule', rule(d, 'smlog-repair-schedule'), {}],
   ['stackset-exec', 'UpdateStack(member stack)', 'cloudformation:UpdateStack', d.controllerStackId, {}],
   ['stackset-exec', 'DeleteStack(member stack)', 'cloudformation:DeleteStack', d.controllerStackId, {}],
+  ['stackset-exec', 'DeleteFunction(controller)', 'lambda:DeleteFunction', controllerFunction(d), {}],
+  ['stackset-exec', 'DeleteRule(repair schedule)', 'events:DeleteRule', rule(d, 'smlog-repair-schedule'), {}],
+  ['stackset-exec', 'DeleteRolePolicy(the controller\'s role)', 'iam:DeleteRolePolicy', d.controllerRoleArn, {}],
+  ['stackset-exec', 'DeleteRole(the controller\'s role)', 'iam:DeleteRole', d.controllerRoleArn, {}],
+  ['stackset-exec', 'DeletePolicy(agent policy)', 'iam:DeletePolicy', d.agentPolicyArn, {}],
+  ['controller', 'PutParameter(/smlog/bucket-name)', 'ssm:PutParameter', d.parameterArn, {}],
+  ['controller', 'DetachRolePolicy(agent policy, on removal)', 'iam:DetachRolePolicy', d.agentRoleArn, { 'iam:PolicyARN': d.agentPolicyArn }],
+  ...(d.rdpRegions.length ? [['controller', 'UpdateConnectionRecordingPreferences', 'ssm-guiconnect:UpdateConnectionRecordingPreferences', '*', {}]] : []),
+  ...(d.rdpRegions.includes(d.region) ? [['member-admin', 'StartSession(Remote Desktop through Fleet Manager, recorded)', 'ssm:StartSession',
+    awsDocument(d, 'AWS-StartPortForwardingSession'), GUI_CONNECT]] : []),
   ['controller', 'UpdateDocument(preferences)', 'ssm:UpdateDocument', d.documentArn, {}],
   ['controller', 'AttachRolePolicy(agent policy)', 'iam:AttachRolePolicy', d.agentRoleArn, { 'iam:PolicyARN': d.agentPolicyArn }],
   ...(d.breakGlass ? [['break-glass', 'StartSession(AWS-StartSSHSession, allowed by configuration)', 'ssm:StartSession',

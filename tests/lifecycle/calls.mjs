@@ -19,6 +19,8 @@ const EC_SESSION = (d) => ({
   'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId'],
 });
 import { CONTROLLER_CALLS, GUARDRAIL_CALLS } from './account.mjs';
+import { jitCalls } from './jit.mjs';
+import { AUDIT_CALLS } from './audit.mjs';
 
 const SRC_AGENT = 'aws/amazon-ssm-agent';
 const SRC_PLUGIN = 'aws/session-manager-plugin';
@@ -135,6 +137,26 @@ export const CALLS = [
     source: `${SRC_AGENT} agent/session/shell/shell.go finishLogging() -> uploadShellSessionLogsToS3() -> agent/s3util/s3util.go S3Upload() (ACL, ContentType, SSEKMSKeyId from getSSEAlgorithm())`,
   })),
   {
+    id: 'agent.PutObject(own prefix, no SSE headers)', caller: 'agent', action: 's3:PutObject', expect: 'allow', ifDenied: 'logs of older agents are lost',
+    when: { text: 'an older agent sends neither SSE header: the bucket default applies (AWS-FACTS: do not require them)', test: (d) => d.prefs.s3BucketName !== '' },
+    resource: (d) => objectArn(d), context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
+    pre: (d) => [bucketExists(d)],
+    source: `${SRC_AGENT} agent/s3util/s3util.go S3Upload() when GetBucketEncryption was denied or in older agents`,
+  },
+  // Uploads stay on the bucket key: a member account cannot put its logs under a key of its
+  // own (which the central account could not read) or under SSE-S3 / the AWS managed key.
+  ...[['another KMS key', (d) => ({ 's3:x-amz-server-side-encryption': 'aws:kms',
+    's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:${d.partition}:kms:${d.region}:${d.account}:key/0b1c2d3e-0000-4000-8000-member0own00` })],
+  ['AES256', () => ({ 's3:x-amz-server-side-encryption': 'AES256' })],
+  ['aws:kms without a key id (aws/s3)', () => ({ 's3:x-amz-server-side-encryption': 'aws:kms' })],
+  ['the bucket key, as DSSE-KMS', (d) => ({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse', 's3:x-amz-server-side-encryption-aws-kms-key-id': sseKeyArn(d) })],
+  ].map(([what, headers]) => ({
+    id: `deny.member-admin.PutObject(own prefix, ${what})`, caller: 'member-admin', action: 's3:PutObject', expect: 'deny',
+    when: { text: `an upload below the account's own prefix encrypted with ${what}`, test: (d) => Boolean(d.bucket) && d.bucket.sse?.algorithm === 'aws:kms' },
+    resource: (d) => objectArn(d), context: (d) => ({ 's3:x-amz-acl': 'bucket-owner-full-control', ...headers(d) }),
+    source: 'bucket policy DenyUploadsWithAnotherKey / DenyUploadsWithAnotherEncryption / DenyUploadsWithTheAwsManagedKey',
+  })),
+  {
     id: 's3.GenerateDataKey(bucket key, for agent)', caller: 's3-for-agent', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the upload fails: the log is lost',
     when: { text: 'bucket SSE is aws:kms: S3 asks KMS in the bucket\'s Region with the uploader\'s identity', test: (d) => d.prefs.s3BucketName !== '' && d.bucket?.sse?.algorithm === 'aws:kms' },
     resource: (d) => sseKeyArn(d), context: (d) => s3KmsContext(d),
@@ -163,6 +185,27 @@ export const CALLS = [
     context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
     source: 'Session Manager user guide "Enforce a session document permission check" (ssm:SessionDocumentAccessCheck)',
   },
+  // The Session Manager console lists nodes and sessions before it starts one (user guide,
+  // "Sample IAM policies for Session Manager"); Identity Center users come through it.
+  ...['ssm:DescribeSessions', 'ssm:DescribeInstanceInformation', 'ssm:DescribeInstanceProperties', 'ec2:DescribeInstances'].map((action) => ({
+    id: `operator.${action.split(':')[1]}(console)`, caller: 'operator', action, expect: 'allow', ifDenied: 'the console lists no nodes or sessions',
+    when: { text: 'an Identity Center user opens the Session Manager console', test: (d) => Boolean(d.identityCenter) },
+    resource: () => '*', context: () => ({}), // no resource type in the service reference
+    source: 'Session Manager user guide "Sample IAM policies for Session Manager" (Session Manager and Fleet Manager)',
+  })),
+  {
+    id: 'operator.GetConnectionStatus(console)', caller: 'operator', action: 'ssm:GetConnectionStatus', expect: 'allow', ifDenied: 'the console shows no node as connectable',
+    when: { text: 'an Identity Center user opens the Session Manager console', test: (d) => Boolean(d.identityCenter) },
+    resource: (d) => `arn:${d.partition}:ec2:${d.region}:${d.account}:instance/${d.instanceId}`, context: () => ({}),
+    source: 'Session Manager user guide "Sample IAM policies for Session Manager"; the service reference gives it instance and managed-instance resources',
+  },
+  {
+    id: 'deny.operator.StartSession(same-named document of another account)', caller: 'operator', action: 'ssm:StartSession', expect: 'deny', sharedByOwner: true,
+    when: { text: 'a Session document named SSM-SessionManagerRunShell, shared from another account, passed by ARN to skip the logging preferences', test: () => true },
+    resource: (d) => `arn:${d.partition}:ssm:${d.region}:${d.outsider}:document/SSM-SessionManagerRunShell`,
+    context: () => ({ 'ssm:SessionDocumentAccessCheck': 'true' }),
+    source: 'operator policy / permission set: the document in the principal\'s own account only (research B, open question 7)',
+  },
   {
     id: 'operator.GenerateDataKey(session key)', caller: 'operator', action: 'kms:GenerateDataKey', expect: 'allow', ifDenied: 'the handshake fails: the session does not start',
     when: { text: 'kmsKeyId set: the plugin makes the data key the agent decrypts', test: (d) => d.prefs.kmsKeyId !== '' },
@@ -170,6 +213,20 @@ export const CALLS = [
     pre: (d) => [keyInRegion('session key', d.prefs.kmsKeyId, d.region, d), keyExists(d.prefs.kmsKeyId, d)],
     source: `${SRC_PLUGIN} src/datachannel/streaming.go ProcessKMSEncryptionHandshakeAction() -> src/encryption/encrypter.go NewEncrypter() -> kmsservice.go KMSGenerateDataKey(); Region: src/sdkutil/awsconfig.go SetRegionAndProfile(start-session Region)`,
   },
+  // The central session key serves Session Manager only: its encryption context, both keys
+  // and no other. Using it for anything else (decrypting arbitrary data, encrypting under
+  // another context) is denied even to principals whose own policies allow the key.
+  ...[['agent', 'kms:Decrypt', 'no encryption context', () => ({})],
+    ['member-admin', 'kms:GenerateDataKey', 'another encryption context', () => ({
+      'kms:EncryptionContext:purpose': 'backups', 'kms:EncryptionContextKeys': ['purpose'] })],
+    ['member-admin', 'kms:Decrypt', 'Session Manager\'s context plus another key', (d) => ({
+      ...EC_SESSION(d), 'kms:EncryptionContext:purpose': 'backups', 'kms:EncryptionContextKeys': ['aws:ssm:SessionId', 'aws:ssm:TargetId', 'purpose'] })],
+  ].map(([caller, action, what, context]) => ({
+    id: `deny.${caller}.${action.slice(4)}(session key, ${what})`, caller, action, expect: 'deny',
+    when: { text: `the central session key used outside Session Manager: ${what}`, test: (d) => d.prefs.kmsKeyId !== '' && d.keyAccount(d.prefs.kmsKeyId) !== d.account },
+    resource: (d) => d.prefs.kmsKeyId, context,
+    source: 'session key policy: the organisation statement requires the aws:ssm:SessionId and aws:ssm:TargetId context and no other key',
+  })),
   ...['ssm:ResumeSession', 'ssm:TerminateSession'].map((action) => ({
     id: `operator.${action.slice(4)}(own session)`, caller: 'operator', action, expect: 'allow', ifDenied: action === 'ssm:ResumeSession' ? 'a dropped session cannot be resumed' : 'TerminateSession fails (the session still ends with the shell or on idle timeout)',
     when: { text: action === 'ssm:ResumeSession' ? 'reconnect after a network break' : 'session end (exit, Ctrl-D)', test: () => true },
@@ -204,6 +261,13 @@ export const CALLS = [
     source: 'S3 user guide "Replicating objects created with server-side encryption"',
   },
   {
+    id: 'replication.Decrypt(replica key)', caller: 'replication', action: 'kms:Decrypt', expect: 'allow', ifDenied: 'logs are not copied',
+    when: { text: 'a replica is configured: the copy keeps the S3 Bucket Key setting, and S3 decrypts with the replica key to verify that Bucket Key', test: (d) => Boolean(d.replica) },
+    resource: (d) => d.replica.key,
+    context: (d) => ({ 'kms:ViaService': `s3.${d.replica.region}.${d.urlSuffix}`, 'kms:EncryptionContext:aws:s3:arn': d.replica.arn, 'kms:EncryptionContextKeys': ['aws:s3:arn'] }),
+    source: 'S3 user guide "Using an S3 Bucket Key with replication" (kms:Decrypt on the destination key)',
+  },
+  {
     id: 'deny.replication.GetObject(source)', caller: 'replication', action: 's3:GetObject', expect: 'deny',
     when: { text: 'the replication role reads logs', test: (d) => Boolean(d.replica) },
     resource: (d) => objectArn(d), context: () => ({}),
@@ -222,6 +286,28 @@ export const CALLS = [
     context: () => ({ 's3:x-amz-acl': 'bucket-owner-full-control' }),
     source: 'replica bucket policy (TLS deny only) and cross-account rules',
   },
+  // ---------------------------------------------------------------- S3 server access logs of the log bucket
+  {
+    id: 's3-logging.PutObject(access log target)', caller: 's3-logging', action: 's3:PutObject', expect: 'allow', ifDenied: 'no record of who read, wrote or changed the session logs',
+    when: { text: 'the log bucket logs into a target the central stack creates: S3 delivers over TLS', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-0123456789ABCDEF`,
+    context: (d) => ({ 'aws:SourceArn': d.bucket.arn, 'aws:SourceAccount': d.bucket.account }),
+    source: 'S3 user guide "Permissions for log delivery" (logging.s3.amazonaws.com, aws:SourceArn, aws:SourceAccount)',
+  },
+  {
+    id: 'deny.s3-logging.PutObject(access log target, another bucket\'s logs)', caller: 's3-logging', action: 's3:PutObject', expect: 'deny',
+    when: { text: 'another bucket (of any account) delivers its access logs into the target', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-FEDCBA9876543210`,
+    context: (d) => ({ 'aws:SourceArn': `arn:${d.partition}:s3:::someone-elses-bucket`, 'aws:SourceAccount': d.outsider }),
+    source: 'access-log target policy AllowServerAccessLogDelivery (aws:SourceArn, aws:SourceAccount)',
+  },
+  ...['s3:GetObject', 's3:PutObject'].map((action) => ({
+    id: `deny.member-admin.${action.slice(3)}(access logs)`, caller: 'member-admin', action, expect: 'deny',
+    when: { text: 'a member account reads or forges the log bucket\'s access logs', test: (d) => Boolean(d.accessLogs) },
+    resource: (d) => `${d.accessLogs.arn}/session-manager-logs/2026-01-01-00-00-00-0123456789ABCDEF`,
+    context: () => ({}),
+    source: 'access-log target policy (only S3\'s log delivery is admitted)',
+  })),
   // ---------------------------------------------------------------- expected denies
   {
     id: 'deny.agent.PutObject(other account prefix)', caller: 'agent', action: 's3:PutObject', expect: 'deny',
@@ -278,6 +364,13 @@ export const CALLS = [
     context: (d) => ({ ...s3KmsContext(d), 'kms:EncryptionContext:aws:s3:arn': `arn:${d.partition}:s3:::someone-elses-bucket` }),
     source: 'bucket key policy (kms:EncryptionContext:aws:s3:arn)',
   },
+  {
+    id: 'deny.member-admin.GenerateDataKey(bucket key, object of a like-named bucket)', caller: 'member-admin', action: 'kms:GenerateDataKey', expect: 'deny',
+    when: { text: 'the bucket key through S3 for an object of a bucket whose name begins with the log bucket\'s (context without Bucket Keys)', test: (d) => Boolean(sseKeyArn(d)) && d.bucketKeyIsOnlyForS3 },
+    resource: (d) => sseKeyArn(d),
+    context: (d) => ({ ...s3KmsContext(d), 'kms:EncryptionContext:aws:s3:arn': `${d.bucket.arn}-copy/${d.account}/x.log` }),
+    source: 'bucket key policy (kms:EncryptionContext:aws:s3:arn: the bucket or BUCKET/*)',
+  },
   ...[['s3:DeleteObject', 'agent'], ['s3:DeleteObjectVersion', 'agent'], ['s3:GetObject', 'agent'],
     ['s3:DeleteObject', 'member-admin'], ['s3:DeleteObjectVersion', 'member-admin'], ['s3:GetObject', 'member-admin']].map(([action, caller]) => ({
     id: `deny.${caller}.${action.slice(3)}(own log)`, caller, action, expect: 'deny',
@@ -321,13 +414,18 @@ export const CALLS = [
     ifDenied: 'sessions that started before the move lose their logs (or fail, with encryption on)',
     when: { text: 'member.previous.bucket_name: a session started under the preferences that named it ends now', test: (d) => Boolean(d.previousBucket) },
     resource: (d) => (action === 's3:GetEncryptionConfiguration' ? d.previousBucket.arn : `${d.previousBucket.arn}/${objectKey(d.prefs.s3KeyPrefix, d.sessionId)}`),
-    context: (d) => (action === 's3:GetEncryptionConfiguration' ? {} : { 's3:x-amz-acl': 'bucket-owner-full-control', 's3:x-amz-server-side-encryption': 'aws:kms' }),
+    // The agent names the key GetBucketEncryption reports: the previous bucket's own.
+    context: (d) => (action === 's3:GetEncryptionConfiguration' ? {} : { 's3:x-amz-acl': 'bucket-owner-full-control',
+      's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': d.previousBucket.sse.kmsKeyId }),
     source: 'src/stacks/member/agent_policy.rs (member.previous)',
   })),
 
   // ---------------------------------------------------------------- the account's life: the controller, the guardrail
   ...CONTROLLER_CALLS,
   ...GUARDRAIL_CALLS,
+  // ---------------------------------------------------------------- just-in-time node access, RDP recording
+  ...jitCalls(EC_SESSION),
+  ...AUDIT_CALLS,
 ];
 
 // S3 calls KMS for the uploader: the uploader is the principal, kms:ViaService names S3 in

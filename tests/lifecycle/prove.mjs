@@ -33,6 +33,8 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { loadYaml, partitionOf, resolveStack } from './resolve.mjs';
 import { CALLS, principalContext } from './calls.mjs';
 import { expand } from './account.mjs';
+import { jitPrincipal } from './jit.mjs';
+import { auditPrincipals } from './audit.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -57,9 +59,10 @@ const statementsIn = (root) => optional(root, 'templates/central-statements.json
 const guardrailIn = (root) => optional(root, 'templates/guardrail.yaml');
 const replicaIn = (root) => optional(root, 'templates/replica.yaml');
 const regionalIn = (root) => optional(root, 'stacksets/member-regional.yaml');
+const auditIn = (root) => optional(root, 'templates/audit-policy.yaml');
 
 export function examples() {
-  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT), regional: regionalIn(ROOT) }];
+  const list = [{ name: 'default', config: {}, central: join(ROOT, 'templates/central.yaml'), member: join(ROOT, 'stacksets/member.yaml'), permissionSet: permissionSetIn(ROOT), statements: statementsIn(ROOT), guardrail: guardrailIn(ROOT), replica: replicaIn(ROOT), regional: regionalIn(ROOT), audit: auditIn(ROOT) }];
   const dir = join(ROOT, 'templates/examples');
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const name = f.replace(/\.yaml$/, '');
@@ -71,9 +74,14 @@ export function examples() {
       guardrail: guardrailIn(join(dir, name)),
       replica: replicaIn(join(dir, name)),
       regional: regionalIn(join(dir, name)),
+      audit: auditIn(join(dir, name)),
     });
   }
-  return list;
+  // An existing bucket may or may not use S3 Bucket Keys, which changes the encryption
+  // context S3 sends to KMS (bucket ARN or object ARN): prove each such example both ways.
+  return list.flatMap((e) => (e.statements
+    ? [{ ...e, bucketKeyEnabled: true }, { ...e, name: `${e.name} (no Bucket Keys)`, variantOf: e.name, bucketKeyEnabled: false }]
+    : [e]));
 }
 
 /** Resolve every stack of an example: central (home Region, plus replica Regions when the
@@ -119,20 +127,24 @@ export function deploy(example) {
     parameters: { InstanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', ...Object.fromEntries(Object.keys(permissionSetT.Parameters ?? {})
       .filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) } });
   const guardrail = example.guardrail && resolveStack(loadYaml(example.guardrail), { accountId: CENTRAL, region: home, stackName: 'smlog-guardrail', parameters: {} });
+  // The audit policies, in the central account (the auditor) and in every member account (the audit role).
+  const auditT = example.audit && loadYaml(example.audit);
+  const audit = auditT ? [CENTRAL, ...MEMBERS].map((acct) => resolveStack(auditT, { accountId: acct, region: home, stackName: 'smlog-audit',
+    parameters: Object.fromEntries(Object.keys(auditT.Parameters ?? {}).filter((p) => p in central[0].outputs).map((p) => [p, central[0].outputs[p]])) })) : [];
   const index = indexResources([...central, ...members, ...regional, ...(replica ? [replica] : []), ...(previous ? [previous] : [])]);
-  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')));
-  return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index };
+  if (example.statements) addExistingBucket(index, JSON.parse(readFileSync(example.statements, 'utf8')), example.bucketKeyEnabled);
+  return { example, cfg, home, regions, controllerRegion, central, members, regional, permissionSet, guardrail, replica, wired, index, audit };
 }
 
 // An existing log archive bucket and key, as they stand once smlog's statements are merged
-// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN with
-// S3 Bucket Keys, the key administered by its own account.
-function addExistingBucket(index, required) {
+// into their policies (templates/central-statements.json): SSE-KMS by the key's ARN, with
+// or without S3 Bucket Keys, the key administered by its own account.
+function addExistingBucket(index, required, bucketKeyEnabled) {
   const [, partition, , region, account] = required.KeyArn.split(':');
   index.buckets.set(required.Bucket, {
     name: required.Bucket, arn: `arn:${partition}:s3:::${required.Bucket}`, account, region,
     policy: { Version: '2012-10-17', Statement: required.BucketPolicyStatements },
-    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled: true },
+    sse: { algorithm: 'aws:kms', kmsKeyId: required.KeyArn, bucketKeyEnabled },
   });
   index.keys.set(required.KeyArn, {
     arn: required.KeyArn, account, region, aliases: [], stack: 'existing',
@@ -151,11 +163,13 @@ function indexResources(stacks) {
         const rule = r.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
         const policy = res.find((p) => p.Type === 'AWS::S3::BucketPolicy' && p.Properties.Bucket === r.ref)?.Properties.PolicyDocument;
         buckets.set(r.ref, { name: r.ref, arn: r.attrs.Arn, account: s.accountId, region: s.region, policy,
+          accessLogsTo: r.Properties.LoggingConfiguration?.DestinationBucketName,
           sse: rule ? { algorithm: rule.ServerSideEncryptionByDefault.SSEAlgorithm, kmsKeyId: rule.ServerSideEncryptionByDefault.KMSMasterKeyID, bucketKeyEnabled: rule.BucketKeyEnabled === true || rule.BucketKeyEnabled === 'true' } : undefined });
       }
       if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
         const aliases = res.filter((a) => a.Type === 'AWS::KMS::Alias' && [r.ref, r.attrs.Arn].includes(a.Properties.TargetKeyId)).map((a) => a.Properties.AliasName);
-        keys.set(r.attrs.Arn, { arn: r.attrs.Arn, account: s.accountId, region: s.region, policy: r.Properties.KeyPolicy, aliases, stack: s.stackName });
+        keys.set(r.attrs.Arn, { arn: r.attrs.Arn, account: s.accountId, region: s.region, policy: r.Properties.KeyPolicy, aliases, stack: s.stackName,
+          tags: Object.fromEntries((r.Properties.Tags ?? []).map((t) => [t.Key, t.Value])) });
       }
       if (r.Type === 'AWS::Logs::LogGroup') {
         logGroups.set(`${s.accountId}/${s.region}/${r.ref}`, { name: r.ref, kmsKeyId: r.Properties.KmsKeyId,
@@ -223,7 +237,7 @@ function assumedRole(account, roleName, sessionName, { path = '/', org = true, p
 
 // ------------------------------------------------------------------ service control policies
 const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
-const guardrailPolicy = (dep) => dep.guardrail && Object.values(dep.guardrail.resources).find((r) => r.Type === 'AWS::Organizations::Policy');
+export const guardrailPolicy = (dep) => dep.guardrail && Object.values(dep.guardrail.resources).find((r) => r.Type === 'AWS::Organizations::Policy');
 
 /** The guardrail SCP's content when it is attached to the account's OU (or the root). */
 function guardrailFor(dep, account) {
@@ -309,10 +323,16 @@ export function sessionSituation(dep, account, region) {
     agentRoleArn: `arn:${partition}:iam::${account}:role${dhmc ? '/service-role/' : '/'}${agentRole}`,
     viaProfiles, viaDhmc, viaActivations,
     logGroupByController: Boolean(env.SMLOG_LOG_GROUP),
+    rdpRegions: env.SMLOG_RDP_REGIONS ? env.SMLOG_RDP_REGIONS.split(',') : [], rolloutRegions: dep.regions,
+    jit: dep.cfg.session?.just_in_time === true, orgId: ORG.id,
+    parameterArn: `arn:${partition}:ssm:${region}:${account}:parameter${env.SMLOG_PARAMETER_PREFIX}bucket-name`,
     guardrail: Boolean(guardrailFor(dep, account)),
     breakGlass: breakGlassFor(dep),
     previousBucket: dep.cfg.member?.previous?.bucket_name && dep.index.buckets.get(dep.cfg.member.previous.bucket_name),
+    // The bucket the log bucket's server access logs go to, when a template creates it.
+    accessLogs: bucket?.accessLogsTo && dep.index.buckets.get(bucket.accessLogsTo),
     keyRegion: (arn) => String(arn).split(':')[3],
+    keyAccount: (arn) => String(arn).split(':')[4],
     keyExists: (arn) => dep.index.keys.has(arn),
     operatorPolicyFromTemplate: operatorPolicies.length > 0,
   };
@@ -328,6 +348,10 @@ export function sessionSituation(dep, account, region) {
     'member-admin': { ...assumedRole(account, 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'admin', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     outsider: { ...assumedRole(OUTSIDER, 'Admin', 'mallory', { org: false, partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
     'cloudwatch-logs': { service: true, arn: `logs.${region}.${urlSuffix}`, account, policies: [] },
+    // S3's server access log delivery, for the log bucket (in the central account).
+    's3-logging': { service: true, arn: 'logging.s3.amazonaws.com', account: bucket?.account, policies: [] },
+    guiconnect: { service: true, arn: 'ssm-guiconnect.amazonaws.com', account, policies: [] },
+    jit: jitPrincipal(assumedRole(account, 'SSM-JustInTimeAccessTokenRole', 'alice', { partition }), partition),
     // CloudFormation's role in service-managed StackSet instances (AdministratorAccess).
     'stackset-exec': { ...assumedRole(account, 'stacksets-exec-0123456789abcdef0123456789abcdef', 'cfn', { partition }), policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] },
   };
@@ -342,10 +366,11 @@ export function sessionSituation(dep, account, region) {
       policies: [{ name: 'AdministratorAccess', policy: ADMIN_POLICY }] };
   }
   d.principals['s3-for-agent'] = d.principals.agent; // S3 calls KMS with the uploader's identity
+  Object.assign(d.principals, auditPrincipals(dep, d, assumedRole));
   const role = dep.central[0].resources.ReplicationRole;
   if (dep.replica && role) {
     // S3 replicates with the central stack's role, in the central account.
-    const copy = Object.values(dep.replica.resources).find((r) => r.Type === 'AWS::S3::Bucket');
+    const copy = dep.replica.resources.ReplicaBucket;
     d.replica = { bucket: copy.ref, arn: copy.attrs.Arn, region: dep.replica.region, key: dep.replica.outputs.ReplicaKeyArn };
     d.principals.replication = { ...assumedRole(CENTRAL, role.ref, 's3-replication', { path: role.Properties.Path ?? '/', partition, org: false }),
       policies: role.Properties.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })) };
@@ -355,7 +380,7 @@ export function sessionSituation(dep, account, region) {
     const sso = assumedRole(account, 'AWSReservedSSO_SessionManagerOperator_0123456789abcdef', 'alice',
       { path: `/aws-reserved/sso.amazonaws.com/${region}/`, partition });
     const policy = Object.values(dep.permissionSet.resources).find((r) => r.Type === 'AWS::SSO::PermissionSet').Properties.InlinePolicy;
-    d.viaIdentityCenter = { ...d, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
+    d.viaIdentityCenter = { ...d, identityCenter: true, operator: sso, principals: { ...d.principals, operator: { ...sso, policies: [{ name: 'SessionManagerOperator permission set', policy }] } } };
   }
   return d;
 }
@@ -411,7 +436,7 @@ export async function evaluate(call, d, dep) {
   const p = d.principals[call.caller];
   const resource = call.resource(d);
   const callCtx = call.context(d);
-  let resourceAccount = d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
+  let resourceAccount = call.resourceAccount?.(d) ?? d.account; let resourcePolicy; let resourceCtx = {}; let policyName = 'none';
   let requestRegion = d.region;
   if (/^arn:[^:]+:s3:::/.test(resource)) {
     const b = dep.index.buckets.get(resource.replace(/^arn:[^:]+:s3:::/, '').split('/')[0]);
@@ -427,8 +452,15 @@ export async function evaluate(call, d, dep) {
     const k = dep.index.keys.get(resource);
     if (!k) return { got: 'deny', why: `no such key ${resource}` };
     resourceAccount = k.account; resourcePolicy = k.policy; policyName = `key policy (${k.stack} ${k.region})`; requestRegion = k.region;
-    resourceCtx = { 'kms:CallerAccount': p.account, ...(k.aliases.length ? { 'kms:ResourceAliases': k.aliases } : {}) };
+    resourceCtx = { 'kms:CallerAccount': p.account, ...(k.aliases.length ? { 'kms:ResourceAliases': k.aliases } : {}),
+      ...Object.fromEntries(Object.entries(k.tags ?? {}).map(([tag, value]) => [`aws:ResourceTag/${tag}`, value])) };
   } else if (resource.startsWith('arn:')) resourceAccount = resource.split(':')[4] || d.account;
+  if (call.sharedByOwner) {
+    // A document its owner shares (ModifyDocumentPermission, here with every account): the
+    // owner's side admits the call, so the caller's own policy alone decides.
+    policyName = 'document shared by its owner';
+    resourcePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: call.action, Resource: resource }] };
+  }
   const context = {
     ...(p.service ? { 'aws:SecureTransport': 'true', 'aws:SourceAccount': d.account, 'aws:PrincipalIsAWSService': 'true', 'aws:RequestedRegion': requestRegion } : principalContext(p, requestRegion)),
     'aws:ResourceAccount': resourceAccount, ...resourceCtx, ...callCtx,
@@ -443,6 +475,7 @@ export async function evaluate(call, d, dep) {
   const result = await runSimulation({
     request: { principal: p.arn, action: call.action, resource: { resource, accountId: resourceAccount }, contextVariables: simContext },
     identityPolicies: identities, serviceControlPolicies: serviceControlPolicies(dep, p), resourceControlPolicies: [], resourcePolicy,
+    ...(p.sessionPolicy ? { sessionPolicy: p.sessionPolicy } : {}),
   }, { simulationMode: 'Strict' });
   if (result.resultType === 'error') return { got: 'error', why: `iam-simulate error: ${JSON.stringify(result.errors)}` };
   const a = result.result?.analysis ?? result.results?.[0]?.analysis;
@@ -468,6 +501,8 @@ export async function proveExample(example, { verbose = false, out = console.log
   const failures = []; const notes = new Set();
   out(`\n=== ${example.name}: central ${CENTRAL} in ${dep.central.map((s) => s.region).join(', ')}; members ${MEMBERS.join(', ')} in ${dep.regions.join(', ')}`);
   out(`    member parameters wired from central outputs: ${Object.keys(dep.wired).join(', ') || 'none'}`);
+  const scp = guardrailPolicy(dep)?.Properties.Content;
+  if (scp) out(`    guardrail SCP: ${JSON.stringify(scp).length} of 5,120 characters`);
   for (const account of MEMBERS) for (const region of dep.regions) {
     const d = sessionSituation(dep, account, region);
     d.notes.forEach((n) => notes.add(n));
@@ -489,90 +524,7 @@ export async function proveExample(example, { verbose = false, out = console.log
   return failures;
 }
 
-// ------------------------------------------------------------------ self-test
-// Each mutant breaks one thing in a deployment; the proof must then report the named call.
-// The first checks pin the iam-simulate behaviour this harness relies on.
-const statements = (doc) => [doc.Statement].flat();
-const keyPolicy = (dep, pick) => [...dep.index.keys.values()].filter(pick).map((k) => k.policy);
-const MUTANTS = [
-  ['bucket policy Allow without its organisation condition', 'default', 'deny.outsider.PutObject', (dep) => {
-    for (const b of dep.index.buckets.values()) statements(b.policy).filter((st) => st.Effect === 'Allow').forEach((st) => delete st.Condition);
-  }],
-  ['bucket policy grants BUCKET/* instead of BUCKET/${aws:PrincipalAccount}/*', 'default', 'deny.member-admin.PutObject(other account prefix)', (dep) => {
-    for (const b of dep.index.buckets.values()) statements(b.policy).forEach((st) => { st.Resource = [st.Resource].flat().map((r) => r.replace('/${aws:PrincipalAccount}/*', '/*')); });
-  }],
-  ['bucket key policy without kms:ViaService', 'default', 'deny.member-admin.Decrypt(bucket key directly)', (dep) => {
-    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => delete st.Condition?.StringEquals?.['kms:ViaService']));
-  }],
-  ['bucket key encryption context names objects (BUCKET/*) although Bucket Keys are on', 'default', 's3.GenerateDataKey(bucket key, for agent)', (dep) => {
-    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.BucketKeyArn).forEach((pol) => statements(pol).forEach((st) => {
-      const c = st.Condition?.StringEquals; if (c?.['kms:EncryptionContext:aws:s3:arn']) c['kms:EncryptionContext:aws:s3:arn'] += '/*';
-    }));
-  }],
-  ['agent policy without kms:Decrypt on the bucket key', 'default', 's3.Decrypt(bucket key, multipart, for agent)', (dep) => {
-    dep.members.forEach((s) => s.resources.SessionLoggingAgentPolicy && statements(s.resources.SessionLoggingAgentPolicy.Properties.PolicyDocument)
-      .filter((st) => st.Sid === 'UseBucketKey').forEach((st) => { st.Action = ['kms:GenerateDataKey']; }));
-  }],
-  ['session key policy without the organisation statement', 'default', 'agent.Decrypt(session key)', (dep) => {
-    keyPolicy(dep, (k) => k.arn === dep.central[0].outputs.SessionKeyArn).forEach((pol) => { pol.Statement = statements(pol).filter((st) => !/Organization/.test(st.Sid)); });
-  }],
-  ['per-account session key policy without the account-root statement (IAM policy alone must not suffice)', 'per-account-keys', 'agent.Decrypt(session key)', (dep) => {
-    keyPolicy(dep, (k) => k.account !== CENTRAL).forEach((pol) => { pol.Statement = [{ Sid: 'SomeoneElse', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 'kms:*', Resource: '*' }]; });
-  }],
-  ['TLS deny removed', 'default', 'deny.agent.PutObject(no TLS)', (dep) => {
-    for (const b of dep.index.buckets.values()) b.policy.Statement = statements(b.policy).filter((st) => st.Effect !== 'Deny');
-  }],
-  ['no attach path reaches the node\'s role (the original default rollout)', 'default', 'agent.GetBucketEncryption(validate)', (dep) => {
-    dep.members.forEach((s) => Object.assign(s.resources.AccountLogging.Properties.Roles,
-      { InstanceProfileRoles: false, AgentRoleNames: [], DefaultHostManagementRole: false, ActivationRoles: false }));
-  }],
-  ...[['ProtectWhatSmlogDeploys', 'deny.member-admin.InvokeFunction(controller, forged event)'],
-    ['ProtectWhatTheControllerKeeps', 'deny.member-admin.UpdateDocument(preferences)'],
-    ['NoUnloggedSessions', 'deny.member-admin.StartSession(AWS-StartSSHSession: never logged)']].map(([sid, target]) => [
-    `guardrail without ${sid}`, 'retention-and-operators', target, (dep) => {
-      const content = guardrailPolicy(dep).Properties.Content;
-      content.Statement = statements(content).filter((st) => st.Sid !== sid);
-    }]),
-  ['guardrail exempts every role, not only the StackSet\'s execution roles', 'retention-and-operators',
-    'deny.member-admin.CreateRole(stacksets-exec-*: claim the execution role\'s exemption)', (dep) => {
-      statements(guardrailPolicy(dep).Properties.Content).filter((st) => st.Sid === 'ProtectWhatSmlogDeploys').forEach((st) => {
-        st.Condition.ArnNotLike['aws:PrincipalArn'] = [st.Condition.ArnNotLike['aws:PrincipalArn']].flat().map((a) => a.replace(/role\/.*$/, 'role/*'));
-      });
-    }],
-];
-export async function selfTest() {
-  let bad = 0;
-  const check = (ok, what) => { console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) bad++; };
-  const sim = (principal, resourceAccount, identity, resourcePolicy, ctx = {}) => runSimulation({
-    request: { principal, action: 'kms:Decrypt', resource: { resource: `arn:aws:kms:us-east-1:${resourceAccount}:key/k`, accountId: resourceAccount }, contextVariables: ctx },
-    identityPolicies: identity ? [{ name: 'id', policy: identity }] : [], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
-  }, { simulationMode: 'Strict' });
-  const allowId = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] };
-  const root = (acct) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: 'kms:*', Resource: '*' }] });
-  const anyOrg = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] };
-  const P = 'arn:aws:sts::222222222222:assumed-role/R/s';
-  console.log('iam-simulate semantics this harness relies on:');
-  check((await sim(P, '111111111111', undefined, anyOrg)).overallResult !== 'Allowed', 'cross-account: key policy alone does not allow');
-  check((await sim(P, '111111111111', allowId, undefined)).overallResult !== 'Allowed', 'cross-account: identity policy alone does not allow');
-  check((await sim(P, '111111111111', allowId, anyOrg)).overallResult === 'Allowed', 'cross-account: both allow');
-  check((await sim(P, '222222222222', allowId, root('222222222222'))).overallResult === 'Allowed', 'same-account KMS: identity policy works when the key policy delegates to the account root');
-  check((await sim(P, '222222222222', allowId, root('999999999999'))).overallResult !== 'Allowed', 'same-account KMS: identity policy alone does not allow without root delegation');
-  const ec = await sim(P, '111111111111', allowId, anyOrg, { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::b' });
-  check(ec.result.ignoredContextKeys.includes('kms:EncryptionContext:aws:s3:arn'), 'kms:EncryptionContext:* is still ignored by iam-simulate (so it is checked outside)');
-  console.log('mutants (each must be reported by the proof):');
-  const exs = examples();
-  for (const [what, name, target, mutate] of MUTANTS) {
-    const dep = deploy(exs.find((e) => e.name === name));
-    mutate(dep);
-    const failures = await proveExample(dep.example, { dep, out: () => {} });
-    check(failures.some((f) => f.call === target), `${name}: ${what} -> ${target}`);
-  }
-  console.log(bad ? `proof self-test: ${bad} check(s) failed` : 'proof self-test passed');
-  return bad ? 1 : 0;
-}
-
 export async function main(argv = process.argv.slice(2)) {
-  if (argv.includes('--self-test')) return selfTest();
   const only = argv.filter((a) => !a.startsWith('-'));
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   console.log('Session lifecycle proof (iam-simulate; kms:EncryptionContext:* conditions are checked outside iam-simulate, see prove.mjs)');

@@ -4,6 +4,7 @@
 // templates/examples/NAME. Exit code 0 only when everything passes. Extra arguments
 // (example names, --verbose) are passed on to the proof and the lint.
 import * as prove from './prove.mjs';
+import { selfTest } from './selftest.mjs';
 import * as lint from './lint.mjs';
 import * as resolve from './resolve.mjs';
 
@@ -11,7 +12,7 @@ const args = process.argv.slice(2);
 const steps = [
   ['resolver self-test', () => resolve.selfTest()],
   ['lint self-test', () => lint.main(['--self-test'])],
-  ['proof self-test', () => prove.main(['--self-test'])],
+  ['proof self-test', () => selfTest()],
   ['session-lifecycle proof', () => prove.main(args)],
   ['policy lint', () => lint.main(args.filter((a) => a !== '--verbose' && a !== '-v'))],
 ];

@@ -10,9 +10,11 @@ import re
 import sys
 
 import boto3
+import botocore.session
 import pytest
 import yaml
 from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
 from moto import mock_aws
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -126,18 +128,49 @@ def aws(monkeypatch):
         yield
 
 
-class World:
-    """The clients the controller gets: moto, with a stand-in for its stack and
-    its event bus, and Regions that can be made unreachable."""
+class Recording:
+    """GUI Connect's RDP recording preferences in one Region (moto has no GUI
+    Connect); requests are checked against botocore's model of the service."""
 
-    def __init__(self, stack=None, unreachable=()):
+    MODEL = botocore.session.get_session().get_service_model("ssm-guiconnect")
+
+    def __init__(self, preferences=None):
+        self.preferences = preferences
+
+    def _checked(self, operation, params):
+        report = ParamValidator().validate(params, self.MODEL.operation_model(operation).input_shape)
+        assert not report.has_errors(), report.generate_report()
+
+    def get_connection_recording_preferences(self):
+        if self.preferences is None:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no preferences"}},
+                              "GetConnectionRecordingPreferences")
+        return {"ConnectionRecordingPreferences": copy.deepcopy(self.preferences)}
+
+    def update_connection_recording_preferences(self, **params):
+        self._checked("UpdateConnectionRecordingPreferences", params)
+        self.preferences = copy.deepcopy(params["ConnectionRecordingPreferences"])
+
+    def delete_connection_recording_preferences(self, **params):
+        self._checked("DeleteConnectionRecordingPreferences", params)
+        self.preferences = None
+
+
+class World:
+    """The clients the controller gets: moto, with a stand-in for its stack,
+    its event bus and GUI Connect, and Regions that can be made unreachable."""
+
+    def __init__(self, stack=None, unreachable=(), recordings=None):
         self.stack, self.events, self.unreachable, self.calls = stack or Stack(), Events(), set(unreachable), []
+        self.recordings = recordings if recordings is not None else {}
 
     def __call__(self, service, region_name=None, config=None):
         if service == "cloudformation":
             return self.stack
         if service == "events":
             return self.events
+        if service == "ssm-guiconnect":
+            return self.recordings.setdefault(region_name, Recording())
         if region_name in self.unreachable:
             raise ClientError({"Error": {"Code": "UnrecognizedClientException", "Message": "The security token included in the request is invalid"}}, "Any")
         client = boto3.client(service, region_name=region_name or "us-east-1")
@@ -346,7 +379,7 @@ def test_an_unreachable_region_is_skipped_and_reported_not_a_failure(aws):
     agent_policy(boto3.client("iam"))
     report = run({}, two_regions(), World(unreachable={"eu-west-1"}))
     assert report["regions"]["eu-west-1"].startswith("skipped: not reachable (UnrecognizedClientException)")
-    assert report["regions"]["us-east-1"] == "preferences written"
+    assert report["regions"]["us-east-1"] == "preferences written, names published"
     assert report["failed"] is False
 
 
@@ -518,3 +551,70 @@ def test_a_multi_region_key_is_named_by_its_replica_in_each_region(aws):
     run({}, env, World(), template=template)
     for region in ("us-east-1", "eu-west-1"):
         assert preferences(region)["inputs"]["kmsKeyId"] == f"arn:aws:kms:{region}:{CENTRAL}:key/{MRK}"
+
+
+# ---------------------------------------------------------------- published names and RDP recording
+
+
+def parameters(region):
+    found = boto3.client("ssm", region_name=region).get_parameters_by_path(Path="/smlog/")["Parameters"]
+    return {p["Name"]: p["Value"] for p in found}
+
+
+def test_the_names_baselines_read_are_published_in_every_region_repaired_and_removed(aws):
+    policy = agent_policy(boto3.client("iam"))
+    env = two_regions()
+    run({}, env, World())
+    for region in ("us-east-1", "eu-west-1"):
+        assert parameters(region) == {"/smlog/agent-policy-arn": policy, "/smlog/bucket-name": "central-logs",
+                                      "/smlog/session-key-arn": SESSION_KEY}
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/smlog/bucket-name", Value="attacker-bucket", Type="String", Overwrite=True)
+    report = run({}, env, World())
+    assert report["regions"]["eu-west-1"] == "names published"
+    assert report["regions"]["us-east-1"] == "unchanged"
+    assert parameters("eu-west-1")["/smlog/bucket-name"] == "central-logs"
+    run(cfn_event("Delete", PhysicalResourceId="smlog-account-logging"), env, World(Stack("DELETE_IN_PROGRESS")))
+    assert parameters("us-east-1") == {} and parameters("eu-west-1") == {}
+
+
+def test_a_name_without_a_value_is_withdrawn(aws):
+    agent_policy(boto3.client("iam"))
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/smlog/log-group-name", Value="/aws/ssm/session-manager", Type="String")
+    report = run({}, environment(), World())
+    assert "/smlog/log-group-name" not in parameters("us-east-1"), "CloudWatch is off in this configuration"
+    assert report["regions"]["us-east-1"] == "preferences written, names published"
+
+
+def recorded(bucket="central-logs", key=SESSION_KEY, owner=CENTRAL):
+    return {"KMSKeyArn": key, "RecordingDestinations": {"S3Buckets": [{"BucketName": bucket, "BucketOwner": owner}]}}
+
+
+def test_rdp_recording_is_written_only_where_configured_and_repaired(aws):
+    agent_policy(boto3.client("iam"))
+    env = two_regions(SMLOG_RDP_REGIONS="us-east-1")
+    recordings = {"us-east-1": Recording(recorded(bucket="team-recordings", owner=ACCOUNT))}
+    report = run({}, env, World(recordings=recordings))
+    assert recordings["us-east-1"].preferences == recorded()
+    assert report["regions"]["us-east-1"].endswith("RDP recording repaired")
+    assert "eu-west-1" not in recordings, "GUI Connect is not asked where recording is not configured"
+    assert "RDP" not in report["regions"]["eu-west-1"]
+    quiet = run({}, env, World(recordings=recordings))
+    assert quiet["regions"]["us-east-1"] == "unchanged"
+
+
+def test_removal_stops_smlogs_recording_and_leaves_anyone_elses(aws):
+    agent_policy(boto3.client("iam"))
+    env = two_regions(SMLOG_RDP_REGIONS="us-east-1,eu-west-1")
+    recordings = {}
+    run({}, env, World(recordings=recordings))
+    assert recordings["eu-west-1"].preferences == recorded()
+    recordings["us-east-1"].preferences = recorded(bucket="someone-elses", owner=ACCOUNT)
+    responses = Responses()
+    run(cfn_event("Delete", PhysicalResourceId="smlog-account-logging"), env,
+        World(Stack("DELETE_IN_PROGRESS"), recordings=recordings), send=responses)
+    assert responses[0]["status"] == "SUCCESS"
+    assert recordings["eu-west-1"].preferences is None
+    assert recordings["us-east-1"].preferences == recorded(bucket="someone-elses", owner=ACCOUNT)
+    assert "RDP recording left alone" in responses[0]["data"]["Regions"]

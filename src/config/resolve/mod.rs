@@ -73,16 +73,6 @@ pub(super) fn shell_profile(field: &str, value: &Option<String>) -> Result<Strin
     Ok(profile)
 }
 
-pub(super) fn at_least_one_day(field: &str, value: Option<u32>) -> Result<Option<u32>> {
-    match value {
-        Some(0) => Err(Error::field(
-            field,
-            "0 days is not a period: give at least 1",
-        )),
-        other => Ok(other),
-    }
-}
-
 pub(super) fn log_group_name(field: &str, name: &str) -> Result<String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-/.#".contains(c);
     if (1..=512).contains(&name.len()) && name.chars().all(allowed) && !name.starts_with("aws/") {
@@ -110,7 +100,7 @@ impl RawConfig {
             session: session::session(self)?,
             cloudwatch: options::cloudwatch(self)?,
             operators: options::operators(self)?,
-            guardrail: options::guardrail(self)?,
+            guardrail: options::guardrail(self, home_region.partition())?,
             endpoints: options::endpoints(self, &home_region)?,
             replica: scope::replica(self, &home_region)?,
             scope,

@@ -31,7 +31,10 @@ pub(super) fn operators(raw: &RawConfig) -> Result<Option<OperatorSettings>> {
         .then_some(OperatorSettings { role_names }))
 }
 
-pub(super) fn guardrail(raw: &RawConfig) -> Result<Option<GuardrailSettings>> {
+pub(super) fn guardrail(
+    raw: &RawConfig,
+    partition: Partition,
+) -> Result<Option<GuardrailSettings>> {
     let Some(guardrail) = &raw.guardrail else {
         return Ok(None);
     };
@@ -43,6 +46,7 @@ pub(super) fn guardrail(raw: &RawConfig) -> Result<Option<GuardrailSettings>> {
         principal_pattern(
             &format!("guardrail.unlogged_sessions_allowed_for[{i}]"),
             pattern,
+            partition,
         )?;
     }
     Ok(guardrail
@@ -53,9 +57,21 @@ pub(super) fn guardrail(raw: &RawConfig) -> Result<Option<GuardrailSettings>> {
         }))
 }
 
-/// An IAM role or user ARN, wildcards allowed in the account and name.
-fn principal_pattern(field: &str, pattern: &str) -> Result<()> {
+/// An IAM role or user ARN, wildcards allowed in the partition, account and
+/// name; a named partition must be the configuration's.
+fn principal_pattern(field: &str, pattern: &str, partition: Partition) -> Result<()> {
     let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[1] != "*" && parts[1] != partition.name() {
+        return Err(Error::field(
+            field,
+            format!(
+                "{pattern:?} names the partition {:?}, but this configuration's Regions are in {:?}: no principal there can match (write {:?} or *)",
+                parts[1],
+                partition.name(),
+                partition.name()
+            ),
+        ));
+    }
     let valid = parts.len() == 6
         && parts[0] == "arn"
         && (parts[1] == "*" || Partition::by_name(parts[1]).is_some())

@@ -2,7 +2,7 @@
 //! accounts; the bucket smlog creates (with its retention) or an existing
 //! one; the replica.
 
-use super::{at, at_least_one_day, parse_list, parse_opt};
+use super::{at, parse_list, parse_opt};
 use crate::config::raw::{RawConfig, RawRetention};
 use crate::config::settings::*;
 use crate::error::{Error, Result};
@@ -132,69 +132,4 @@ pub(super) fn replica(raw: &RawConfig, home_region: &Region) -> Result<Option<Re
         region,
         bucket_name: parse_opt("replica.bucket_name", replica.bucket_name.as_ref())?,
     }))
-}
-
-impl RawRetention {
-    fn resolve(&self) -> Result<RetentionSettings> {
-        let object_lock = match &self.object_lock {
-            None => None,
-            Some(lock) => {
-                let period = match (lock.days, lock.years) {
-                    (Some(days), None) if (1..=MAX_LOCK_YEARS * 365).contains(&days) => {
-                        LockPeriod::Days(days)
-                    }
-                    (None, Some(years)) if (1..=MAX_LOCK_YEARS).contains(&years) => {
-                        LockPeriod::Years(years)
-                    }
-                    (Some(_), Some(_)) | (None, None) => {
-                        return Err(Error::field(
-                            "retention.object_lock",
-                            "give the default retention in days or in years (one of the two)",
-                        ))
-                    }
-                    _ => {
-                        return Err(Error::field(
-                            "retention.object_lock",
-                            format!(
-                                "the retention must be 1 to {} days or 1 to {MAX_LOCK_YEARS} years",
-                                MAX_LOCK_YEARS * 365
-                            ),
-                        ))
-                    }
-                };
-                Some(ObjectLock {
-                    mode: lock.mode,
-                    period,
-                })
-            }
-        };
-        let noncurrent_version_expiration_days = at_least_one_day(
-            "retention.noncurrent_version_expiration_days",
-            self.noncurrent_version_expiration_days,
-        )?;
-        if let (Some(lock), Some(expiry)) = (object_lock, noncurrent_version_expiration_days) {
-            let locked_days = lock.period.days();
-            if expiry < locked_days {
-                return Err(Error::field(
-                    "retention.noncurrent_version_expiration_days",
-                    format!(
-                        "{expiry} days is shorter than the Object Lock retention ({locked_days} days, {} mode): S3 Lifecycle never deletes a locked version, so the expiry would silently wait for the lock; give at least {locked_days}",
-                        lock.mode.as_str()
-                    ),
-                ));
-            }
-        }
-        Ok(RetentionSettings {
-            object_lock,
-            transition_to_glacier_days: at_least_one_day(
-                "retention.transition_to_glacier_days",
-                self.transition_to_glacier_days,
-            )?,
-            noncurrent_version_expiration_days,
-            access_log_bucket: parse_opt(
-                "retention.access_log_bucket",
-                self.access_log_bucket.as_ref(),
-            )?,
-        })
-    }
 }

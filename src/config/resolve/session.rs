@@ -21,9 +21,18 @@ pub(super) fn session(raw: &RawConfig) -> Result<SessionSettings> {
         .map(|m| Minutes::new("maximum session duration", m, MAX_DURATION_RANGE))
         .transpose()
         .map_err(at("session.max_duration_minutes"))?;
+    let just_in_time = session.just_in_time.unwrap_or(false);
+    if just_in_time && max_duration.is_none() {
+        return Err(Error::field(
+            "session.just_in_time",
+            "just-in-time node access needs session.max_duration_minutes: Systems Manager does not end just-in-time sessions when the approved access window closes, so the maximum duration is what keeps a session within it",
+        ));
+    }
     Ok(SessionSettings {
         idle_timeout,
         max_duration,
+        just_in_time,
+        rdp_recording: session.rdp_recording.unwrap_or(false),
         run_as_user: parse_opt("session.run_as_user", session.run_as_user.as_ref())?,
         linux_shell_profile: shell_profile(
             "session.linux_shell_profile",

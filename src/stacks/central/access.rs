@@ -8,6 +8,7 @@ use crate::cfn::{Expr, Intrinsic, Principal, Statement, Value};
 use crate::config::{OrganizationPaths, Scope};
 use crate::ids::{AccountId, BucketName, OrgId, Region};
 use crate::names::logical::LOG_BUCKET;
+use crate::names::principal;
 use crate::plan::KeyUse;
 use crate::stacks::root_administration;
 
@@ -18,11 +19,16 @@ pub struct Names {
     bucket_arn: Value<String>,
     /// A literal bucket ARN, or none inside the stack.
     literal_bucket_arn: Option<String>,
-    /// The bucket's ARN where the key policy meets it (as S3 Bucket Keys'
-    /// encryption context); the key exists before the bucket, so no `GetAtt`.
+    /// The bucket's ARN and its objects' where the key policy meets them (as
+    /// the encryption context S3 sends); the key exists before the bucket, so
+    /// no `GetAtt`.
     bucket_arn_for_keys: Expr,
+    objects_for_keys: Expr,
     /// `kms:ViaService` of S3 in the bucket's Region.
     s3_service: Expr,
+    /// `kms:ViaService` of GUI Connect in any Region (the session key's
+    /// replicas serve every Region under one policy).
+    gui_connect_service: Expr,
 }
 
 impl Names {
@@ -32,14 +38,10 @@ impl Names {
             organization_id: Intrinsic::reference(ORGANIZATION_ID).into(),
             bucket_arn: Value::get_att(LOG_BUCKET, "Arn"),
             literal_bucket_arn: None,
-            bucket_arn_for_keys: Intrinsic::SubWith {
-                template: "arn:${AWS::Partition}:s3:::${Bucket}".to_owned(),
-                variables: [("Bucket".to_owned(), bucket_name().into())]
-                    .into_iter()
-                    .collect(),
-            }
-            .into(),
+            bucket_arn_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}"),
+            objects_for_keys: named_bucket("arn:${AWS::Partition}:s3:::${Bucket}/*"),
             s3_service: Intrinsic::sub("s3.${AWS::Region}.${AWS::URLSuffix}").into(),
+            gui_connect_service: Intrinsic::sub("ssm-guiconnect.*.${AWS::URLSuffix}").into(),
         }
     }
 
@@ -51,8 +53,10 @@ impl Names {
             organization_id: organization.map(|o| o.as_str()).unwrap_or_default().into(),
             bucket_arn: arn.clone().into(),
             literal_bucket_arn: Some(arn.clone()),
+            objects_for_keys: format!("{arn}/*").into(),
             bucket_arn_for_keys: arn.into(),
             s3_service: format!("s3.{region}.{}", partition.url_suffix()).into(),
+            gui_connect_service: format!("ssm-guiconnect.*.{}", partition.url_suffix()).into(),
         }
     }
 
@@ -64,6 +68,17 @@ impl Names {
             Some(arn) => format!("{arn}/{}", suffix.replace("${!", "${")).into(),
         }
     }
+}
+
+/// An ARN of (or in) the stack's bucket, by its name as the stack decides it.
+fn named_bucket(template: &str) -> Expr {
+    Intrinsic::SubWith {
+        template: template.to_owned(),
+        variables: [("Bucket".to_owned(), bucket_name().into())]
+            .into_iter()
+            .collect(),
+    }
+    .into()
 }
 
 /// One part of the configured scope; each gets statements of its own, since
@@ -115,6 +130,33 @@ impl Admission<'_> {
         }
     }
 
+    /// Names the admitted accounts as the source of a service's request
+    /// (`aws:SourceOrgID`, `aws:SourceOrgPaths`, `aws:SourceAccount`): a
+    /// service acting for them, never for anyone else.
+    fn as_source(&self, names: &Names, statement: Statement) -> Statement {
+        match self {
+            Admission::Organization => statement.condition(
+                "StringEquals",
+                "aws:SourceOrgID",
+                names.organization_id.clone(),
+            ),
+            Admission::Paths(paths) => statement
+                .condition(
+                    "StringEquals",
+                    "aws:SourceOrgID",
+                    paths.organization.as_str(),
+                )
+                .condition(
+                    "ForAnyValue:StringLike",
+                    "aws:SourceOrgPaths",
+                    list(&paths.paths),
+                ),
+            Admission::Accounts(accounts) => {
+                statement.condition("StringEquals", "aws:SourceAccount", list(accounts))
+            }
+        }
+    }
+
     fn in_organization(&self, names: &Names, statement: Statement) -> Statement {
         match self {
             Admission::Organization => statement.condition(
@@ -157,7 +199,11 @@ pub fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
     admissions
 }
 
-/// Admitted principals may use the key only through S3, for this bucket.
+/// Admitted principals may use the key only through S3, for this bucket. S3
+/// sends the bucket's ARN as encryption context with S3 Bucket Keys and the
+/// object's ARN without them; both are admitted, so the statement serves an
+/// existing bucket either way, and an upload that turns Bucket Keys off for
+/// itself.
 fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
     admission
         .in_key_policy(
@@ -168,51 +214,177 @@ fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
         )
         .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
         .condition(
-            "StringEquals",
+            "StringLike",
             "kms:EncryptionContext:aws:s3:arn",
-            names.bucket_arn_for_keys.clone(),
+            Expr::List(vec![
+                names.bucket_arn_for_keys.clone(),
+                names.objects_for_keys.clone(),
+            ]),
         )
 }
 
-/// Admitted principals encrypt and decrypt session data with the key directly.
+/// The encryption context the SSM Agent and the Session Manager plugin send
+/// with every call on the session key.
+pub const SESSION_CONTEXT_KEYS: [&str; 2] = ["aws:ssm:SessionId", "aws:ssm:TargetId"];
+
+/// Admitted principals encrypt and decrypt session data with the key directly,
+/// and only under Session Manager's encryption context: both of its keys
+/// present (`Null` false) and no other key (`ForAllValues`). Data encrypted
+/// under any other context, or none, stays out of reach of this grant, so
+/// the key is no general-purpose key for the whole organisation.
 fn session_encryption(names: &Names, admission: &Admission) -> Statement {
-    admission.in_key_policy(
-        names,
-        Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
-            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-            .resource("*"),
-    )
+    let statement = admission
+        .in_key_policy(
+            names,
+            Statement::allow(&format!("Allow{}SessionEncryption", admission.name()))
+                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+                .resource("*"),
+        )
+        .condition(
+            "ForAllValues:StringEquals",
+            "kms:EncryptionContextKeys",
+            list(&SESSION_CONTEXT_KEYS),
+        );
+    SESSION_CONTEXT_KEYS
+        .iter()
+        .fold(statement, |statement, key| {
+            statement.condition("Null", &format!("kms:EncryptionContext:{key}"), false)
+        })
+}
+
+/// With RDP recording: GUI Connect encrypts a recording in progress under a
+/// grant on the session key of the node's Region, which the connecting user
+/// (and the controller, writing the preferences) create through the service.
+fn recording_grants(names: &Names, admission: &Admission) -> Statement {
+    admission
+        .in_key_policy(
+            names,
+            Statement::allow(&format!("Allow{}RdpRecordingGrants", admission.name()))
+                .actions(&["kms:CreateGrant"])
+                .resource("*"),
+        )
+        .condition(
+            "StringLike",
+            "kms:ViaService",
+            names.gui_connect_service.clone(),
+        )
+        .condition("Bool", "kms:GrantIsForAWSResource", true)
+}
+
+/// With RDP recording: GUI Connect writes finished recordings to the bucket,
+/// which encrypts them with the bucket key, for the admitted accounts only.
+fn recording_encryption(names: &Names, admission: &Admission) -> Statement {
+    admission
+        .as_source(
+            names,
+            Statement::allow(&format!("Allow{}RdpRecordingEncryption", admission.name()))
+                .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
+                .actions(&["kms:GenerateDataKey"])
+                .resource("*"),
+        )
+        .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
+        .condition(
+            "StringLike",
+            "kms:EncryptionContext:aws:s3:arn",
+            Expr::List(vec![
+                names.bucket_arn_for_keys.clone(),
+                names.objects_for_keys.clone(),
+            ]),
+        )
+}
+
+/// Who the policies admit, how they name things, and whether GUI Connect
+/// records RDP connections into the bucket.
+#[derive(Clone, Copy)]
+pub struct Access<'a> {
+    pub names: &'a Names,
+    pub admissions: &'a [Admission<'a>],
+    pub recording: bool,
 }
 
 /// The admitted principals' statements of a key policy (the account-root
 /// statement comes first in a key the stack creates).
-pub fn key_grants(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
-    admissions
-        .iter()
-        .map(|admission| match key_use {
-            KeyUse::Bucket => use_through_s3(names, admission),
-            KeyUse::Session => session_encryption(names, admission),
-        })
-        .collect()
+pub fn key_grants(access: Access, key_use: KeyUse) -> Vec<Statement> {
+    let Access {
+        names,
+        admissions,
+        recording,
+    } = access;
+    let (bucket, session) = match key_use {
+        KeyUse::Bucket => (true, false),
+        KeyUse::Session => (false, true),
+        KeyUse::BucketAndSession => (true, true),
+    };
+    let mut statements = Vec::new();
+    for admission in admissions {
+        if bucket {
+            statements.push(use_through_s3(names, admission));
+        }
+        if session {
+            statements.push(session_encryption(names, admission));
+        }
+        if recording && bucket {
+            statements.push(recording_encryption(names, admission));
+        }
+        if recording && session {
+            statements.push(recording_grants(names, admission));
+        }
+    }
+    statements
 }
 
 /// A key policy the stack writes: the account keeps administration.
-pub fn key_policy(names: &Names, admissions: &[Admission], key_use: KeyUse) -> Vec<Statement> {
+pub fn key_policy(access: Access, key_use: KeyUse) -> Vec<Statement> {
     std::iter::once(root_administration())
-        .chain(key_grants(names, admissions, key_use))
+        .chain(key_grants(access, key_use))
         .collect()
 }
 
-/// TLS only; admitted principals may read the bucket's encryption settings and
-/// write below their own account id. One statement per scope carries both
-/// grants (object actions never match the bucket ARN, nor bucket actions the
-/// object ARNs), so an account list appears once and about 1,300 accounts fit.
-pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Statement> {
+const SSE: &str = "s3:x-amz-server-side-encryption";
+const SSE_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
+/// Uploads stay on the bucket key: one that names a KMS key names this one,
+/// one that names an encryption names SSE-KMS, and one that names SSE-KMS
+/// names a key (S3 would otherwise use the AWS managed key aws/s3). Each
+/// applies only when its header is present (`Null` false): an upload that
+/// names nothing gets the bucket's default encryption, as older agents rely on.
+fn upload_denies(names: &Names, bucket_key_arn: Value<String>) -> [Statement; 3] {
+    let deny = |sid: &str| {
+        Statement::deny(sid)
+            .principal(Principal::Anyone)
+            .actions(&["s3:PutObject"])
+            .resource(names.objects("*"))
+    };
+    [
+        deny("DenyUploadsWithAnotherKey")
+            .condition("Null", SSE_KEY, false)
+            .condition("StringNotEquals", SSE_KEY, Expr::from(bucket_key_arn)),
+        deny("DenyUploadsWithAnotherEncryption")
+            .condition("Null", SSE, false)
+            .condition("StringNotEquals", SSE, "aws:kms"),
+        deny("DenyUploadsWithTheAwsManagedKey")
+            .condition("Null", SSE, false)
+            .condition("Null", SSE_KEY, true),
+    ]
+}
+
+/// TLS only; uploads on the bucket key only; admitted principals may read the
+/// bucket's encryption settings and write below their own account id. One
+/// statement per scope carries both grants (object actions never match the
+/// bucket ARN, nor bucket actions the object ARNs), so an account list
+/// appears once and about 1,250 accounts fit.
+pub fn bucket_statements(access: Access, bucket_key_arn: Value<String>) -> Vec<Statement> {
+    let Access {
+        names,
+        admissions,
+        recording,
+    } = access;
     let mut statements = vec![Statement::deny("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions(&["s3:*"])
         .resources([names.bucket_arn.clone(), names.objects("*")])
         .condition("Bool", "aws:SecureTransport", false)];
+    statements.extend(upload_denies(names, bucket_key_arn));
     for admission in admissions {
         statements.push(
             admission.in_bucket_policy(
@@ -229,6 +401,119 @@ pub fn bucket_statements(names: &Names, admissions: &[Admission]) -> Vec<Stateme
                     ]),
             ),
         );
+        if recording {
+            statements.push(recordings(names, admission));
+        }
     }
     statements
+}
+
+/// GUI Connect writes RDP recordings for the admitted accounts. It chooses
+/// the objects' keys itself (no prefix can be configured), so the grant
+/// covers the bucket's objects; only the service can use it.
+fn recordings(names: &Names, admission: &Admission) -> Statement {
+    admission.as_source(
+        names,
+        Statement::allow(&format!("Allow{}RdpRecordings", admission.name()))
+            .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
+            .actions(&["s3:PutObject"])
+            .resource(names.objects("*")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn literal_names() -> Names {
+        Names::literal(
+            &"log-archive".parse().unwrap(),
+            &"us-east-1".parse().unwrap(),
+            Some(&"o-a1b2c3d4e5".parse().unwrap()),
+        )
+    }
+
+    const ORGANIZATION: [Admission; 1] = [Admission::Organization];
+
+    fn organisation(names: &Names) -> Access<'_> {
+        Access {
+            names,
+            admissions: &ORGANIZATION,
+            recording: false,
+        }
+    }
+
+    #[test]
+    fn the_bucket_key_admits_the_bucket_and_its_objects_as_encryption_context() {
+        let names = literal_names();
+        let grants = key_grants(organisation(&names), KeyUse::Bucket);
+        let condition = serde_json::to_value(&grants[0].condition).unwrap();
+        assert_eq!(
+            condition["StringLike"]["kms:EncryptionContext:aws:s3:arn"],
+            json!(["arn:aws:s3:::log-archive", "arn:aws:s3:::log-archive/*"]),
+            "with S3 Bucket Keys the context is the bucket ARN, without them the object ARN"
+        );
+        assert_eq!(
+            condition["StringEquals"]["kms:ViaService"],
+            "s3.us-east-1.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn the_session_key_serves_session_managers_encryption_context_only() {
+        let names = literal_names();
+        let grants = key_grants(organisation(&names), KeyUse::Session);
+        assert_eq!(grants.len(), 1);
+        assert_eq!(
+            serde_json::to_value(&grants[0].condition).unwrap(),
+            json!({
+                "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+                "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["aws:ssm:SessionId", "aws:ssm:TargetId"]},
+                "Null": {"kms:EncryptionContext:aws:ssm:SessionId": false, "kms:EncryptionContext:aws:ssm:TargetId": false},
+            })
+        );
+    }
+
+    #[test]
+    fn uploads_that_name_an_encryption_must_name_the_bucket_key() {
+        let key = "arn:aws:kms:us-east-1:111111111111:key/k";
+        let statements = bucket_statements(organisation(&literal_names()), key.into());
+        let denies: Vec<serde_json::Value> = statements
+            .iter()
+            .filter(|s| s.sid.starts_with("DenyUploads"))
+            .map(|s| serde_json::to_value(s).unwrap())
+            .collect();
+        let header = "s3:x-amz-server-side-encryption";
+        let key_header = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+        let conditions: Vec<&serde_json::Value> = denies.iter().map(|d| &d["Condition"]).collect();
+        assert_eq!(
+            conditions,
+            [
+                &json!({"Null": {key_header: false}, "StringNotEquals": {key_header: key}}),
+                &json!({"Null": {header: false}, "StringNotEquals": {header: "aws:kms"}}),
+                &json!({"Null": {header: false, key_header: true}}),
+            ]
+        );
+        for deny in &denies {
+            assert_eq!(deny["Action"], json!(["s3:PutObject"]));
+            assert_eq!(deny["Resource"], json!(["arn:aws:s3:::log-archive/*"]));
+        }
+    }
+
+    #[test]
+    fn one_key_for_both_keeps_a_statement_for_each_use() {
+        let names = literal_names();
+        let grants = key_grants(organisation(&names), KeyUse::BucketAndSession);
+        let sids: Vec<&str> = grants.iter().map(|g| g.sid.as_str()).collect();
+        assert_eq!(
+            sids,
+            [
+                "AllowOrganizationUseThroughS3",
+                "AllowOrganizationSessionEncryption"
+            ]
+        );
+        assert!(grants[0].condition["StringEquals"].contains_key("kms:ViaService"));
+        assert!(!grants[1].condition.contains_key("StringLike"));
+    }
 }

@@ -1,15 +1,17 @@
 //! The hardened log bucket, for the central stack and its replica.
 
+use super::access_logs;
 use crate::cfn::s3::{
     Bucket, BucketEncryption, DefaultRetention, LifecycleConfiguration, LifecycleRule,
-    LoggingConfiguration, NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockRule,
-    OwnershipControls, PublicAccessBlockConfiguration, Transition, VersioningConfiguration,
+    NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockRule, OwnershipControls,
+    PublicAccessBlockConfiguration, Transition, VersioningConfiguration,
 };
 use crate::cfn::Value;
 use crate::config::{LockPeriod, RetentionSettings};
 
 /// A log bucket: SSE-KMS by the key's full ARN, S3 Bucket Keys, all public
-/// access blocked, owner-enforced, versioned, and the configured retention.
+/// access blocked, owner-enforced, versioned, and the configured retention
+/// and server access logging.
 pub fn hardened(
     name: Value<String>,
     key_arn: Value<String>,
@@ -68,11 +70,6 @@ pub fn hardened(
         object_lock_configuration: object_lock,
         lifecycle_configuration: lifecycle,
         replication_configuration: None,
-        logging_configuration: retention.access_log_bucket.as_ref().map(|bucket| {
-            LoggingConfiguration {
-                destination_bucket_name: bucket.to_string().into(),
-                log_file_prefix: "session-manager-logs/".to_owned(),
-            }
-        }),
+        logging_configuration: access_logs::logging(&retention.access_logs),
     }
 }

@@ -5,21 +5,22 @@
 //! session key (same `mrk-` id).
 
 pub mod access;
+pub mod access_logs;
 pub mod bucket;
 
 use super::replica;
-use super::{finish, holding_data, rotated_key};
-use crate::cfn::kms::{Alias, Key, ReplicaKey};
+use super::{finish, holding_data, just_in_time_tags, rotated_key};
+use crate::cfn::kms::{Alias, Key, ReplicaKey, Tag};
 use crate::cfn::s3::BucketPolicy;
 use crate::cfn::{Intrinsic, Output, Parameter, PolicyDocument, Pseudo, Resource, Template, Value};
-use crate::config::{LogBucket, SessionKey, Settings};
+use crate::config::{LogBucket, RetentionSettings, SessionKey, Settings};
 use crate::error::{Error, Result};
 use crate::ids::{BucketName, KmsKeyArn, OrgId, Region};
 use crate::names::logical::*;
 use crate::names::{resource, wiring};
 use crate::plan::KeyUse;
 use crate::plan::Plan;
-pub use access::{key_grants, Admission, Names};
+pub use access::{key_grants, Access, Admission, Names};
 
 pub const ORGANIZATION_ID: &str = "OrganizationId";
 const GENERATE_BUCKET_NAME: &str = "GenerateBucketName";
@@ -103,34 +104,29 @@ pub fn build(plan: &Plan) -> Result<Template> {
 
     let names = Names::in_stack();
     let admissions = access::admissions(&settings.scope);
+    let access = Access {
+        names: &names,
+        admissions: &admissions,
+        recording: settings.session.rdp_recording,
+    };
     let mut keys = keys(
         settings.session_key,
         retention.is_some(),
-        &names,
-        &admissions,
+        access,
         placement,
+        just_in_time_tags(settings),
     );
     for (id, resource) in std::mem::take(&mut keys.resources) {
         template.resource(id, resource);
     }
     if let (Some(retention), Some(bucket_key)) = (retention, keys.bucket_key) {
-        let mut log_bucket =
-            bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
-        if let Some(copy) = &settings.replica {
-            replica::central_parameters(&mut template, copy);
-            // Retained: the retained bucket's replication names this role.
-            template.resource(
-                REPLICATION_ROLE,
-                placement.home_only(holding_data(replica::role(plan, copy))),
-            );
-            log_bucket.replication_configuration = Some(replica::replication(copy));
-        }
-        template.resource(LOG_BUCKET, placement.home_only(holding_data(log_bucket)));
-        template.resource(
-            LOG_BUCKET_POLICY,
-            // Retained with the bucket: a deleted stack must not leave the bucket
-            // without its policy, which would stop uploads from every account.
-            placement.home_only(holding_data(bucket_policy(&names, &admissions))),
+        add_log_bucket(
+            &mut template,
+            plan,
+            retention,
+            bucket_key,
+            access,
+            placement,
         );
     }
     if let Some(replica) = keys.replica.take() {
@@ -138,6 +134,40 @@ pub fn build(plan: &Plan) -> Result<Template> {
     }
     outputs(&mut template, &keys, placement);
     finish(template, "central")
+}
+
+/// The log bucket, its access-log target, its replication role and its policy.
+fn add_log_bucket(
+    template: &mut Template,
+    plan: &Plan,
+    retention: &RetentionSettings,
+    bucket_key: &str,
+    access: Access,
+    placement: Placement,
+) {
+    let mut log_bucket =
+        bucket::hardened(bucket_name(), Value::get_att(bucket_key, "Arn"), retention);
+    for (id, resource) in access_logs::resources(&retention.access_logs, bucket_name()) {
+        template.resource(id, placement.home_only(resource));
+    }
+    if let Some(copy) = &plan.settings.replica {
+        replica::central_parameters(template, copy);
+        // Retained: the retained bucket's replication names this role.
+        template.resource(
+            REPLICATION_ROLE,
+            placement.home_only(holding_data(replica::role(plan, copy))),
+        );
+        log_bucket.replication_configuration = Some(replica::replication(copy));
+    }
+    let log_bucket =
+        access_logs::delivered_from_the_start(holding_data(log_bucket), &retention.access_logs);
+    template.resource(LOG_BUCKET, placement.home_only(log_bucket));
+    template.resource(
+        LOG_BUCKET_POLICY,
+        // Retained with the bucket: a deleted stack must not leave the bucket
+        // without its policy, which would stop uploads from every account.
+        placement.home_only(holding_data(bucket_policy(access, bucket_key))),
+    );
 }
 
 /// The keys of the central stack, in template order, and how to name them.
@@ -156,18 +186,21 @@ struct CentralKeys {
 fn keys(
     session_key: SessionKey,
     with_bucket: bool,
-    names: &Names,
-    admissions: &[Admission],
+    access: Access,
     placement: Placement,
+    session_key_tags: Vec<Tag>,
 ) -> CentralKeys {
-    let bucket_key = || placement.home_only(holding_data(bucket_key(names, admissions)));
+    let bucket_key = || placement.home_only(holding_data(bucket_key(access)));
     let bucket_alias =
         || placement.home_only(alias(BUCKET_KEY_ALIAS_NAME, Value::reference(BUCKET_KEY)));
     match session_key {
         SessionKey::Shared { multi_region } => {
             let shared = SessionKeyResources::new(
                 LOGGING_KEY,
-                single_key(names, admissions),
+                Key {
+                    tags: session_key_tags,
+                    ..single_key(access)
+                },
                 multi_region,
                 placement,
             );
@@ -199,7 +232,10 @@ fn keys(
         SessionKey::Central { multi_region } => {
             let session = SessionKeyResources::new(
                 SESSION_KEY,
-                session_key_of(names, admissions),
+                Key {
+                    tags: session_key_tags,
+                    ..session_key_of(access)
+                },
                 multi_region,
                 placement,
             );
@@ -256,6 +292,7 @@ impl SessionKeyResources {
             primary_key_arn: Value::reference(PRIMARY_SESSION_KEY_ARN),
             pending_window_in_days: Some(30),
             key_policy: key.key_policy.clone(),
+            tags: key.tags.clone(),
         })
         .when(IS_REPLICA_REGION);
         SessionKeyResources {
@@ -402,26 +439,27 @@ pub(super) fn bucket_name() -> Value<String> {
     .into()
 }
 
-fn bucket_key(names: &Names, admissions: &[Admission]) -> Key {
+fn bucket_key(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs in the central bucket (used through S3 only)",
-        access::key_policy(names, admissions, KeyUse::Bucket),
+        access::key_policy(access, KeyUse::Bucket),
     )
 }
 
-fn session_key_of(names: &Names, admissions: &[Admission]) -> Key {
+fn session_key_of(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager session data between client and node",
-        access::key_policy(names, admissions, KeyUse::Session),
+        access::key_policy(access, KeyUse::Session),
     )
 }
 
-/// Key mode `one`: one key encrypts the bucket and the sessions. Session
-/// encryption needs direct use, so `kms:ViaService` cannot narrow it.
-fn single_key(names: &Names, admissions: &[Admission]) -> Key {
+/// Key mode `one`: one key encrypts the bucket and the sessions, under a
+/// statement for each: through S3 for this bucket, and directly (session
+/// encryption cannot go through a service) with Session Manager's context.
+fn single_key(access: Access) -> Key {
     rotated_key(
         "smlog: encrypts Session Manager logs and session data",
-        access::key_policy(names, admissions, KeyUse::Session),
+        access::key_policy(access, KeyUse::BucketAndSession),
     )
 }
 
@@ -435,9 +473,12 @@ fn alias(name: &str, target: Value<String>) -> Resource {
     })
 }
 
-fn bucket_policy(names: &Names, admissions: &[Admission]) -> BucketPolicy {
+fn bucket_policy(access: Access, bucket_key: &str) -> BucketPolicy {
     BucketPolicy {
         bucket: Value::reference(LOG_BUCKET),
-        policy_document: PolicyDocument::new(access::bucket_statements(names, admissions)),
+        policy_document: PolicyDocument::new(access::bucket_statements(
+            access,
+            Value::get_att(bucket_key, "Arn"),
+        )),
     }
 }

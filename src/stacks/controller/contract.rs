@@ -82,11 +82,17 @@ pub struct Desired {
     pub report_bus_arn: Value<String>,
     /// Seconds a run may work before it leaves the rest to the next one.
     pub time_budget_seconds: u32,
+    /// Where the published parameters live (`/smlog/`).
+    pub parameter_prefix: String,
+    /// The account that owns the bucket (RDP recording names it).
+    pub bucket_owner: Value<String>,
+    /// The Regions where RDP connections are recorded; empty when off.
+    pub rdp_regions: Vec<String>,
 }
 
 /// The variables, by name, in the order the template lists them. The names
 /// are the contract; `NAMES` lists them for the tests.
-pub const NAMES: [&str; 23] = [
+pub const NAMES: [&str; 26] = [
     "SMLOG_STACK_ID",
     "SMLOG_REGIONS",
     "SMLOG_BUCKET",
@@ -110,6 +116,9 @@ pub const NAMES: [&str; 23] = [
     "SMLOG_SHELL_PROFILES",
     "SMLOG_REPORT_BUS",
     "SMLOG_TIME_BUDGET_SECONDS",
+    "SMLOG_PARAMETER_PREFIX",
+    "SMLOG_BUCKET_OWNER",
+    "SMLOG_RDP_REGIONS",
 ];
 
 /// The rule for unmodifiable roles as the controller reads it:
@@ -161,6 +170,9 @@ impl Desired {
             text(&profiles),
             self.report_bus_arn.clone(),
             text(&self.time_budget_seconds.to_string()),
+            text(&self.parameter_prefix),
+            self.bucket_owner.clone(),
+            text(&self.rdp_regions.join(",")),
         ];
         NAMES
             .iter()

@@ -2,9 +2,11 @@
 every configured Region. It attaches the agent policy to every role the SSM
 Agent runs as, then writes the preferences (SSM-SessionManagerRunShell) in
 each Region, repairs them where they drifted, keeps the session log groups,
-and on a removal CloudFormation confirms gives the preferences back before
-the policy goes. Its desired state is its environment, set by its stack;
-an event only says when to converge, never to what."""
+publishes the names baselines need (SSM parameters), records Fleet Manager's
+RDP connections where configured, and on a removal CloudFormation confirms
+gives the preferences back before the policy goes. Its desired state is
+its environment, set by its stack; an event only says when to converge,
+never to what."""
 import json
 import os
 import time
@@ -31,6 +33,7 @@ BOOLEANS = ("s3EncryptionEnabled", "cloudWatchEncryptionEnabled", "cloudWatchStr
 CLEARED = {"s3BucketName": "", "s3KeyPrefix": "", "s3EncryptionEnabled": False, "cloudWatchLogGroupName": "",
            "cloudWatchEncryptionEnabled": False, "cloudWatchStreamingEnabled": False, "kmsKeyId": ""}
 AGENT_ACTIONS = ("s3:PutObject", "s3:PutObjectAcl", "s3:GetEncryptionConfiguration", "kms:GenerateDataKey", "kms:Decrypt")
+PUBLISHED = ("agent-policy-arn", "bucket-name", "session-key-arn", "log-group-name")
 IAM_SETTLE_SECONDS = 10
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
@@ -72,6 +75,19 @@ class Desired:
         self.profiles = json.loads(env["SMLOG_SHELL_PROFILES"])
         self.report_bus = env["SMLOG_REPORT_BUS"]
         self.budget = int(env["SMLOG_TIME_BUDGET_SECONDS"])
+        self.parameter_prefix = env["SMLOG_PARAMETER_PREFIX"]
+        self.bucket_owner = env["SMLOG_BUCKET_OWNER"]
+        self.rdp_regions = names(env["SMLOG_RDP_REGIONS"])
+
+    def published(self, key_arn):
+        """The names account baselines read instead of hard-coding them; a name without a value is not published."""
+        values = dict(zip(PUBLISHED, (self.agent_policy, self.bucket, key_arn, self.log_group)))
+        return {self.parameter_prefix + name: value for name, value in values.items()}
+
+    def recording(self, key_arn):
+        """Fleet Manager's RDP recording preferences for one Region."""
+        return {"KMSKeyArn": key_arn,
+                "RecordingDestinations": {"S3Buckets": [{"BucketName": self.bucket, "BucketOwner": self.bucket_owner}]}}
 
     def unmodifiable(self, name, path):
         return path.startswith(tuple(self.unmodifiable_paths)) or name.startswith(tuple(self.unmodifiable_prefixes))
@@ -98,10 +114,13 @@ class Report:
 
     def __init__(self, trigger):
         self.trigger, self.roles, self.regions, self.notes = trigger, {}, {}, []
+        self.attention = set()  # roles with a failed outcome: refused, at quota, blocked
         self.changed = self.failed = False
 
     def role(self, name, outcome, changed=False, failed=False):
         self.roles.setdefault(name, []).append(outcome)
+        if failed:
+            self.attention.add(name)
         self.changed |= changed
         self.failed |= failed
 
@@ -353,8 +372,57 @@ def write(ssm, content, exists):
     ssm.update_document_default_version(Name=DOCUMENT, DocumentVersion=version)
 
 
+def publish_names(desired, clients, region, key):
+    ssm = clients("ssm", region)
+    wanted = desired.published(key)
+    found = {p["Name"]: p["Value"] for p in ssm.get_parameters(Names=sorted(wanted))["Parameters"]}
+    stale = sorted(name for name, value in wanted.items() if value and found.get(name) != value)
+    for name in stale:
+        ssm.put_parameter(Name=name, Value=wanted[name], Type="String", Overwrite=True,
+                          Description="Published by smlog's account controller, which repairs edits")
+    unused = sorted(name for name, value in wanted.items() if not value and name in found)
+    if unused:
+        ssm.delete_parameters(Names=unused)
+    return "names published" if stale or unused else ""
+
+
+def unpublish_names(desired, clients, region):
+    clients("ssm", region).delete_parameters(Names=sorted(desired.published("")))
+
+
+def recording_now(gui):
+    try:
+        return gui.get_connection_recording_preferences().get("ConnectionRecordingPreferences")
+    except ClientError as error:
+        if code(error) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def record_rdp(desired, clients, region, key):
+    gui = clients("ssm-guiconnect", region)
+    wanted, found = desired.recording(key), recording_now(gui)
+    if found == wanted:
+        return ""
+    gui.update_connection_recording_preferences(ConnectionRecordingPreferences=wanted)
+    return "RDP recording " + ("written" if found is None else "repaired")
+
+
+def stop_recording(desired, clients, region):
+    gui = clients("ssm-guiconnect", region)
+    found = recording_now(gui)
+    if found is None:
+        return ""
+    buckets = [b.get("BucketName") for b in found.get("RecordingDestinations", {}).get("S3Buckets", [])]
+    if buckets != [desired.bucket]:
+        return "RDP recording left alone: not smlog's"
+    gui.delete_connection_recording_preferences()
+    return "RDP recording removed"
+
+
 def converge_region(desired, clients, account, region):
-    """Writes (or repairs) this Region's preferences; returns (outcome, changed)."""
+    """Writes (or repairs) this Region's preferences, then publishes the names
+    and the RDP recording preferences; returns (outcome, changed)."""
     notes = []
     if desired.log_group:
         notes.append(log_group(desired, clients, region))
@@ -362,14 +430,25 @@ def converge_region(desired, clients, account, region):
     ssm = clients("ssm", region)
     version, content = current(ssm)
     wanted = desired.document(account, region, key, restore_plan(ssm, version, content))
-    if content is not None and content.get("inputs") == wanted["inputs"] and MARKER in content.get("description", ""):
-        return ", ".join(n for n in notes + ["unchanged"] if n), any(notes)
-    write(ssm, wanted, content is not None)
-    verb = "written" if content is None or MARKER not in content.get("description", "") else "repaired"
-    return ", ".join(n for n in notes + [f"preferences {verb}"] if n), True
+    if content is None or content.get("inputs") != wanted["inputs"] or MARKER not in content.get("description", ""):
+        write(ssm, wanted, content is not None)
+        notes.append("preferences " + ("written" if content is None or MARKER not in content.get("description", "") else "repaired"))
+    notes.append(publish_names(desired, clients, region, key))
+    if region in desired.rdp_regions:
+        notes.append(record_rdp(desired, clients, region, key))
+    done = ", ".join(n for n in notes if n)
+    return done or "unchanged", bool(done)
 
 
-def restore_region(clients, region):
+def restore_region(desired, clients, region):
+    outcome = [restore_preferences(clients, region)]
+    if region in desired.rdp_regions:
+        outcome.append(stop_recording(desired, clients, region))
+    unpublish_names(desired, clients, region)
+    return ", ".join(o for o in outcome if o)
+
+
+def restore_preferences(clients, region):
     ssm = clients("ssm", region)
     version, content = current(ssm)
     if content is None or MARKER not in content.get("description", ""):
@@ -420,7 +499,7 @@ def converge(desired, clients, account, report, deadline, sleep):
 
 def remove(desired, clients, report):
     """Preferences given back in every reachable Region, then the policies detached."""
-    each_region(desired, report, lambda region: restore_region(clients, region))
+    each_region(desired, report, lambda region: restore_region(desired, clients, region))
     iam = clients("iam")
     detach_everywhere(iam, desired.agent_policy, "agent", report)
     if desired.operator_policy:
@@ -460,9 +539,8 @@ def respond(event, status, reason, data):
 
 
 def summary(report):
-    failed = sorted(n for n, outcomes in report.roles.items() if any("not " in o or "quota" in o or "boundary" in o for o in outcomes))
     return {"Regions": ", ".join(f"{r}: {o}" for r, o in sorted(report.regions.items()))[:1500],
-            "RolesNeedingAttention": ", ".join(failed)[:1500] or "none"}
+            "RolesNeedingAttention": ", ".join(sorted(report.attention))[:1500] or "none"}
 
 
 def custom_resource(event, desired, clients, account, report, deadline, sleep):

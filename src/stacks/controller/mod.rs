@@ -102,6 +102,12 @@ fn preference_statements() -> Vec<Statement> {
             .resource(arn(
                 "ssm:*:${AWS::AccountId}:servicesetting/ssm/managed-instance/default-ec2-instance-management-role",
             )),
+        Statement::allow("PublishNames")
+            .actions(&["ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters"])
+            .resource(arn(&format!(
+                "ssm:*:${{AWS::AccountId}}:parameter{}*",
+                resource::PARAMETER_PREFIX
+            ))),
     ]
 }
 
@@ -177,16 +183,24 @@ fn keep_session_log_groups(name: &str) -> [Statement; 2] {
     ]
 }
 
+/// What the member stack hands the controller besides its desired state.
+pub struct Inputs<'a> {
+    /// The preferences document as CloudFormation sees it (`${Region}` for each Region).
+    pub preferences: serde_json::Value,
+    /// smlog's policies, the only ones the controller may attach.
+    pub policies: Vec<Value<String>>,
+    pub repair_interval_hours: u32,
+    /// What the custom resource waits for (the policies it attaches).
+    pub depends_on: &'a [&'a str],
+    /// The condition under which the stack holds the controller's resources.
+    pub only_in: &'a str,
+    /// With RDP recording: the controller's grant on the session keys, which
+    /// Systems Manager checks when recording preferences name a key.
+    pub recording_key_grant: Option<Statement>,
+}
+
 /// The function, its role and log group, its triggers and its custom resource.
-pub fn add(
-    template: &mut Template,
-    desired: &Desired,
-    preferences: serde_json::Value,
-    policies: Vec<Value<String>>,
-    repair_interval_hours: u32,
-    depends_on: &[&str],
-    only_in: &str,
-) {
+pub fn add(template: &mut Template, desired: &Desired, inputs: Inputs<'_>) {
     let with_logs = !desired.log_group.is_empty();
     template.resource(
         LOGS,
@@ -199,14 +213,39 @@ pub fn add(
         })
         .deleted(),
     );
-    template.resource(ROLE, role(role_policy(desired, policies, with_logs)));
+    let mut policy = role_policy(desired, inputs.policies, with_logs);
+    if let Some(grant) = inputs.recording_key_grant {
+        policy.statement.extend(recording_statements(grant));
+    }
+    template.resource(ROLE, role(policy));
     template.resource(FUNCTION, function(desired));
-    let mut account_logging = Resource::new(custom_resource(desired, preferences)).when(only_in);
-    for id in depends_on {
+    let mut account_logging =
+        Resource::new(custom_resource(desired, inputs.preferences)).when(inputs.only_in);
+    for id in inputs.depends_on {
         account_logging = account_logging.depends_on(id);
     }
     template.resource(ACCOUNT_LOGGING, account_logging);
-    triggers(template, repair_interval_hours, only_in);
+    triggers(template, inputs.repair_interval_hours, inputs.only_in);
+}
+
+/// Fleet Manager's RDP recording preferences in every Region that has them
+/// (no resource type: only `*` matches), and the key grant they need, made
+/// only through the service.
+fn recording_statements(grant: Statement) -> [Statement; 2] {
+    [
+        Statement::allow("WriteRecordingPreferences")
+            .actions(&[
+                "ssm-guiconnect:GetConnectionRecordingPreferences",
+                "ssm-guiconnect:UpdateConnectionRecordingPreferences",
+                "ssm-guiconnect:DeleteConnectionRecordingPreferences",
+            ])
+            .resource(Value::from("*")),
+        grant.actions(&["kms:CreateGrant"]).condition(
+            "StringLike",
+            "kms:ViaService",
+            Value::sub("ssm-guiconnect.*.${AWS::URLSuffix}"),
+        ),
+    ]
 }
 
 fn role(policy: PolicyDocument) -> Role {

@@ -12,10 +12,12 @@ pub mod agent_policy;
 
 use super::controller::contract::{Desired, SessionKeyLookup};
 use super::preferences;
-use super::{cloudwatch, controller, finish, operators, session_key};
+use super::{cloudwatch, controller, finish, operators, session_key, Holder};
 use crate::cfn::iam::ManagedPolicy;
 use crate::cfn::template::Assertion;
-use crate::cfn::{Intrinsic, Output, Parameter, Pseudo, Resource, Rule, Template, Value};
+use crate::cfn::{
+    Intrinsic, Output, Parameter, Pseudo, Resource, Rule, Statement, Template, Value,
+};
 use crate::config::{SessionKey, Settings};
 use crate::error::Result;
 use crate::ids::{AccountId, BucketName, KmsKeyArn, Region, RoleName};
@@ -85,14 +87,24 @@ pub fn build(plan: &Plan) -> Result<Template> {
             .map(|c| Value::from(c.log_group_name.clone())),
     )
     .to_json();
+    let recording_key_grant = settings.session.rdp_recording.then(|| {
+        session_key::grant(
+            settings,
+            Holder::ThisAccount,
+            Statement::allow("LetRecordingUseSessionKeys"),
+        )
+    });
     controller::add(
         &mut template,
         &desired,
-        content,
-        policies,
-        settings.member.repair_interval_hours,
-        &depends_on,
-        IS_CONTROLLER_REGION,
+        controller::Inputs {
+            preferences: content,
+            policies,
+            repair_interval_hours: settings.member.repair_interval_hours,
+            depends_on: &depends_on,
+            only_in: IS_CONTROLLER_REGION,
+            recording_key_grant,
+        },
     );
     template.output(
         "AgentPolicyArn",
@@ -292,5 +304,18 @@ fn desired(settings: &Settings) -> Desired {
             ),
         },
         time_budget_seconds: controller::TIME_BUDGET_SECONDS,
+        parameter_prefix: resource::PARAMETER_PREFIX.to_owned(),
+        bucket_owner: text(wiring::CENTRAL_ACCOUNT_ID),
+        rdp_regions: if session.rdp_recording {
+            settings
+                .rollout
+                .regions
+                .iter()
+                .filter(|r| r.records_rdp())
+                .map(|r| r.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }
