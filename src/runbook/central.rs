@@ -7,7 +7,7 @@ use super::model::{Account, Arg, Command, Place, Step};
 use super::{values, Book, Deploy};
 use crate::config::{AccessLogs, LogBucket};
 use crate::error::{Error, Result};
-use crate::ids::Partition;
+use crate::ids::{KmsKeyArn, Partition};
 use crate::names::wiring;
 use crate::plan::Target;
 use crate::stacks::central::PRIMARY_SESSION_KEY_ARN;
@@ -16,6 +16,15 @@ use crate::stacks::central::PRIMARY_SESSION_KEY_ARN;
 const BUCKET_POLICY_FILE: &str = "existing-bucket-policy.json";
 const KEY_POLICY_FILE: &str = "existing-key-policy.json";
 const STACK_SETS_PRINCIPAL: &str = "member.org.stacksets.cloudformation.amazonaws.com";
+
+/// SSE-KMS under `key` with S3 Bucket Keys, as `put-bucket-encryption` takes it.
+fn default_encryption(key: &KmsKeyArn) -> String {
+    serde_json::json!({"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key.to_string()},
+        "BucketKeyEnabled": true,
+    }]})
+    .to_string()
+}
 
 impl Book<'_> {
     /// Service-managed StackSets need trusted access (and, to run them from
@@ -154,7 +163,7 @@ impl Book<'_> {
                 Account::Central,
                 place.clone(),
             )
-            .note("`smlog verify --central` (the last step) checks them statement by statement.")
+            .note("The last command makes the bucket's default encryption the key, named by its ARN (agents upload under it; an alias would resolve in the uploader's account). `smlog verify --central` (the last step) checks the policies statement by statement, and the encryption.")
             .command(
                 Command::aws("s3api", "put-bucket-policy")
                     .region(&place)
@@ -167,6 +176,12 @@ impl Book<'_> {
                     .flag("key-id", key.to_string())
                     .flag("policy-name", "default")
                     .flag("policy", format!("file://{KEY_POLICY_FILE}")),
+            )
+            .command(
+                Command::aws("s3api", "put-bucket-encryption")
+                    .region(&place)
+                    .flag("bucket", name.to_string())
+                    .flag("server-side-encryption-configuration", default_encryption(key)),
             ),
         );
     }
