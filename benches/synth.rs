@@ -118,7 +118,7 @@ fn main() {
     println!("== where the time goes (in-process medians; the rest is process start)");
     let templates = synth::build(&defaults).unwrap();
     let named: Vec<(&str, &smlog::cfn::Template)> = defaults
-        .targets()
+        .checked_targets()
         .iter()
         .map(|t| (t.path(), templates.get(*t).unwrap()))
         .collect();

@@ -19,6 +19,7 @@ pub mod gate;
 pub mod ids;
 pub mod names;
 pub mod plan;
+pub mod runbook;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

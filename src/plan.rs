@@ -33,11 +33,13 @@ pub enum Target {
     Endpoints,
     /// The read-only policies of `smlog audit`.
     AuditPolicy,
+    /// The deployment of everything above, in order: who runs which command where.
+    Runbook,
 }
 
 impl Target {
     /// In the order `synth all` writes them and `validate` reports them.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 11] = [
         Target::Replica,
         Target::Central,
         Target::CentralStatements,
@@ -48,6 +50,7 @@ impl Target {
         Target::Guardrail,
         Target::Endpoints,
         Target::AuditPolicy,
+        Target::Runbook,
     ];
 
     /// The name on the command line (`smlog synth NAME`).
@@ -63,6 +66,7 @@ impl Target {
             Target::Guardrail => "guardrail",
             Target::Endpoints => "endpoints",
             Target::AuditPolicy => "audit-policy",
+            Target::Runbook => "runbook",
         }
     }
 
@@ -79,6 +83,7 @@ impl Target {
             Target::Endpoints => "endpoints",
             Target::Replica => "replica",
             Target::AuditPolicy => "audit policy",
+            Target::Runbook => "deployment runbook",
         }
     }
 
@@ -95,6 +100,7 @@ impl Target {
             Target::Endpoints => "templates/endpoints.yaml",
             Target::Replica => "templates/replica.yaml",
             Target::AuditPolicy => "templates/audit-policy.yaml",
+            Target::Runbook => "DEPLOY.md",
         }
     }
 
@@ -111,12 +117,19 @@ impl Target {
             Target::Guardrail => "The guardrail service control policy (with guardrail enabled), for the management account",
             Target::Endpoints => "VPC endpoints for nodes in private subnets (with endpoints enabled), a stack per VPC",
             Target::AuditPolicy => "The read-only policies of `smlog audit`: for the auditor and for the role it assumes in every account",
+            Target::Runbook => "The deployment for this configuration, in order: every command, the account and Region it runs in (Markdown)",
         }
     }
 
-    /// Whether the artefact is a CloudFormation template (the statements are not).
+    /// Whether the artefact is a CloudFormation template (the statements and the runbook are not).
     pub fn is_template(self) -> bool {
-        self != Target::CentralStatements
+        !matches!(self, Target::CentralStatements | Target::Runbook)
+    }
+
+    /// Whether the gate (size limits, rules) checks the artefact: every
+    /// template, and the statements as the bucket policy made of them.
+    pub fn is_checked(self) -> bool {
+        self != Target::Runbook
     }
 
     pub fn by_cli_name(name: &str) -> Option<Target> {
@@ -215,6 +228,15 @@ impl Plan {
         refusal(&self.settings, target)
     }
 
+    /// The targets the gate checks (every one but the runbook), in writing order.
+    pub fn checked_targets(&self) -> Vec<Target> {
+        self.targets
+            .iter()
+            .copied()
+            .filter(|t| t.is_checked())
+            .collect()
+    }
+
     /// The CLI inputs this configuration produces.
     pub fn cli_inputs(&self) -> Vec<CliInput> {
         CliInput::ALL
@@ -292,7 +314,11 @@ fn refusal(settings: &Settings, target: Target) -> Option<String> {
             "with this existing bucket and key there is no central stack: merge the statements of `smlog synth central-statements` into their policies".to_owned(),
             )
         }
-        Target::Central | Target::Member | Target::Rollout | Target::AuditPolicy => None,
+        Target::Central
+        | Target::Member
+        | Target::Rollout
+        | Target::AuditPolicy
+        | Target::Runbook => None,
         Target::MemberRegional => needs(
             settings.session_key == SessionKey::PerAccount || settings.cloudwatch.is_some(),
             "session.key_placement: per-account or cloudwatch.enabled: true",
@@ -316,6 +342,16 @@ mod tests {
         let plan = Plan::new(Settings::default());
         assert_eq!(
             plan.targets(),
+            [
+                Target::Central,
+                Target::Member,
+                Target::Rollout,
+                Target::AuditPolicy,
+                Target::Runbook
+            ]
+        );
+        assert_eq!(
+            plan.checked_targets(),
             [
                 Target::Central,
                 Target::Member,

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::gate::guard::Document;
 use crate::gate::{self, limits};
 use crate::plan::{CliInput, Plan, Target};
+use crate::runbook;
 use crate::stacks::rollout::Member;
 use crate::stacks::{
     audit_policy, central, endpoints, existing, guardrail, member, permission_set, regional,
@@ -96,7 +97,7 @@ pub fn build(plan: &Plan) -> Result<Templates> {
     }
     for &target in plan.targets() {
         let template = match target {
-            Target::Member | Target::MemberRegional => continue,
+            Target::Member | Target::MemberRegional | Target::Runbook => continue,
             Target::Central => built(target, central::build(plan))?,
             Target::CentralStatements => {
                 existing::as_template(built_templates.statements.as_ref().expect("made above"))
@@ -179,9 +180,12 @@ pub fn account_capacity(plan: &Plan) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// The templates `targets` depend on: each one, and the templates the
-/// rollout carries whenever the rollout is made.
+/// The templates `targets` depend on: each one, the templates the rollout
+/// carries whenever the rollout is made, and every one for the runbook.
 fn checked_targets(plan: &Plan, targets: &[Target]) -> Vec<Target> {
+    if targets.contains(&Target::Runbook) {
+        return plan.checked_targets();
+    }
     let mut checked = targets.to_vec();
     if targets.contains(&Target::Rollout) {
         for carried in [Target::Member, Target::MemberRegional] {
@@ -211,18 +215,21 @@ fn gate(plan: &Plan, templates: &Templates, targets: &[Target]) -> Result<()> {
 }
 
 /// The text of one target's artefact.
-fn render(templates: &Templates, target: Target, format: Format) -> Result<String> {
+fn render(plan: &Plan, templates: &Templates, target: Target, format: Format) -> Result<String> {
     match target {
         // JSON whatever the format: it is merged into JSON policies.
         Target::CentralStatements => emit::to_json(templates.statements().expect("built")),
+        // Markdown whatever the format: it is read.
+        Target::Runbook => runbook::render(plan, &runbook_inputs(plan, templates)),
         _ => emit::render(templates.get(target).expect("built"), format),
     }
 }
 
-fn cli_input(plan: &Plan, templates: &Templates, input: CliInput) -> Result<String> {
-    let carried = templates.carried(input.target()).expect("built");
+/// The StackSet a CLI input is for: its name, description and the Regions
+/// of its stack instances.
+fn stack_set(plan: &Plan, target: Target) -> (String, &'static str, Vec<String>) {
     let settings = &plan.settings;
-    let (name, description, regions) = match input.target() {
+    match target {
         Target::Member => (
             settings.rollout.stack_set_name.to_string(),
             rollout::DESCRIPTION,
@@ -238,7 +245,51 @@ fn cli_input(plan: &Plan, templates: &Templates, input: CliInput) -> Result<Stri
                 .map(|r| r.to_string())
                 .collect(),
         ),
-    };
+    }
+}
+
+/// What the runbook is made from: the plan's templates, and its StackSets
+/// in creation order (the regional one first).
+fn runbook_inputs<'a>(plan: &Plan, templates: &'a Templates) -> runbook::Inputs<'a> {
+    let stack_sets = [
+        (
+            Target::MemberRegional,
+            CliInput::CreateRegionalStackSet,
+            CliInput::CreateRegionalStackInstances,
+        ),
+        (
+            Target::Member,
+            CliInput::CreateStackSet,
+            CliInput::CreateStackInstances,
+        ),
+    ]
+    .into_iter()
+    .filter(|(target, _, _)| plan.produces(*target))
+    .map(|(target, create_stack_set, create_stack_instances)| {
+        let (name, _, regions) = stack_set(plan, target);
+        runbook::StackSetInput {
+            template: target,
+            name,
+            regions,
+            create_stack_set,
+            create_stack_instances,
+        }
+    })
+    .collect();
+    runbook::Inputs {
+        templates: plan
+            .targets()
+            .iter()
+            .filter(|t| t.is_template())
+            .filter_map(|t| templates.get(*t).map(|template| (*t, template)))
+            .collect(),
+        stack_sets,
+    }
+}
+
+fn cli_input(plan: &Plan, templates: &Templates, input: CliInput) -> Result<String> {
+    let carried = templates.carried(input.target()).expect("built");
+    let (name, description, regions) = stack_set(plan, input.target());
     match input {
         CliInput::CreateStackSet | CliInput::CreateRegionalStackSet => emit::to_json(
             &rollout::create_stack_set_input(plan, &name, description, &carried),
@@ -273,7 +324,7 @@ pub fn artefacts(
         .map(|&target| {
             Ok(Artefact {
                 path: target.path().to_owned(),
-                text: render(templates, target, format)?,
+                text: render(plan, templates, target, format)?,
             })
         })
         .collect()
@@ -307,7 +358,7 @@ pub fn all(plan: &Plan) -> Result<Vec<Artefact>> {
 pub fn documents(plan: &Plan) -> Result<Vec<Document>> {
     let templates = build(plan)?;
     let mut documents = Vec::new();
-    for &target in plan.targets() {
+    for target in plan.checked_targets() {
         let template = templates.get(target).expect("built");
         within_limits(plan, target.path(), template)?;
         documents.push(Document {

@@ -73,6 +73,10 @@ impl Template {
         self.parameters.iter().map(|(id, p)| (id.as_str(), p))
     }
 
+    pub fn outputs(&self) -> impl Iterator<Item = (&str, &Output)> {
+        self.outputs.iter().map(|(id, o)| (id.as_str(), o))
+    }
+
     pub fn resources(&self) -> impl Iterator<Item = (&str, &Resource)> {
         self.resources.iter().map(|(id, r)| (id.as_str(), r))
     }

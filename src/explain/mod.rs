@@ -92,7 +92,11 @@ pub fn for_plan(plan: &Plan) -> Result<Matrix> {
             guardrail: templates.get(Target::Guardrail),
         },
     );
-    matrix.templates = plan.targets().iter().map(|t| t.path().to_owned()).collect();
+    matrix.templates = plan
+        .checked_targets()
+        .iter()
+        .map(|t| t.path().to_owned())
+        .collect();
     Ok(matrix)
 }
 

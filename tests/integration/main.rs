@@ -14,4 +14,5 @@ mod plan;
 mod robustness;
 mod rollout;
 mod rules;
+mod runbook;
 mod support;

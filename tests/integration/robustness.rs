@@ -165,7 +165,8 @@ fn valid_configurations_always_synthesize_templates_that_pass_the_rules() {
             parse(&yaml).unwrap_or_else(|e| panic!("case {case} should be valid: {e}\n{yaml}"));
         let artefacts = synth::all(&smlog::plan::Plan::new(settings.clone()))
             .unwrap_or_else(|e| panic!("case {case}: {e}\n{yaml}"));
-        assert_eq!(artefacts.len(), 6);
+        // central, member, rollout, audit policy, the two CLI inputs, DEPLOY.md
+        assert_eq!(artefacts.len(), 7);
     }
 }
 
