@@ -194,17 +194,7 @@ mod tests {
 
     #[test]
     fn get_vanilla() {
-        let signed = sign(
-            &Request {
-                method: "GET",
-                path: "/",
-                query: &[],
-                headers: &host(),
-                payload_hash: EMPTY,
-            },
-            &KEYS,
-            &SCOPE,
-        );
+        let signed = get_with_keys(&KEYS);
         assert_eq!(
             signed.canonical_request,
             format!("GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n{EMPTY}")
@@ -213,6 +203,20 @@ mod tests {
             authorization(&signed),
             format!("{PREFIX}SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
         );
+    }
+
+    fn get_with_keys(keys: &Keys) -> Signed {
+        sign(
+            &Request {
+                method: "GET",
+                path: "/",
+                query: &[],
+                headers: &host(),
+                payload_hash: EMPTY,
+            },
+            keys,
+            &SCOPE,
+        )
     }
 
     fn get_with_query(query: &[(&str, &str)]) -> Signed {
@@ -267,17 +271,7 @@ mod tests {
             session_token: Some("6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267"),
             ..KEYS
         };
-        let signed = sign(
-            &Request {
-                method: "GET",
-                path: "/",
-                query: &[],
-                headers: &host(),
-                payload_hash: EMPTY,
-            },
-            &keys,
-            &SCOPE,
-        );
+        let signed = get_with_keys(&keys);
         assert_eq!(
             authorization(&signed),
             format!("{PREFIX}SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=07ec1639c89043aa0e3e2de82b96708f198cceab042d4a97044c66dd9f74e7f8")
@@ -325,17 +319,7 @@ mod tests {
             secret_access_key: "another",
             ..KEYS
         };
-        let signed = sign(
-            &Request {
-                method: "GET",
-                path: "/",
-                query: &[],
-                headers: &host(),
-                payload_hash: EMPTY,
-            },
-            &keys,
-            &SCOPE,
-        );
+        let signed = get_with_keys(&keys);
         assert!(!authorization(&signed)
             .ends_with("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
     }
