@@ -57,12 +57,14 @@ pub const LOGS_KEY_ALIAS: &str = "alias/session-manager-logs/cloudwatch";
 /// The log group's key and its alias, for the regional stack.
 pub fn add_key(template: &mut Template, settings: &CloudWatchSettings) {
     template.resource(LOGS_KEY, holding_data(logs_key(settings)));
+    // The key outlives the stack (the group's old events need it); the alias
+    // goes with it, so the stack of an account added back can make it again.
     template.resource(
         LOGS_KEY_ALIAS_ID,
-        holding_data(Alias {
+        Alias {
             alias_name: LOGS_KEY_ALIAS.into(),
             target_key_id: Value::reference(LOGS_KEY),
-        }),
+        },
     );
 }
 

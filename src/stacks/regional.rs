@@ -1,9 +1,9 @@
 //! The regional member stack: what must exist in every account *and* Region
 //! and cannot be written from the controller's Region by API without
 //! becoming data the stack does not own: per-account session keys and the
-//! session log groups' keys. No code, no IAM: only keys and their aliases,
-//! retained with the logs they encrypt. Made only when a configuration
-//! needs one of them.
+//! session log groups' keys. No code, no IAM: only keys, retained with the
+//! logs they encrypt, and their aliases, which go with the stack. Made only
+//! when a configuration needs one of them.
 
 use super::{
     cloudwatch, finish, holding_data, just_in_time_tags, root_administration, rotated_key,
@@ -29,12 +29,14 @@ pub fn build(plan: &Plan) -> Result<Template> {
         );
         key.tags = just_in_time_tags(settings);
         template.resource(MEMBER_SESSION_KEY, holding_data(key));
+        // The key outlives the stack; its alias goes with it, so a stack made
+        // again (an account added back) can name its new key the same way.
         template.resource(
             SESSION_KEY_ALIAS,
-            holding_data(Alias {
+            Alias {
                 alias_name: resource::SESSION_KEY_ALIAS.into(),
                 target_key_id: Value::reference(MEMBER_SESSION_KEY),
-            }),
+            },
         );
     }
     if let Some(cloudwatch) = &settings.cloudwatch {

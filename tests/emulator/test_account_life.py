@@ -200,10 +200,6 @@ def test_removal_gives_every_region_back_and_detaches_from_every_role(spare_acco
 # ---------------------------------------------------------------- an account removed and added back
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: the regional stack retains its key aliases (holding_data on AWS::KMS::Alias in "
-    "src/stacks/cloudwatch.rs and src/stacks/regional.rs), so the regional stack of an account added "
-    "back fails: CreateAlias AlreadyExistsException, ROLLBACK_COMPLETE"))
 def test_an_account_added_back_adopts_the_log_group_it_kept(spare_account, values, workdir):
     # CloudWatch Logs on: the group outlives the account's stacks (its logs
     # stay), and its name is unique in the account and Region, so the
