@@ -197,13 +197,19 @@ pub fn admissions(scope: &Scope) -> Vec<Admission<'_>> {
 /// existing bucket either way, and an upload that turns Bucket Keys off for
 /// itself.
 fn use_through_s3(names: &Names, admission: &Admission) -> Statement {
-    admission
-        .in_key_policy(
-            names,
-            Statement::allow(&format!("Allow{}UseThroughS3", admission.name()))
-                .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
-                .resource("*"),
-        )
+    let statement = admission.in_key_policy(
+        names,
+        Statement::allow(&format!("Allow{}UseThroughS3", admission.name()))
+            .actions(&["kms:GenerateDataKey", "kms:Decrypt"])
+            .resource("*"),
+    );
+    for_this_bucket_through_s3(names, statement)
+}
+
+/// The bucket key's bounds: only through S3 in the bucket's Region, and
+/// only with this bucket's or one of its objects' ARN as encryption context.
+fn for_this_bucket_through_s3(names: &Names, statement: Statement) -> Statement {
+    statement
         .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
         .condition(
             "StringLike",
@@ -266,23 +272,14 @@ fn recording_grants(names: &Names, admission: &Admission) -> Statement {
 /// With RDP recording: GUI Connect writes finished recordings to the bucket,
 /// which encrypts them with the bucket key, for the admitted accounts only.
 fn recording_encryption(names: &Names, admission: &Admission) -> Statement {
-    admission
-        .as_source(
-            names,
-            Statement::allow(&format!("Allow{}RdpRecordingEncryption", admission.name()))
-                .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
-                .actions(&["kms:GenerateDataKey"])
-                .resource("*"),
-        )
-        .condition("StringEquals", "kms:ViaService", names.s3_service.clone())
-        .condition(
-            "StringLike",
-            "kms:EncryptionContext:aws:s3:arn",
-            Expr::List(vec![
-                names.bucket_arn_for_keys.clone(),
-                names.objects_for_keys.clone(),
-            ]),
-        )
+    let statement = admission.as_source(
+        names,
+        Statement::allow(&format!("Allow{}RdpRecordingEncryption", admission.name()))
+            .principal(Principal::Service(vec![principal::GUI_CONNECT.into()]))
+            .actions(&["kms:GenerateDataKey"])
+            .resource("*"),
+    );
+    for_this_bucket_through_s3(names, statement)
 }
 
 /// Who the policies admit, how they name things, and whether GUI Connect
