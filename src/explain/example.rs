@@ -338,26 +338,22 @@ impl Example {
 
     /// Requests on what smlog keeps in a member account (guarded when the guardrail is on).
     fn member_columns(&self) -> Vec<Column<'_>> {
+        let preferences = format!(
+            "ssm:{}:{}:document/{}",
+            self.region,
+            self.member,
+            resource::PREFERENCES_DOCUMENT
+        );
         vec![
             self.in_member_account(
                 "start a logged session",
                 "ssm:StartSession",
-                format!(
-                    "ssm:{}:{}:document/{}",
-                    self.region,
-                    self.member,
-                    resource::PREFERENCES_DOCUMENT
-                ),
+                preferences.clone(),
             ),
             self.in_member_account(
                 "change member preferences",
                 "ssm:UpdateDocument",
-                format!(
-                    "ssm:{}:{}:document/{}",
-                    self.region,
-                    self.member,
-                    resource::PREFERENCES_DOCUMENT
-                ),
+                preferences,
             ),
             self.in_member_account(
                 "start an SSH session (never logged)",
